@@ -1,0 +1,23 @@
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
+    DATABASE_URL=sqlite:////data/plenary.sqlite3 UPLOAD_DIR=/data/uploads HOST=0.0.0.0 PORT=8000
+
+WORKDIR /srv/plenary
+RUN groupadd --system plenary && useradd --system --gid plenary --home-dir /srv/plenary plenary \
+    && mkdir -p /data /srv/plenary/var && chown plenary:plenary /data /srv/plenary/var
+
+COPY pyproject.toml README.md ./
+COPY app ./app
+# Editable, so templates/, static/ and alembic/ are found beside the package.
+RUN pip install -e . && pybabel compile --use-fuzzy -d app/translations -D messages
+COPY alembic.ini ./
+COPY alembic ./alembic
+COPY templates ./templates
+COPY static ./static
+
+USER plenary
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request,os; urllib.request.urlopen(f'http://127.0.0.1:{os.environ[\"PORT\"]}/healthz')"
+# Migrate on start, then serve; SECRET_KEY should come from the environment (else one is generated under var/).
+CMD ["sh", "-c", "python -m app migrate && exec python -m app serve --host \"$HOST\" --port \"$PORT\""]

@@ -1,0 +1,134 @@
+"""Command line: python -m app <command>. Commands call services, never routes."""
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from app.settings import Settings, describe_settings_error
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as error:
+        print(describe_settings_error(error), file=sys.stderr)
+        raise SystemExit(2) from error
+
+
+def _db(settings: Settings):  # noqa: ANN202 - a context manager of the database handle
+    from app.db import DbSession, make_engine
+
+    return DbSession(make_engine(settings.database_url), expire_on_commit=False)
+
+
+def migrate(settings: Settings) -> None:
+    from alembic.config import Config
+
+    from alembic import command
+    from app.settings import PROJECT_DIR
+
+    config = Config(str(PROJECT_DIR / "alembic.ini"))
+    config.set_main_option("sqlalchemy.url", settings.database_url.replace("%", "%%"))
+    command.upgrade(config, "head")
+
+
+def create_admin(settings: Settings, email: str, password: str, name: str) -> int:
+    from app.accounts import service as accounts
+
+    with _db(settings) as db:
+        existing = accounts.user_by_email(db, email)
+        try:
+            if existing is not None:
+                accounts.set_password(db, existing, password, is_admin=True)
+                print(f"Updated {existing.email}: administrator, new password set.")
+            else:
+                user = accounts.create_user(db, email, password, name=name, is_admin=True)
+                print(f"Created administrator {user.email}.")
+        except accounts.AccountError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+    return 0
+
+
+def load_demo(settings: Settings) -> int:
+    from app.demo.events import load_demo_events
+
+    with _db(settings) as db:
+        created = load_demo_events(db)
+    if created:
+        print("Loaded demo events: " + ", ".join(event.slug for event in created))
+    else:
+        print("Demo events already present.")
+    return 0
+
+
+def generate(settings: Settings, slug: str, sessions: int, rooms: int, days: int, seed: int) -> int:
+    from app.demo.generator import generate_conference
+    from app.errors import DomainError
+
+    with _db(settings) as db:
+        try:
+            event = generate_conference(db, slug, sessions, rooms, days, seed=seed)
+        except DomainError as error:
+            print(f"error: {error.message}", file=sys.stderr)
+            return 1
+    print(f"Generated {slug}: {sessions} sessions in {rooms} rooms over {days} days ({event.start_date}).")
+    print(f"Programme: {settings.base_url}events/{slug}/programme")
+    return 0
+
+
+def serve(settings: Settings, host: str, port: int, reload: bool) -> int:
+    import uvicorn
+
+    # Settings were validated above; the factory reads them again from the same environment.
+    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, reload=reload, proxy_headers=True)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m app", description="Plenary event management")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("migrate", help="bring the database schema up to date (alembic upgrade head)")
+
+    admin = commands.add_parser("create-admin", help="create an administrator, or reset their password")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--password", required=True)
+    admin.add_argument("--name", default="")
+
+    commands.add_parser("load-demo", help="load the demo events (does nothing for events already there)")
+
+    gen = commands.add_parser("generate", help="build a realistic synthetic conference for benchmarks")
+    gen.add_argument("--slug", required=True)
+    gen.add_argument("--sessions", type=int, default=1000)
+    gen.add_argument("--rooms", type=int, default=20)
+    gen.add_argument("--days", type=int, default=4)
+    gen.add_argument("--seed", type=int, default=0)
+
+    run = commands.add_parser("serve", help="serve the application with uvicorn")
+    run.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    run.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    run.add_argument("--reload", action="store_true")
+
+    args = parser.parse_args(argv)
+    settings = _settings()
+    if args.command == "migrate":
+        migrate(settings)
+        return 0
+    if args.command == "create-admin":
+        return create_admin(settings, args.email, args.password, args.name)
+    if args.command == "load-demo":
+        return load_demo(settings)
+    if args.command == "generate":
+        if min(args.sessions, args.rooms, args.days) < 1:
+            print("error: --sessions, --rooms and --days must be at least 1", file=sys.stderr)
+            return 2
+        return generate(settings, args.slug, args.sessions, args.rooms, args.days, args.seed)
+    return serve(settings, args.host, args.port, args.reload)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+import re
+from datetime import date
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
+
+from app.events.models import AttendanceMode, EventKind, Visibility
+from app.i18n import _
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+@cache
+def all_timezones() -> list[str]:
+    return sorted(
+        zone for zone in available_timezones() if "/" in zone and not zone.startswith(("Etc/", "SystemV/"))
+    )
+
+
+def check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError(_("Choose a time zone from the list, such as Europe/Paris.")) from error
+    return value
+
+
+def check_slug(value: str) -> str:
+    value = value.lower()
+    if not SLUG_PATTERN.match(value) or len(value) > 80:
+        raise ValueError(_("Use lower-case letters, digits and hyphens, such as prelude-2022."))
+    return value
+
+
+class EventForm(BaseModel):
+    slug: str
+    title: str = Field(min_length=1, max_length=300)
+    kind: EventKind = EventKind.conference
+    start_date: date
+    end_date: date
+    timezone: str = "Europe/Paris"
+    venue: str = Field(default="", max_length=300)
+    attendance_mode: AttendanceMode = AttendanceMode.in_person
+    visibility: Visibility = Visibility.public
+    description: str = Field(default="", max_length=50_000)
+
+    @field_validator("slug")
+    @classmethod
+    def _valid_slug(cls, value: str) -> str:
+        return check_slug(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _valid_timezone(cls, value: str) -> str:
+        return check_timezone(value)
+
+    @field_validator("end_date")
+    @classmethod
+    def _ends_after_start(cls, value: date, info: ValidationInfo) -> date:
+        start = info.data.get("start_date")
+        if start is not None and value < start:
+            raise ValueError(_("The event cannot end before it starts."))
+        if start is not None and (value - start).days > 60:
+            raise ValueError(_("An event lasts at most 60 days."))
+        return value
+
+
+class CloneForm(BaseModel):
+    slug: str
+    title: str = Field(min_length=1, max_length=300)
+    start_date: date
+
+    @field_validator("slug")
+    @classmethod
+    def _valid_slug(cls, value: str) -> str:
+        return check_slug(value)
+
+
+class OrganiserForm(BaseModel):
+    email: str = Field(min_length=3, max_length=254)

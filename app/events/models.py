@@ -1,0 +1,84 @@
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.db import UTCDateTime, string_enum, utcnow
+from app.i18n import N_
+
+
+class EventKind(StrEnum):
+    conference = "conference"
+    workshop = "workshop"
+    training = "training"
+    meeting = "meeting"
+
+
+class AttendanceMode(StrEnum):
+    in_person = "in_person"
+    online = "online"
+    hybrid = "hybrid"
+
+
+class Visibility(StrEnum):
+    public = "public"
+    unlisted = "unlisted"
+    invitation_only = "invitation_only"
+
+
+class Event(SQLModel, table=True):
+    __tablename__ = "event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=80, unique=True, index=True)
+    title: str = Field(max_length=300)
+    kind: EventKind = Field(default=EventKind.conference, sa_type=string_enum(EventKind))
+    start_date: date
+    end_date: date
+    timezone: str = Field(default="Europe/Paris", max_length=64)
+    venue: str = Field(default="", max_length=300)
+    attendance_mode: AttendanceMode = Field(
+        default=AttendanceMode.in_person, sa_type=string_enum(AttendanceMode)
+    )
+    visibility: Visibility = Field(default=Visibility.public, sa_type=string_enum(Visibility))
+    is_published: bool = False
+    description: str = Field(default="", sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    @property
+    def days(self) -> list[date]:
+        return [
+            self.start_date + timedelta(days=n) for n in range((self.end_date - self.start_date).days + 1)
+        ]
+
+
+class EventOrganiser(SQLModel, table=True):
+    """An organiser given an event: they may manage it, and nothing else."""
+
+    __tablename__ = "event_organiser"
+    __table_args__ = (UniqueConstraint("event_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", ondelete="CASCADE", index=True)
+    user_id: int = Field(foreign_key="account_user.id", ondelete="CASCADE", index=True)
+
+
+# Labels are marked for extraction here and translated where they are shown.
+EVENT_KIND_LABELS: dict[EventKind, str] = {
+    EventKind.conference: N_("Conference"),
+    EventKind.workshop: N_("Workshop"),
+    EventKind.training: N_("Training"),
+    EventKind.meeting: N_("Meeting"),
+}
+ATTENDANCE_LABELS: dict[AttendanceMode, str] = {
+    AttendanceMode.in_person: N_("In person"),
+    AttendanceMode.online: N_("Online"),
+    AttendanceMode.hybrid: N_("Hybrid (in person and online)"),
+}
+VISIBILITY_LABELS: dict[Visibility, str] = {
+    Visibility.public: N_("Public: listed on the home page"),
+    Visibility.unlisted: N_("Unlisted: only people with the link"),
+    Visibility.invitation_only: N_("Invitation only: not shown to the public"),
+}

@@ -1,0 +1,52 @@
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import col, select
+
+from app.accounts.models import User
+from app.db import DbSession
+from app.events.models import Event, EventOrganiser, Visibility
+
+
+@dataclass(frozen=True)
+class EventListing:
+    upcoming: list[Event]
+    past: list[Event]
+
+
+def listed_events(db: DbSession, today: date) -> EventListing:
+    """Published public events: upcoming soonest first, past most recent first."""
+    events = db.exec(
+        select(Event)
+        .where(col(Event.is_published).is_(True), Event.visibility == Visibility.public)
+        .order_by(col(Event.start_date))
+    ).all()
+    upcoming = [event for event in events if event.end_date >= today]
+    past = sorted(
+        (event for event in events if event.end_date < today), key=lambda e: e.start_date, reverse=True
+    )
+    return EventListing(upcoming=upcoming, past=past)
+
+
+def event_by_slug(db: DbSession, slug: str) -> Event | None:
+    return db.exec(select(Event).where(Event.slug == slug)).first()
+
+
+def managed_events(db: DbSession, user: User) -> list[Event]:
+    statement = select(Event).order_by(col(Event.start_date).desc())
+    if not user.is_admin:
+        statement = statement.join(EventOrganiser, col(EventOrganiser.event_id) == Event.id).where(
+            EventOrganiser.user_id == user.id
+        )
+    return list(db.exec(statement).all())
+
+
+def organisers_of(db: DbSession, event: Event) -> list[User]:
+    return list(
+        db.exec(
+            select(User)
+            .join(EventOrganiser, col(EventOrganiser.user_id) == User.id)
+            .where(EventOrganiser.event_id == event.id)
+            .order_by(col(User.email))
+        ).all()
+    )

@@ -1,0 +1,176 @@
+"""Event pages: the public list and event page, and the organisers' event management."""
+
+from datetime import date
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.errors import DomainError
+from app.events import service as event_service
+from app.events.access import ManagedEvent, PublicEvent
+from app.events.forms import CloneForm, EventForm, OrganiserForm, all_timezones
+from app.events.models import ATTENDANCE_LABELS, EVENT_KIND_LABELS, VISIBILITY_LABELS
+from app.events.queries import listed_events, managed_events, organisers_of
+from app.forms import BoundForm, bind_form
+from app.i18n import _
+from app.programme import editions
+from app.programme.queries import event_overview
+from app.security import require_csrf
+from app.web import CurrentUser, Db, SubmittedForm, redirect_after_post, render
+
+router = APIRouter(dependencies=[Depends(require_csrf)])
+
+
+def _event_form_context(form: BoundForm | None, **extra: object) -> dict[str, object]:
+    return {
+        "form": form,
+        "kinds": [(kind.value, _(label)) for kind, label in EVENT_KIND_LABELS.items()],
+        "modes": [(mode.value, _(label)) for mode, label in ATTENDANCE_LABELS.items()],
+        "visibilities": [(v.value, _(label)) for v, label in VISIBILITY_LABELS.items()],
+        "zone_options": [(zone, zone) for zone in all_timezones()],
+        **extra,
+    }
+
+
+@router.get("/", response_class=HTMLResponse)
+def home_page(request: Request, db: Db) -> HTMLResponse:
+    listing = listed_events(db, date.today())  # noqa: DTZ011 - "today" as the server sees it is close enough here
+    return render(request, "events/home.html", {"listing": listing})
+
+
+@router.get("/events/{slug}", response_class=HTMLResponse)
+def event_page(request: Request, db: Db, event: PublicEvent) -> HTMLResponse:
+    return render(request, "events/event.html", {"event": event, "overview": event_overview(db, event)})
+
+
+@router.get("/manage", response_class=HTMLResponse)
+def manage_events_page(request: Request, db: Db, user: CurrentUser) -> HTMLResponse:
+    return render(request, "events/manage_list.html", {"events": managed_events(db, user)})
+
+
+@router.get("/manage/events/new", response_class=HTMLResponse)
+def event_new_page(request: Request, user: CurrentUser) -> HTMLResponse:
+    return render(request, "events/edit.html", _event_form_context(None, event=None))
+
+
+@router.post("/manage/events/new", response_class=HTMLResponse)
+def event_create(request: Request, db: Db, user: CurrentUser, data: SubmittedForm) -> Response:
+    form = bind_form(EventForm, data)
+    if form.value is not None:
+        try:
+            event = event_service.create_event(db, form.value, user)
+        except DomainError as error:
+            form.add_error(error.field or "__all__", error.message)
+        else:
+            return redirect_after_post(request, str(request.url_for("event_manage_page", slug=event.slug)))
+    context = _event_form_context(form, event=None)
+    return render(request, "events/edit.html", context, blocks=["event_form"], status_code=422)
+
+
+@router.get("/manage/events/{slug}", response_class=HTMLResponse)
+def event_manage_page(request: Request, db: Db, event: ManagedEvent) -> HTMLResponse:
+    context = _event_form_context(
+        None, event=event, organisers=organisers_of(db, event), overview=event_overview(db, event)
+    )
+    return render(request, "events/manage.html", context)
+
+
+@router.get("/manage/events/{slug}/edit", response_class=HTMLResponse)
+def event_edit_page(request: Request, event: ManagedEvent) -> HTMLResponse:
+    return render(request, "events/edit.html", _event_form_context(None, event=event))
+
+
+@router.post("/manage/events/{slug}/edit", response_class=HTMLResponse)
+def event_update(request: Request, db: Db, event: ManagedEvent, data: SubmittedForm) -> Response:
+    form = bind_form(EventForm, data)
+    if form.value is not None:
+        try:
+            event = event_service.update_event(db, event, form.value)
+        except DomainError as error:
+            db.refresh(event)
+            form.add_error(error.field or "__all__", error.message)
+        else:
+            return redirect_after_post(request, str(request.url_for("event_manage_page", slug=event.slug)))
+    return render(
+        request,
+        "events/edit.html",
+        _event_form_context(form, event=event),
+        blocks=["event_form"],
+        status_code=422,
+    )
+
+
+@router.post("/manage/events/{slug}/publish")
+def event_publish(request: Request, db: Db, event: ManagedEvent, data: SubmittedForm) -> Response:
+    event_service.set_published(db, event, data.get("published") == "true")
+    return redirect_after_post(request, str(request.url_for("event_manage_page", slug=event.slug)))
+
+
+@router.post("/manage/events/{slug}/delete")
+def event_delete(request: Request, db: Db, event: ManagedEvent, data: SubmittedForm) -> Response:
+    if data.get("confirm_slug") != event.slug:
+        context = _event_form_context(
+            None,
+            event=event,
+            organisers=organisers_of(db, event),
+            overview=event_overview(db, event),
+            delete_error=_("Type the event's address exactly to confirm."),
+        )
+        return render(request, "events/manage.html", context, blocks=["danger_zone"], status_code=422)
+    event_service.delete_event(db, event)
+    return redirect_after_post(request, str(request.url_for("manage_events_page")))
+
+
+@router.get("/manage/events/{slug}/clone", response_class=HTMLResponse)
+def event_clone_page(request: Request, event: ManagedEvent) -> HTMLResponse:
+    return render(
+        request,
+        "events/clone.html",
+        {"event": event, "form": None, "suggestion": editions.next_edition_suggestion(event)},
+    )
+
+
+@router.post("/manage/events/{slug}/clone", response_class=HTMLResponse)
+def event_clone(
+    request: Request, db: Db, user: CurrentUser, event: ManagedEvent, data: SubmittedForm
+) -> Response:
+    form = bind_form(CloneForm, data)
+    if form.value is not None:
+        try:
+            clone = editions.clone_event(
+                db, event, form.value.slug, form.value.title, form.value.start_date, user
+            )
+        except DomainError as error:
+            form.add_error(error.field or "__all__", error.message)
+        else:
+            return redirect_after_post(request, str(request.url_for("event_manage_page", slug=clone.slug)))
+    context = {"event": event, "form": form, "suggestion": editions.next_edition_suggestion(event)}
+    return render(request, "events/clone.html", context, blocks=["clone_form"], status_code=422)
+
+
+@router.post("/manage/events/{slug}/organisers", response_class=HTMLResponse)
+def event_organiser_add(request: Request, db: Db, event: ManagedEvent, data: SubmittedForm) -> Response:
+    form = bind_form(OrganiserForm, data)
+    if form.value is not None:
+        try:
+            event_service.add_organiser(db, event, form.value.email)
+        except DomainError as error:
+            form.add_error(error.field or "email", error.message)
+    context = _event_form_context(
+        None,
+        event=event,
+        organisers=organisers_of(db, event),
+        overview=event_overview(db, event),
+        organiser_form=form,
+    )
+    status = 422 if form.errors else 200
+    return render(request, "events/manage.html", context, blocks=["organiser_list"], status_code=status)
+
+
+@router.post("/manage/events/{slug}/organisers/{user_id}/remove", response_class=HTMLResponse)
+def event_organiser_remove(request: Request, db: Db, event: ManagedEvent, user_id: int) -> Response:
+    event_service.remove_organiser(db, event, user_id)
+    context = _event_form_context(
+        None, event=event, organisers=organisers_of(db, event), overview=event_overview(db, event)
+    )
+    return render(request, "events/manage.html", context, blocks=["organiser_list"])

@@ -1,0 +1,157 @@
+"""The application factory: uvicorn runs ``app.main:create_app --factory``."""
+
+import logging
+import sys
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from pydantic import ValidationError
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app.accounts import routes as account_routes
+from app.db import database_answers, make_engine
+from app.errors import DomainError
+from app.events import api as event_api
+from app.events import routes as event_routes
+from app.i18n import _, current_locale, negotiate_locale
+from app.programme import api as programme_api
+from app.programme import builder_routes
+from app.programme import routes as programme_routes
+from app.settings import Settings, describe_settings_error, get_settings
+from app.speakers import routes as speaker_routes
+from app.web import STATIC_DIR, LoginRequired, render
+
+logger = logging.getLogger("plenary")
+SWAGGER_UI_VERSION = "5.35.0"
+
+
+class LocaleMiddleware:
+    """Sets the language of the request from Accept-Language (or the `lang` cookie) for `_()`."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        cookie = headers.get(b"cookie", b"").decode("latin-1")
+        chosen = next(
+            (part.split("=", 1)[1] for part in cookie.split("; ") if part.startswith("lang=")), None
+        )
+        token = current_locale.set(
+            negotiate_locale(chosen or headers.get(b"accept-language", b"").decode("latin-1"))
+        )
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            current_locale.reset(token)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or run_checked_settings()
+    app = FastAPI(
+        title="Plenary",
+        summary=_("Read-only API of public events and their programmes."),
+        version="0.1.0",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.secret_key = settings.resolved_secret_key()
+    app.state.engine = make_engine(settings.database_url)
+
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=app.state.secret_key,
+        session_cookie="plenary_session",
+        same_site="lax",
+        https_only=settings.secure_cookies,
+        max_age=14 * 24 * 3600,
+    )
+    app.add_middleware(LocaleMiddleware)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    for module in (account_routes, event_routes, builder_routes, speaker_routes, programme_routes):
+        app.include_router(module.router)
+    for module in (event_api, programme_api):
+        app.include_router(module.router)
+
+    @app.get("/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        # Swagger UI from our own static files, so the API docs work offline too.
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Plenary API",
+            swagger_js_url=f"/static/vendor/swagger-ui-{SWAGGER_UI_VERSION}/swagger-ui-bundle.js",
+            swagger_css_url=f"/static/vendor/swagger-ui-{SWAGGER_UI_VERSION}/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+        )
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> Response:
+        if database_answers(app.state.engine):
+            return PlainTextResponse("ok")
+        return PlainTextResponse("database unavailable", status_code=503)
+
+    _install_error_handlers(app)
+    return app
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    def login_required(request: Request, exc: LoginRequired) -> Response:
+        url = str(request.url_for("login_page").include_query_params(next=exc.next_url))
+        if request.headers.get("HX-Request") == "true":
+            return Response(status_code=204, headers={"HX-Redirect": url})
+        return RedirectResponse(url, status_code=303)
+
+    @app.exception_handler(DomainError)
+    def domain_error(request: Request, exc: DomainError) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": exc.message}, status_code=exc.status_code)
+        return _error_page(request, exc.status_code, exc.message)
+
+    @app.exception_handler(HTTPException)
+    def http_error(request: Request, exc: HTTPException) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+        return _error_page(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        if _wants_json(request):
+            details = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()]
+            return JSONResponse({"detail": details}, status_code=422)
+        return _error_page(request, 422, _("Some of the values sent are not valid."))
+
+    @app.exception_handler(404)
+    def not_found(request: Request, exc: Exception) -> Response:
+        detail = getattr(exc, "detail", None) or _("This page does not exist.")
+        if _wants_json(request):
+            return JSONResponse({"detail": detail}, status_code=404)
+        return _error_page(request, 404, str(detail))
+
+
+def _error_page(request: Request, status_code: int, message: str) -> HTMLResponse:
+    titles = {403: _("Not allowed"), 404: _("Not found"), 409: _("Not possible"), 422: _("Invalid input")}
+    context = {"status_code": status_code, "title": titles.get(status_code, _("Error")), "message": message}
+    return render(request, "error.html", context, blocks=["content"], status_code=status_code)
+
+
+def run_checked_settings() -> Settings:
+    """Settings for the CLI and the server; a bad value stops start-up with one clear line per setting."""
+    try:
+        return get_settings()
+    except ValidationError as error:
+        print(describe_settings_error(error), file=sys.stderr)
+        raise SystemExit(2) from error

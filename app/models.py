@@ -1,0 +1,8 @@
+"""Every domain's tables, imported so the metadata (and Alembic) sees them all."""
+
+from app.accounts.models import User
+from app.events.models import Event, EventOrganiser
+from app.programme.models import Room, Session, SessionRole, Talk, Track
+from app.speakers.models import Speaker
+
+__all__ = ["Event", "EventOrganiser", "Room", "Session", "SessionRole", "Speaker", "Talk", "Track", "User"]

@@ -1,0 +1,140 @@
+"""Next year's edition: a copy of an event with its rooms, tracks, speakers and programme, moved in time."""
+
+from datetime import date, datetime, timedelta
+from typing import TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+
+from app.accounts.models import User
+from app.db import DbSession
+from app.errors import DomainError
+from app.events.models import Event, EventOrganiser
+from app.events.service import SlugTaken, slug_is_free
+from app.programme.models import Room, Session, SessionRole, Talk, Track
+from app.speakers.models import Speaker
+
+
+def next_edition_suggestion(event: Event) -> dict[str, str]:
+    """Same weekday a year later, and the year in slug and title moved on when they carry one."""
+    start = event.start_date + timedelta(weeks=52)
+    old_year, new_year = str(event.start_date.year), str(start.year)
+    return {
+        "slug": event.slug.replace(old_year, new_year)
+        if old_year in event.slug
+        else f"{event.slug}-{new_year}",
+        "title": event.title.replace(old_year, new_year),
+        "start_date": start.isoformat(),
+    }
+
+
+def _shift(moment: datetime | None, days: int, tz: ZoneInfo) -> datetime | None:
+    # Keep the wall-clock time in the event's zone, so 09:00 stays 09:00 across daylight-saving changes.
+    if moment is None:
+        return None
+    local = moment.astimezone(tz).replace(tzinfo=None) + timedelta(days=days)
+    return local.replace(tzinfo=tz).astimezone(moment.tzinfo)
+
+
+def clone_event(
+    db: DbSession, source: Event, slug: str, title: str, start_date: date, creator: User
+) -> Event:
+    """The copy is a draft on the new dates; sessions keep their local times and get new calendar UIDs."""
+    if not slug_is_free(db, slug):
+        raise SlugTaken()
+    offset = (start_date - source.start_date).days
+    tz = ZoneInfo(source.timezone)
+    clone = Event(
+        slug=slug,
+        title=title,
+        kind=source.kind,
+        start_date=start_date,
+        end_date=source.end_date + timedelta(days=offset),
+        timezone=source.timezone,
+        venue=source.venue,
+        attendance_mode=source.attendance_mode,
+        visibility=source.visibility,
+        description=source.description,
+        is_published=False,
+    )
+    db.add(clone)
+    db.flush()
+    if clone.id is None:
+        raise DomainError("the copy could not be saved")
+    db.add(EventOrganiser(event_id=clone.id, user_id=creator.id))
+
+    rooms = _copy_all(db, Room, source.id, clone.id)
+    tracks = _copy_all(db, Track, source.id, clone.id)
+    speakers = _copy_all(db, Speaker, source.id, clone.id)
+    db.flush()
+
+    sessions = db.exec(select(Session).where(Session.event_id == source.id)).all()
+    session_ids = [s.id for s in sessions]
+    talks = db.exec(select(Talk).where(col(Talk.session_id).in_(session_ids))).all() if session_ids else []
+    roles = (
+        db.exec(select(SessionRole).where(col(SessionRole.session_id).in_(session_ids))).all()
+        if session_ids
+        else []
+    )
+
+    new_sessions: dict[int, Session] = {}
+    for old in sessions:
+        new = Session(
+            event_id=clone.id,
+            title=old.title,
+            kind=old.kind,
+            start_at=_shift(old.start_at, offset, tz),
+            end_at=_shift(old.end_at, offset, tz),
+            room_id=rooms[old.room_id].id if old.room_id else None,
+            track_id=tracks[old.track_id].id if old.track_id else None,
+            abstract=old.abstract,
+            seat_limit=old.seat_limit,
+            is_cancelled=False,
+        )
+        db.add(new)
+        new_sessions[old.id] = new  # type: ignore[index]
+    db.flush()
+
+    new_talks: dict[int, Talk] = {}
+    for old_talk in talks:
+        new_talk = Talk(
+            session_id=new_sessions[old_talk.session_id].id,  # type: ignore[arg-type]
+            title=old_talk.title,
+            abstract=old_talk.abstract,
+            position=old_talk.position,
+            start_at=_shift(old_talk.start_at, offset, tz),
+            end_at=_shift(old_talk.end_at, offset, tz),
+        )
+        db.add(new_talk)
+        new_talks[old_talk.id] = new_talk  # type: ignore[index]
+    db.flush()
+
+    for role in roles:
+        db.add(
+            SessionRole(
+                session_id=new_sessions[role.session_id].id,  # type: ignore[arg-type]
+                talk_id=new_talks[role.talk_id].id if role.talk_id else None,
+                speaker_id=speakers[role.speaker_id].id,  # type: ignore[arg-type]
+                role=role.role,
+                is_remote=role.is_remote,
+                position=role.position,
+            )
+        )
+    db.commit()
+    db.refresh(clone)
+    return clone
+
+
+Record = TypeVar("Record", Room, Track, Speaker)
+
+
+def _copy_all(
+    db: DbSession, model: type[Record], source_event_id: int | None, clone_event_id: int
+) -> dict[int, Record]:
+    copies: dict[int, Record] = {}
+    for original in db.exec(select(model).where(model.event_id == source_event_id)).all():
+        values = original.model_dump(exclude={"id", "event_id", "created_at"})
+        copy = model(**values, event_id=clone_event_id)
+        db.add(copy)
+        copies[original.id] = copy  # type: ignore[index]
+    return copies

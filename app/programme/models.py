@@ -1,0 +1,116 @@
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.db import UTCDateTime, string_enum, utcnow
+from app.i18n import N_
+
+
+class SessionKind(StrEnum):
+    keynote = "keynote"
+    talk = "talk"
+    themed = "themed"
+    panel = "panel"
+    workshop = "workshop"
+    break_ = "break"
+    social = "social"
+
+
+class RoleKind(StrEnum):
+    speaker = "speaker"
+    moderator = "moderator"
+    panelist = "panelist"
+    chair = "chair"
+
+
+class Room(SQLModel, table=True):
+    __tablename__ = "room"
+    __table_args__ = (UniqueConstraint("event_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", ondelete="CASCADE", index=True)
+    name: str = Field(max_length=120)
+    capacity: int | None = Field(default=None, ge=0)
+    stream_url: str | None = Field(default=None, max_length=500)
+    position: int = 0
+
+
+class Track(SQLModel, table=True):
+    __tablename__ = "track"
+    __table_args__ = (UniqueConstraint("event_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", ondelete="CASCADE", index=True)
+    name: str = Field(max_length=120)
+    colour: str = Field(default="#3b5ba9", max_length=7)
+
+
+class Session(SQLModel, table=True):
+    """A programme item: a keynote, a themed session holding talks, a panel, a break..."""
+
+    __tablename__ = "programme_session"
+    __table_args__ = (CheckConstraint("end_at > start_at", name="ends_after_start"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", ondelete="CASCADE", index=True)
+    # Calendar clients key on this; it must never change, whatever else does.
+    uid: str = Field(default_factory=lambda: str(uuid.uuid4()), max_length=36, unique=True)
+    title: str = Field(max_length=300)
+    kind: SessionKind = Field(default=SessionKind.talk, sa_type=string_enum(SessionKind))
+    start_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    end_at: datetime = Field(sa_type=UTCDateTime)
+    room_id: int | None = Field(default=None, foreign_key="room.id", ondelete="SET NULL", index=True)
+    track_id: int | None = Field(default=None, foreign_key="track.id", ondelete="SET NULL", index=True)
+    abstract: str = Field(default="", sa_type=Text)
+    seat_limit: int | None = Field(default=None, ge=0)
+    is_cancelled: bool = False
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Talk(SQLModel, table=True):
+    """A contribution inside a session, in the order the organiser sets."""
+
+    __tablename__ = "talk"
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="programme_session.id", ondelete="CASCADE", index=True)
+    title: str = Field(max_length=300)
+    abstract: str = Field(default="", sa_type=Text)
+    position: int = 0
+    start_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    end_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class SessionRole(SQLModel, table=True):
+    """What a speaker does in a session (or in one talk of it), and whether from the room or remotely."""
+
+    __tablename__ = "session_role"
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="programme_session.id", ondelete="CASCADE", index=True)
+    talk_id: int | None = Field(default=None, foreign_key="talk.id", ondelete="CASCADE", index=True)
+    speaker_id: int = Field(foreign_key="speaker.id", ondelete="CASCADE", index=True)
+    role: RoleKind = Field(default=RoleKind.speaker, sa_type=string_enum(RoleKind))
+    is_remote: bool = False
+    position: int = 0
+
+
+SESSION_KIND_LABELS: dict[SessionKind, str] = {
+    SessionKind.keynote: N_("Keynote"),
+    SessionKind.talk: N_("Talk"),
+    SessionKind.themed: N_("Themed session"),
+    SessionKind.panel: N_("Panel"),
+    SessionKind.workshop: N_("Workshop"),
+    SessionKind.break_: N_("Break"),
+    SessionKind.social: N_("Social"),
+}
+ROLE_LABELS: dict[RoleKind, str] = {
+    RoleKind.speaker: N_("Speaker"),
+    RoleKind.moderator: N_("Moderator"),
+    RoleKind.panelist: N_("Panelist"),
+    RoleKind.chair: N_("Chair"),
+}

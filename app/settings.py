@@ -1,0 +1,68 @@
+"""Settings from environment variables (and an optional .env file)."""
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AnyHttpUrl, PositiveInt, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = PROJECT_DIR / "var"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = f"sqlite:///{VAR_DIR / 'plenary.sqlite3'}"
+    secret_key: SecretStr | None = None
+    base_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8000")
+    upload_dir: Path = VAR_DIR / "uploads"
+    max_upload_bytes: PositiveInt = 200 * 1024 * 1024
+    smtp_url: str | None = None
+    secure_cookies: bool = False
+    var_dir: Path = VAR_DIR
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite://", "postgresql://", "postgresql+psycopg://")):
+            raise ValueError(
+                "must start with sqlite:// or postgresql:// (for example postgresql://user@host/db)"
+            )
+        if value.startswith("postgresql://"):
+            # psycopg 3 is the driver we ship; SQLAlchemy would otherwise look for psycopg2.
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters long")
+        return value
+
+    def resolved_secret_key(self) -> str:
+        """The configured key, or one generated once and kept in var/secret_key."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        key_file = self.var_dir / "secret_key"
+        if not key_file.exists():
+            self.var_dir.mkdir(parents=True, exist_ok=True)
+            key_file.touch(mode=0o600)
+            key_file.write_text(secrets.token_urlsafe(48))
+        return key_file.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
+
+
+def describe_settings_error(error: Exception) -> str:
+    """One line per bad setting, named as the environment variable a user sets."""
+    lines = []
+    for item in getattr(error, "errors", list)():
+        name = "_".join(str(part) for part in item.get("loc", ())).upper() or "SETTINGS"
+        lines.append(f"{name}: {item.get('msg', 'invalid value')}")
+    return "\n".join(lines) or str(error)

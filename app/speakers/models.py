@@ -1,0 +1,22 @@
+from datetime import datetime
+
+from sqlalchemy import Text
+from sqlmodel import Field, SQLModel
+
+from app.db import UTCDateTime, utcnow
+
+
+class Speaker(SQLModel, table=True):
+    """A person on an event's programme. The same person in two events is matched by email."""
+
+    __tablename__ = "speaker"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", ondelete="CASCADE", index=True)
+    name: str = Field(max_length=200)
+    affiliation: str = Field(default="", max_length=300)
+    bio: str = Field(default="", sa_type=Text)
+    photo_url: str | None = Field(default=None, max_length=500)
+    email: str | None = Field(default=None, max_length=254, index=True)
+    timezone: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,0 +1,192 @@
+"""Templates, rendering of full pages and htmx fragments, redirects, and request dependencies."""
+
+from collections.abc import Iterator, Sequence
+from contextvars import ContextVar
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+import nh3
+from babel.dates import format_date, format_datetime, format_time
+from fastapi import Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2_fragments.fastapi import Jinja2Blocks
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+from starlette.datastructures import FormData
+
+from app.accounts.models import User
+from app.db import DbSession
+from app.events.models import ATTENDANCE_LABELS, EVENT_KIND_LABELS, VISIBILITY_LABELS
+from app.i18n import current_locale, ngettext, translations_for
+from app.programme.models import ROLE_LABELS, SESSION_KIND_LABELS
+from app.security import csrf_token
+from app.settings import PROJECT_DIR
+
+TEMPLATES_DIR = PROJECT_DIR / "templates"
+STATIC_DIR = PROJECT_DIR / "static"
+HTMX_VERSION = "4.0.1"
+HTMX_SRI = "sha384-Qp9rdC8H7EqOoX+nR0P3RPG2Noji+qdwJlGpfzwQJsfOpp3sGwIdSP9xO3+UlEhn"
+
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+
+
+def markdown_to_html(text: str | None) -> Markup:
+    """Organisers' Markdown, with raw HTML off and the output sanitised once more."""
+    if not text:
+        return Markup("")
+    return Markup(nh3.clean(_markdown.render(text)))  # noqa: S704 - sanitised by nh3 just above
+
+
+def in_zone(value: datetime, tz: str) -> datetime:
+    return value.astimezone(ZoneInfo(tz))
+
+
+def format_local_time(value: datetime, tz: str) -> str:
+    return format_time(in_zone(value, tz), "HH:mm", locale=current_locale.get())
+
+
+def format_local_datetime(value: datetime, tz: str) -> str:
+    return format_datetime(in_zone(value, tz), "EEE d MMM y, HH:mm", locale=current_locale.get())
+
+
+def format_day(value: date, pattern: str = "EEEE d MMMM y") -> str:
+    return format_date(value, pattern, locale=current_locale.get())
+
+
+def format_zone_abbreviation(value: datetime, tz: str) -> str:
+    return in_zone(value, tz).strftime("%Z")
+
+
+# Imported macro files do not see the render context, so the CSRF token is a global that reads the
+# request being rendered from here.
+_rendering_request: ContextVar[Request] = ContextVar("_rendering_request")
+
+
+def _csrf_token_of_rendering_request() -> str:
+    return csrf_token(_rendering_request.get())
+
+
+def _template_globals(request: Request) -> dict[str, Any]:
+    return {
+        "current_user": getattr(request.state, "user", None),
+        "locale": current_locale.get(),
+        "htmx_version": HTMX_VERSION,
+        "htmx_sri": HTMX_SRI,
+    }
+
+
+templates = Jinja2Blocks(directory=str(TEMPLATES_DIR), context_processors=[_template_globals])
+templates.env.add_extension("jinja2.ext.i18n")
+templates.env.install_gettext_callables(  # type: ignore[attr-defined]
+    gettext=lambda message: translations_for(current_locale.get()).gettext(message),
+    ngettext=ngettext,
+    newstyle=True,
+)
+templates.env.globals.update(
+    csrf_token=_csrf_token_of_rendering_request,
+    event_kind_labels=EVENT_KIND_LABELS,
+    attendance_labels=ATTENDANCE_LABELS,
+    visibility_labels=VISIBILITY_LABELS,
+    session_kind_labels=SESSION_KIND_LABELS,
+    role_labels=ROLE_LABELS,
+)
+templates.env.filters.update(
+    markdown=markdown_to_html,
+    local_time=format_local_time,
+    local_datetime=format_local_datetime,
+    day=format_day,
+    zone_abbreviation=format_zone_abbreviation,
+)
+
+
+def wants_fragment(request: Request) -> bool:
+    # Back/forward restores need the whole page, not the block.
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any],
+    *,
+    blocks: Sequence[str] = (),
+    status_code: int = 200,
+) -> HTMLResponse:
+    partial = list(blocks) if wants_fragment(request) else []
+    token = _rendering_request.set(request)
+    try:
+        response = templates.TemplateResponse(
+            request, name, context, status_code=status_code, block_names=partial
+        )
+    finally:
+        _rendering_request.reset(token)
+    response.headers.add_vary_header("HX-Request")  # caches must not serve a fragment as a page
+    return response
+
+
+def redirect_after_post(request: Request, url: str) -> Response:
+    """303 for a plain form; for htmx, a client-side redirect that htmx follows."""
+    if request.headers.get("HX-Request") == "true":
+        return Response(status_code=204, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
+
+
+def get_db(request: Request) -> Iterator[DbSession]:
+    with DbSession(request.app.state.engine, expire_on_commit=False) as db:
+        yield db
+
+
+Db = Annotated[DbSession, Depends(get_db)]
+
+
+async def submitted_form(request: Request) -> FormData:
+    return await request.form()
+
+
+SubmittedForm = Annotated[FormData, Depends(submitted_form)]
+
+
+class LoginRequired(Exception):
+    """Raised by dependencies; main.py answers with a redirect to the login page."""
+
+    def __init__(self, next_url: str) -> None:
+        self.next_url = next_url
+
+
+def optional_user(request: Request, db: Db) -> User | None:
+    user_id = request.session.get("user_id")
+    if user_id is None:
+        return None
+    user = db.get(User, user_id)
+    if user is None or not user.is_active:
+        request.session.pop("user_id", None)
+        return None
+    request.state.user = user
+    return user
+
+
+def current_user(request: Request, user: Annotated[User | None, Depends(optional_user)]) -> User:
+    if user is None:
+        raise LoginRequired(str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""))
+    return user
+
+
+OptionalUser = Annotated[User | None, Depends(optional_user)]
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def not_found(detail: str) -> HTTPException:
+    return HTTPException(status_code=404, detail=detail)
+
+
+def forbidden(detail: str) -> HTTPException:
+    return HTTPException(status_code=403, detail=detail)
+
+
+def static_path(name: str) -> Path:
+    return STATIC_DIR / name

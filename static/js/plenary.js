@@ -1,0 +1,1 @@
+// Shared behaviour for every page (htmx does most of the work).

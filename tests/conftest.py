@@ -1,0 +1,194 @@
+"""Each test gets a freshly migrated database: a copied SQLite file, or PostgreSQL with TEST_DATABASE_URL."""
+
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+
+import pytest
+from alembic.config import Config
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, event, text
+
+from alembic import command
+from app.accounts.models import User
+from app.accounts.service import create_user
+from app.db import DbSession, make_engine
+from app.main import create_app
+from app.settings import PROJECT_DIR, Settings
+
+ORGANISER_PASSWORD = "correct horse battery"
+
+
+def alembic_upgrade(url: str, revision: str = "head") -> None:
+    config = Config(str(PROJECT_DIR / "alembic.ini"))
+    config.set_main_option("sqlalchemy.url", url)
+    command.upgrade(config, revision)
+
+
+def reset_schema(url: str) -> None:
+    if url.startswith("sqlite"):
+        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+        return
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def truncate_all_tables(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        names = connection.execute(
+            text(
+                "SELECT tablename FROM pg_tables"
+                " WHERE schemaname = 'public' AND tablename != 'alembic_version'"
+            )
+        ).scalars()
+        tables = ", ".join(f'"{name}"' for name in names)
+        if tables:
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+def normalised_test_url() -> str | None:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url and url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+@pytest.fixture(scope="session")
+def migrated_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = normalised_test_url() or f"sqlite:///{tmp_path_factory.mktemp('db') / 'base.sqlite3'}"
+    reset_schema(url)
+    alembic_upgrade(url, "head")
+    return url
+
+
+@pytest.fixture
+def database_url(migrated_url: str, tmp_path: Path) -> Iterator[str]:
+    if migrated_url.startswith("sqlite"):
+        copy = tmp_path / "test.sqlite3"
+        shutil.copy(migrated_url.removeprefix("sqlite:///"), copy)
+        yield f"sqlite:///{copy}"
+    else:
+        yield migrated_url
+        truncate_all_tables(migrated_url)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def db(engine: Engine) -> Iterator[DbSession]:
+    with DbSession(engine, expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url, secret_key="test-secret-key-0123456789", upload_dir=tmp_path / "up"
+    )
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[FastAPI]:
+    application = create_app(settings)
+    yield application
+    application.state.engine.dispose()
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, follow_redirects=False) as test_client:
+        yield test_client
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "page has no CSRF field"
+    return match.group(1)
+
+
+class BrowserLikeClient:
+    """A TestClient that logs in and sends the page's CSRF token with every unsafe request, like a browser."""
+
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+        self.csrf = ""
+
+    def login(self, email: str, password: str = ORGANISER_PASSWORD) -> None:
+        page = self.client.get("/login")
+        response = self.client.post(
+            "/login", data={"email": email, "password": password, "csrf_token": csrf_from(page.text)}
+        )
+        assert response.status_code == 303, response.text
+        self.refresh_csrf()
+
+    def refresh_csrf(self) -> None:
+        self.csrf = csrf_from(self.client.get("/login").text)
+
+    def get(self, url: str, **kwargs: object) -> object:
+        return self.client.get(url, **kwargs)
+
+    def post(self, url: str, data: dict | None = None, htmx: bool = False, **kwargs: object) -> object:
+        headers = dict(kwargs.pop("headers", {}) or {})
+        if htmx:
+            headers["HX-Request"] = "true"
+        return self.client.post(
+            url, data={**(data or {}), "csrf_token": self.csrf}, headers=headers, **kwargs
+        )
+
+
+@pytest.fixture
+def organiser(db: DbSession) -> User:
+    return create_user(db, "organiser@example.org", ORGANISER_PASSWORD, name="Olivia Organiser")
+
+
+@pytest.fixture
+def admin(db: DbSession) -> User:
+    return create_user(db, "admin@example.org", ORGANISER_PASSWORD, name="Ada Admin", is_admin=True)
+
+
+@pytest.fixture
+def organiser_client(client: TestClient, organiser: User) -> BrowserLikeClient:
+    browser = BrowserLikeClient(client)
+    browser.login(organiser.email)
+    return browser
+
+
+@pytest.fixture
+def admin_client(client: TestClient, admin: User) -> BrowserLikeClient:
+    browser = BrowserLikeClient(client)
+    browser.login(admin.email)
+    return browser
+
+
+@pytest.fixture
+def count_queries() -> Callable[[], AbstractContextManager[list[str]]]:
+    """`with count_queries() as statements:` records every SQL statement any engine runs inside the block."""
+
+    @contextmanager
+    def counting() -> Iterator[list[str]]:
+        statements: list[str] = []
+
+        def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+            statements.append(statement)
+
+        event.listen(Engine, "after_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            event.remove(Engine, "after_cursor_execute", record)
+
+    return counting
