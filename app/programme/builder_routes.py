@@ -1,0 +1,466 @@
+"""The organisers' programme builder, and the rooms and tracks pages.
+
+Every change answers an htmx request with the grid, the conflict list and the session editor (all swapped
+out of band by id), and a plain form with a 303 back to the builder. Invalid input re-renders the form
+with its errors and status 422, and saves nothing.
+"""
+
+from datetime import date
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.errors import DomainError
+from app.events.access import ManagedEvent
+from app.events.models import Event
+from app.forms import BoundForm, bind_form
+from app.i18n import _
+from app.programme import builder_view
+from app.programme import service as programme_service
+from app.programme.conflicts import conflicts_by_session, programme_conflicts
+from app.programme.forms import MoveForm, RoleForm, RoomForm, SessionForm, TalkForm, TalkMoveForm, TrackForm
+from app.programme.models import ROLE_LABELS, SESSION_KIND_LABELS, Room, Session, SessionRole, Talk, Track
+from app.security import require_csrf
+from app.web import Db, SubmittedForm, format_day, not_found, redirect_after_post, render, wants_fragment
+
+router = APIRouter(prefix="/manage/events/{slug}", dependencies=[Depends(require_csrf)])
+
+BUILDER = "programme/builder.html"
+CHANGED_BLOCKS = ["builder_grid", "conflict_list", "session_editor"]
+
+
+# Loading what the path names, always inside the managed event (404 otherwise) --------------------
+
+
+def managed_session(session_id: int, event: ManagedEvent, db: Db) -> Session:
+    session = builder_view.session_in_event(db, event, session_id)
+    if session is None:
+        raise not_found(_("This session does not exist."))
+    return session
+
+
+ManagedSession = Annotated[Session, Depends(managed_session)]
+
+
+def managed_talk(talk_id: int, session: ManagedSession, db: Db) -> Talk:
+    talk = db.get(Talk, talk_id)
+    if talk is None or talk.session_id != session.id:
+        raise not_found(_("This talk does not exist."))
+    return talk
+
+
+def managed_role(role_id: int, session: ManagedSession, db: Db) -> SessionRole:
+    role = db.get(SessionRole, role_id)
+    if role is None or role.session_id != session.id:
+        raise not_found(_("This speaker role does not exist."))
+    return role
+
+
+def managed_room(room_id: int, event: ManagedEvent, db: Db) -> Room:
+    room = db.get(Room, room_id)
+    if room is None or room.event_id != event.id:
+        raise not_found(_("This room does not exist."))
+    return room
+
+
+def managed_track(track_id: int, event: ManagedEvent, db: Db) -> Track:
+    track = db.get(Track, track_id)
+    if track is None or track.event_id != event.id:
+        raise not_found(_("This track does not exist."))
+    return track
+
+
+ManagedTalk = Annotated[Talk, Depends(managed_talk)]
+ManagedRole = Annotated[SessionRole, Depends(managed_role)]
+ManagedRoom = Annotated[Room, Depends(managed_room)]
+ManagedTrack = Annotated[Track, Depends(managed_track)]
+
+
+# Builder ----------------------------------------------------------------------------------------
+
+
+def _parse_day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _session_day(event: Event, session: Session) -> date:
+    return session.start_at.astimezone(ZoneInfo(event.timezone)).date()
+
+
+def _builder_context(
+    db: Db,
+    event: Event,
+    *,
+    day: date | None = None,
+    selected: Session | None = None,
+    forms: dict[str, BoundForm[Any]] | None = None,
+) -> dict[str, Any]:
+    if day is None and selected is not None:
+        day = _session_day(event, selected)
+    conflicts = programme_conflicts(db, event)
+    grid = builder_view.builder_grid(
+        db, event, builder_view.chosen_day(event, day), conflicts_by_session(conflicts)
+    )
+    tracks = builder_view.tracks_of(db, event)
+    speakers = builder_view.event_speakers(db, event)
+    detail = builder_view.session_detail(db, event, selected) if selected is not None else None
+    return {
+        "event": event,
+        "tz": event.timezone,
+        "grid": grid,
+        "conflicts": conflicts,
+        "detail": detail,
+        "talk_options": [(line.talk.id, line.talk.title) for line in detail.talks] if detail else [],
+        "room_options": [(room.id, room.name) for room in grid.rooms],
+        "track_options": [(track.id, track.name) for track in tracks],
+        "speaker_options": [(speaker.id, speaker.name) for speaker in speakers],
+        "day_options": [(each.isoformat(), format_day(each, "EEE d MMM y")) for each in event.days],
+        "kinds": [(kind.value, _(label)) for kind, label in SESSION_KIND_LABELS.items()],
+        "role_kinds": [(kind.value, _(label)) for kind, label in ROLE_LABELS.items()],
+        "forms": forms or {},
+    }
+
+
+def _builder_url(request: Request, event: Event, day: date, selected: Session | None) -> str:
+    url = request.url_for("builder_page", slug=event.slug).include_query_params(day=day.isoformat())
+    if selected is not None:
+        url = url.include_query_params(session=selected.id)
+    return str(url)
+
+
+def _changed(
+    request: Request, db: Db, event: Event, selected: Session | None, *, day: date | None = None
+) -> Response:
+    if selected is not None:
+        day = _session_day(event, selected)
+    if not wants_fragment(request):
+        return RedirectResponse(
+            _builder_url(request, event, builder_view.chosen_day(event, day), selected), 303
+        )
+    context = _builder_context(db, event, day=day, selected=selected)
+    return render(request, BUILDER, context, blocks=[*CHANGED_BLOCKS, "session_create"])
+
+
+def _invalid(
+    request: Request, db: Db, event: Event, selected: Session | None, forms: dict[str, BoundForm[Any]]
+) -> Response:
+    context = _builder_context(db, event, selected=selected, forms=forms)
+    block = "session_editor" if selected is not None else "session_create"
+    return render(request, BUILDER, context, blocks=[block], status_code=422)
+
+
+def _time_context(event: Event) -> dict[str, Any]:
+    return {"timezone": event.timezone, "days": event.days}
+
+
+@router.get("/programme", response_class=HTMLResponse)
+def builder_page(
+    request: Request, db: Db, event: ManagedEvent, day: str | None = None, session: int | None = None
+) -> HTMLResponse:
+    selected = builder_view.session_in_event(db, event, session) if session is not None else None
+    context = _builder_context(db, event, day=_parse_day(day), selected=selected)
+    return render(request, BUILDER, context, blocks=["builder_grid", "session_editor"])
+
+
+@router.post("/programme/sessions", response_class=HTMLResponse)
+def builder_session_create(request: Request, db: Db, event: ManagedEvent, data: SubmittedForm) -> Response:
+    form = bind_form(SessionForm, data, context=_time_context(event))
+    if form.value is not None:
+        try:
+            created = programme_service.create_session(db, event, form.value.details(event.timezone))
+        except DomainError as error:
+            form.add_error(error.field or "__all__", error.message)
+        else:
+            return _changed(request, db, event, created)
+    return _invalid(request, db, event, None, {"create": form})
+
+
+@router.post("/programme/sessions/{session_id}", response_class=HTMLResponse)
+def builder_session_update(
+    request: Request, db: Db, event: ManagedEvent, session: ManagedSession, data: SubmittedForm
+) -> Response:
+    form = bind_form(SessionForm, data, context=_time_context(event))
+    if form.value is not None:
+        try:
+            programme_service.update_session(db, event, session, form.value.details(event.timezone))
+        except DomainError as error:
+            form.add_error(error.field or "__all__", error.message)
+        else:
+            return _changed(request, db, event, session)
+    return _invalid(request, db, event, session, {"edit": form})
+
+
+@router.post("/programme/sessions/{session_id}/move", response_class=HTMLResponse)
+def builder_session_move(
+    request: Request, db: Db, event: ManagedEvent, session: ManagedSession, data: SubmittedForm
+) -> Response:
+    form = bind_form(MoveForm, data, context=_time_context(event))
+    if form.value is not None:
+        try:
+            start_at = form.value.start_at(event.timezone)
+            programme_service.move_session(db, event, session, room_id=form.value.room_id, start_at=start_at)
+        except DomainError as error:
+            form.add_error(error.field or "__all__", error.message)
+        else:
+            return _changed(request, db, event, session)
+    return _invalid(request, db, event, session, {"move": form})
+
+
+@router.post("/programme/sessions/{session_id}/cancel", response_class=HTMLResponse)
+def builder_session_cancel(
+    request: Request, db: Db, event: ManagedEvent, session: ManagedSession
+) -> Response:
+    programme_service.cancel_session(db, session)
+    return _changed(request, db, event, session)
+
+
+@router.post("/programme/sessions/{session_id}/restore", response_class=HTMLResponse)
+def builder_session_restore(
+    request: Request, db: Db, event: ManagedEvent, session: ManagedSession
+) -> Response:
+    programme_service.restore_session(db, session)
+    return _changed(request, db, event, session)
+
+
+@router.post("/programme/sessions/{session_id}/delete", response_class=HTMLResponse)
+def builder_session_delete(
+    request: Request, db: Db, event: ManagedEvent, session: ManagedSession
+) -> Response:
+    day = _session_day(event, session)
+    programme_service.delete_session(db, session)
+    return _changed(request, db, event, None, day=day)
+
+
+@router.post("/programme/sessions/{session_id}/talks", response_class=HTMLResponse)
+def builder_talk_create(
+    request: Request, db: Db, event: ManagedEvent, session: ManagedSession, data: SubmittedForm
+) -> Response:
+    day = _session_day(event, session)
+    form = bind_form(TalkForm, data, context={"timezone": event.timezone, "day": day})
+    if form.value is not None:
+        start_at, end_at = form.value.times(day, event.timezone)
+        try:
+            programme_service.create_talk(
+                db,
+                session,
+                title=form.value.title,
+                abstract=form.value.abstract,
+                start_at=start_at,
+                end_at=end_at,
+            )
+        except DomainError as error:
+            form.add_error(error.field or "__all__", error.message)
+        else:
+            return _changed(request, db, event, session)
+    return _invalid(request, db, event, session, {"talk_new": form})
+
+
+@router.post("/programme/sessions/{session_id}/talks/{talk_id}", response_class=HTMLResponse)
+def builder_talk_update(
+    request: Request,
+    db: Db,
+    event: ManagedEvent,
+    session: ManagedSession,
+    talk: ManagedTalk,
+    data: SubmittedForm,
+) -> Response:
+    day = _session_day(event, session)
+    form = bind_form(TalkForm, data, context={"timezone": event.timezone, "day": day})
+    if form.value is not None:
+        start_at, end_at = form.value.times(day, event.timezone)
+        try:
+            programme_service.update_talk(
+                db,
+                session,
+                talk,
+                title=form.value.title,
+                abstract=form.value.abstract,
+                start_at=start_at,
+                end_at=end_at,
+            )
+        except DomainError as error:
+            form.add_error(error.field or "__all__", error.message)
+        else:
+            return _changed(request, db, event, session)
+    return _invalid(request, db, event, session, {f"talk_{talk.id}": form})
+
+
+@router.post("/programme/sessions/{session_id}/talks/{talk_id}/move", response_class=HTMLResponse)
+def builder_talk_move(
+    request: Request,
+    db: Db,
+    event: ManagedEvent,
+    session: ManagedSession,
+    talk: ManagedTalk,
+    data: SubmittedForm,
+) -> Response:
+    form = bind_form(TalkMoveForm, data)
+    if form.value is None:
+        return _invalid(request, db, event, session, {f"talk_{talk.id}": form})
+    programme_service.move_talk(db, session, talk, form.value.direction)
+    return _changed(request, db, event, session)
+
+
+@router.post("/programme/sessions/{session_id}/talks/{talk_id}/delete", response_class=HTMLResponse)
+def builder_talk_delete(
+    request: Request, db: Db, event: ManagedEvent, session: ManagedSession, talk: ManagedTalk
+) -> Response:
+    programme_service.delete_talk(db, session, talk)
+    return _changed(request, db, event, session)
+
+
+@router.post("/programme/sessions/{session_id}/roles", response_class=HTMLResponse)
+def builder_role_add(
+    request: Request, db: Db, event: ManagedEvent, session: ManagedSession, data: SubmittedForm
+) -> Response:
+    form = bind_form(RoleForm, data)
+    if form.value is not None:
+        try:
+            programme_service.add_role(db, session, **form.value.model_dump())
+        except DomainError as error:
+            form.add_error(error.field or "__all__", error.message)
+        else:
+            return _changed(request, db, event, session)
+    return _invalid(request, db, event, session, {"role_new": form})
+
+
+@router.post("/programme/sessions/{session_id}/roles/{role_id}", response_class=HTMLResponse)
+def builder_role_update(
+    request: Request,
+    db: Db,
+    event: ManagedEvent,
+    session: ManagedSession,
+    role: ManagedRole,
+    data: SubmittedForm,
+) -> Response:
+    form = bind_form(RoleForm, data)
+    if form.value is not None:
+        try:
+            programme_service.update_role(db, session, role, **form.value.model_dump())
+        except DomainError as error:
+            form.add_error(error.field or "__all__", error.message)
+        else:
+            return _changed(request, db, event, session)
+    return _invalid(request, db, event, session, {f"role_{role.id}": form})
+
+
+@router.post("/programme/sessions/{session_id}/roles/{role_id}/remove", response_class=HTMLResponse)
+def builder_role_remove(
+    request: Request, db: Db, event: ManagedEvent, session: ManagedSession, role: ManagedRole
+) -> Response:
+    programme_service.remove_role(db, session, role)
+    return _changed(request, db, event, session)
+
+
+# Rooms ------------------------------------------------------------------------------------------
+
+
+def _rooms_context(
+    db: Db, event: Event, form: BoundForm[Any] | None = None, editing: Room | None = None
+) -> dict[str, Any]:
+    return {"event": event, "lines": builder_view.room_lines(db, event), "form": form, "editing": editing}
+
+
+@router.get("/rooms", response_class=HTMLResponse)
+def rooms_page(request: Request, db: Db, event: ManagedEvent, edit: int | None = None) -> HTMLResponse:
+    editing = next((line.room for line in builder_view.room_lines(db, event) if line.room.id == edit), None)
+    return render(request, "programme/rooms.html", _rooms_context(db, event, editing=editing))
+
+
+@router.post("/rooms", response_class=HTMLResponse)
+def room_create(request: Request, db: Db, event: ManagedEvent, data: SubmittedForm) -> Response:
+    form = bind_form(RoomForm, data)
+    if form.value is not None:
+        try:
+            programme_service.create_room(db, event, **form.value.model_dump())
+        except DomainError as error:
+            form.add_error(error.field or "__all__", error.message)
+        else:
+            return redirect_after_post(request, str(request.url_for("rooms_page", slug=event.slug)))
+    return render(
+        request,
+        "programme/rooms.html",
+        _rooms_context(db, event, form),
+        blocks=["room_form"],
+        status_code=422,
+    )
+
+
+@router.post("/rooms/{room_id}", response_class=HTMLResponse)
+def room_update(
+    request: Request, db: Db, event: ManagedEvent, room: ManagedRoom, data: SubmittedForm
+) -> Response:
+    form = bind_form(RoomForm, data)
+    if form.value is not None:
+        try:
+            programme_service.update_room(db, room, event, **form.value.model_dump())
+        except DomainError as error:
+            form.add_error(error.field or "__all__", error.message)
+        else:
+            return redirect_after_post(request, str(request.url_for("rooms_page", slug=event.slug)))
+    context = _rooms_context(db, event, form, editing=room)
+    return render(request, "programme/rooms.html", context, blocks=["room_form"], status_code=422)
+
+
+@router.post("/rooms/{room_id}/delete", response_class=HTMLResponse)
+def room_delete(request: Request, db: Db, event: ManagedEvent, room: ManagedRoom) -> Response:
+    programme_service.delete_room(db, room)
+    return redirect_after_post(request, str(request.url_for("rooms_page", slug=event.slug)))
+
+
+# Tracks -----------------------------------------------------------------------------------------
+
+
+def _tracks_context(
+    db: Db, event: Event, form: BoundForm[Any] | None = None, editing: Track | None = None
+) -> dict[str, Any]:
+    return {"event": event, "lines": builder_view.track_lines(db, event), "form": form, "editing": editing}
+
+
+@router.get("/tracks", response_class=HTMLResponse)
+def tracks_page(request: Request, db: Db, event: ManagedEvent, edit: int | None = None) -> HTMLResponse:
+    editing = next(
+        (line.track for line in builder_view.track_lines(db, event) if line.track.id == edit), None
+    )
+    return render(request, "programme/tracks.html", _tracks_context(db, event, editing=editing))
+
+
+@router.post("/tracks", response_class=HTMLResponse)
+def track_create(request: Request, db: Db, event: ManagedEvent, data: SubmittedForm) -> Response:
+    form = bind_form(TrackForm, data)
+    if form.value is not None:
+        try:
+            programme_service.create_track(db, event, **form.value.model_dump())
+        except DomainError as error:
+            form.add_error(error.field or "__all__", error.message)
+        else:
+            return redirect_after_post(request, str(request.url_for("tracks_page", slug=event.slug)))
+    context = _tracks_context(db, event, form)
+    return render(request, "programme/tracks.html", context, blocks=["track_form"], status_code=422)
+
+
+@router.post("/tracks/{track_id}", response_class=HTMLResponse)
+def track_update(
+    request: Request, db: Db, event: ManagedEvent, track: ManagedTrack, data: SubmittedForm
+) -> Response:
+    form = bind_form(TrackForm, data)
+    if form.value is not None:
+        try:
+            programme_service.update_track(db, track, event, **form.value.model_dump())
+        except DomainError as error:
+            form.add_error(error.field or "__all__", error.message)
+        else:
+            return redirect_after_post(request, str(request.url_for("tracks_page", slug=event.slug)))
+    context = _tracks_context(db, event, form, editing=track)
+    return render(request, "programme/tracks.html", context, blocks=["track_form"], status_code=422)
+
+
+@router.post("/tracks/{track_id}/delete", response_class=HTMLResponse)
+def track_delete(request: Request, db: Db, event: ManagedEvent, track: ManagedTrack) -> Response:
+    programme_service.delete_track(db, track)
+    return redirect_after_post(request, str(request.url_for("tracks_page", slug=event.slug)))

@@ -1,0 +1,174 @@
+"""What organisers type in the builder, rooms and tracks pages.
+
+Times are entered in the event's time zone (passed as `context={"timezone": ..., "days": [...]}` to
+bind_form) and turned into UTC here, so services only ever see UTC.
+"""
+
+import re
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
+
+from app.i18n import _
+from app.programme.models import RoleKind, SessionKind
+from app.programme.service import MoveDirection, SessionDetails
+
+COLOUR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def local_to_utc(day: date, clock: time, timezone: str) -> datetime:
+    """The UTC instant of a wall-clock time; on the night clocks go back, the earlier of the two."""
+    tz = ZoneInfo(timezone)
+    local = datetime.combine(day, clock, tzinfo=tz)
+    instant = local.astimezone(UTC)
+    if instant.astimezone(tz).replace(tzinfo=None) != local.replace(tzinfo=None):
+        raise ValueError(_("This time does not exist on that day: the clocks go forward then."))
+    return instant
+
+
+def _context_timezone(info: ValidationInfo) -> str:
+    return (info.context or {}).get("timezone", "UTC")
+
+
+def _check_day(value: date, info: ValidationInfo) -> date:
+    days = (info.context or {}).get("days")
+    if days is not None and value not in days:
+        raise ValueError(_("Choose one of the event's days."))
+    return value
+
+
+class RoomForm(BaseModel):
+    name: str = Field(min_length=1, max_length=120)
+    capacity: int | None = Field(default=None, ge=0)
+    stream_url: str | None = Field(default=None, max_length=500)
+
+    @field_validator("stream_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError(_("Enter a web address starting with https://."))
+        return value
+
+
+class TrackForm(BaseModel):
+    name: str = Field(min_length=1, max_length=120)
+    colour: str = "#3b5ba9"
+
+    @field_validator("colour")
+    @classmethod
+    def _hex_colour(cls, value: str) -> str:
+        if not COLOUR_PATTERN.match(value):
+            raise ValueError(_("Enter a colour as #rrggbb, such as #1f6f8b."))
+        return value.lower()
+
+
+class SessionForm(BaseModel):
+    title: str = Field(min_length=1, max_length=300)
+    kind: SessionKind = SessionKind.talk
+    day: date
+    start: time
+    end: time
+    room_id: int | None = None
+    track_id: int | None = None
+    abstract: str = Field(default="", max_length=20_000)
+    seat_limit: int | None = Field(default=None, ge=0)
+
+    @field_validator("day")
+    @classmethod
+    def _event_day(cls, value: date, info: ValidationInfo) -> date:
+        return _check_day(value, info)
+
+    @field_validator("start")
+    @classmethod
+    def _start_exists(cls, value: time, info: ValidationInfo) -> time:
+        if "day" in info.data:
+            local_to_utc(info.data["day"], value, _context_timezone(info))
+        return value
+
+    @field_validator("end")
+    @classmethod
+    def _end_after_start(cls, value: time, info: ValidationInfo) -> time:
+        start = info.data.get("start")
+        if start is not None and value <= start:
+            raise ValueError(_("The session must end after it starts."))
+        if "day" in info.data:
+            local_to_utc(info.data["day"], value, _context_timezone(info))
+        return value
+
+    def details(self, timezone: str) -> SessionDetails:
+        return SessionDetails(
+            title=self.title,
+            kind=self.kind,
+            start_at=local_to_utc(self.day, self.start, timezone),
+            end_at=local_to_utc(self.day, self.end, timezone),
+            room_id=self.room_id,
+            track_id=self.track_id,
+            abstract=self.abstract,
+            seat_limit=self.seat_limit,
+        )
+
+
+class MoveForm(BaseModel):
+    room_id: int | None = None
+    day: date
+    start: time
+
+    @field_validator("day")
+    @classmethod
+    def _event_day(cls, value: date, info: ValidationInfo) -> date:
+        return _check_day(value, info)
+
+    @field_validator("start")
+    @classmethod
+    def _start_exists(cls, value: time, info: ValidationInfo) -> time:
+        if "day" in info.data:
+            local_to_utc(info.data["day"], value, _context_timezone(info))
+        return value
+
+    def start_at(self, timezone: str) -> datetime:
+        return local_to_utc(self.day, self.start, timezone)
+
+
+class TalkForm(BaseModel):
+    """A talk's own times are optional and fall on its session's day (context key "day")."""
+
+    title: str = Field(min_length=1, max_length=300)
+    abstract: str = Field(default="", max_length=20_000)
+    start: time | None = None
+    end: time | None = None
+
+    @field_validator("start")
+    @classmethod
+    def _start_exists(cls, value: time | None, info: ValidationInfo) -> time | None:
+        day = (info.context or {}).get("day")
+        if value is not None and day is not None:
+            local_to_utc(day, value, _context_timezone(info))
+        return value
+
+    @field_validator("end")
+    @classmethod
+    def _end_after_start(cls, value: time | None, info: ValidationInfo) -> time | None:
+        start = info.data.get("start")
+        if value is not None and start is not None and value <= start:
+            raise ValueError(_("The talk must end after it starts."))
+        day = (info.context or {}).get("day")
+        if value is not None and day is not None:
+            local_to_utc(day, value, _context_timezone(info))
+        return value
+
+    def times(self, day: date, timezone: str) -> tuple[datetime | None, datetime | None]:
+        start = local_to_utc(day, self.start, timezone) if self.start is not None else None
+        end = local_to_utc(day, self.end, timezone) if self.end is not None else None
+        return start, end
+
+
+class TalkMoveForm(BaseModel):
+    direction: MoveDirection
+
+
+class RoleForm(BaseModel):
+    speaker_id: int
+    role: RoleKind = RoleKind.speaker
+    is_remote: bool = False
+    talk_id: int | None = None

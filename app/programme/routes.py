@@ -1,0 +1,225 @@
+"""Public programme pages: the day grid and list, one session, the speakers and one speaker."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from app.events.access import PublicEvent
+from app.events.forms import all_timezones
+from app.events.models import Event
+from app.i18n import _
+from app.programme.models import SESSION_KIND_LABELS, SessionKind
+from app.programme.queries import (
+    ProgrammeFilters,
+    ProgrammeView,
+    event_speakers,
+    programme_day,
+    session_detail,
+    speaker_detail,
+)
+from app.web import Db, not_found, render
+
+router = APIRouter()
+
+VIEWS = ("grid", "list")
+
+
+@cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(all_timezones()) | {"UTC"}
+
+
+@cache
+def _timezone_options() -> list[tuple[str, str]]:
+    return [(zone, zone.replace("_", " ")) for zone in [*all_timezones(), "UTC"]]
+
+
+@dataclass(frozen=True)
+class ProgrammeRequest:
+    """The programme page's query string, read leniently: a bad value is a notice, not an error page."""
+
+    day: date | None
+    tz: str
+    view: str
+    filters: ProgrammeFilters
+    notices: list[str]
+
+
+def read_display_zone(event: Event, tz: str | None, notices: list[str]) -> str:
+    if not tz or tz == event.timezone:
+        return event.timezone
+    if tz in _known_zones():
+        return tz
+    notices.append(
+        _('"{zone}" is not a time zone we know; times are shown in the event\'s zone, {event_zone}.').format(
+            zone=tz, event_zone=event.timezone
+        )
+    )
+    return event.timezone
+
+
+def read_programme_request(
+    event: Event, day: str, tz: str, view: str, track: str, room: str, kind: str, q: str
+) -> ProgrammeRequest:
+    notices: list[str] = []
+    zone = read_display_zone(event, tz, notices)
+    chosen_day = None
+    if day:
+        try:
+            chosen_day = date.fromisoformat(day)
+        except ValueError:
+            notices.append(_('"{day}" is not a date; showing the first day instead.').format(day=day))
+    if view not in VIEWS:
+        notices.append(_("That view does not exist; showing the grid."))
+        view = "grid"
+    track_id = _read_id(track, _("That track is not part of this event; showing all tracks."), notices)
+    room_id = _read_id(room, _("That room is not part of this event; showing all rooms."), notices)
+    chosen_kind = None
+    if kind:
+        try:
+            chosen_kind = SessionKind(kind)
+        except ValueError:
+            notices.append(_("That kind of session does not exist; showing every kind."))
+    filters = ProgrammeFilters(track_id=track_id, room_id=room_id, kind=chosen_kind, q=q.strip()[:200])
+    return ProgrammeRequest(day=chosen_day, tz=zone, view=view, filters=filters, notices=notices)
+
+
+def _read_id(value: str, message: str, notices: list[str]) -> int | None:
+    if not value:
+        return None
+    if value.isdigit() and len(value) < 10:
+        return int(value)
+    notices.append(message)
+    return None
+
+
+@router.get("/events/{slug}/programme", response_class=HTMLResponse, include_in_schema=False)
+def programme_page(
+    request: Request,
+    db: Db,
+    event: PublicEvent,
+    day: str = "",
+    tz: str = "",
+    view: str = "grid",
+    track: str = "",
+    room: str = "",
+    kind: str = "",
+    q: str = "",
+) -> HTMLResponse:
+    asked = read_programme_request(event, day, tz, view, track, room, kind, q)
+    today = datetime.now(ZoneInfo(asked.tz)).date()
+    programme = programme_day(db, event, asked.day, asked.filters, tz=asked.tz, today=today)
+    context = _programme_context(request, event, programme, asked)
+    return render(request, "programme/programme.html", context, blocks=["programme_grid"])
+
+
+def _programme_context(
+    request: Request, event: Event, programme: ProgrammeView, asked: ProgrammeRequest
+) -> dict[str, object]:
+    page_url = str(request.url_for("programme_page", slug=event.slug))
+    filters = asked.filters
+    current = {
+        "day": programme.day.isoformat() if programme.day else "",
+        "view": asked.view,
+        "track": filters.track_id or "",
+        "room": filters.room_id or "",
+        "kind": filters.kind.value if filters.kind else "",
+        "q": filters.q,
+        "tz": asked.tz if asked.tz != event.timezone else "",
+    }
+
+    def link(**changes: object) -> str:
+        params = {key: value for key, value in {**current, **changes}.items() if value not in ("", None)}
+        return f"{page_url}?{urlencode(params)}" if params else page_url
+
+    return {
+        "event": event,
+        "programme": programme,
+        "view": asked.view,
+        "notices": asked.notices + programme.notices,
+        "page_url": page_url,
+        "day_urls": {tab.day: link(day=tab.day.isoformat()) for tab in programme.days},
+        "view_urls": {name: link(view=name) for name in VIEWS},
+        "clear_url": link(track="", room="", kind="", q=""),
+        "event_zone_url": link(tz=""),
+        **_session_links(request, event, asked.tz),
+        "track_options": [(track.id, track.name) for track in programme.tracks],
+        "room_options": [(room.id, room.name) for room in programme.rooms],
+        "kind_options": [(kind.value, _(label)) for kind, label in SESSION_KIND_LABELS.items()],
+        "timezone_options": _timezone_options(),
+        "labels": _card_labels(),
+    }
+
+
+def _session_links(request: Request, event: Event, tz: str) -> dict[str, str]:
+    # url_for walks every route; a page with hundreds of cards builds links from one prefix instead.
+    prefix = _url_prefix(request, "session_page", slug=event.slug, session_id=0)
+    suffix = f"?{urlencode({'tz': tz})}" if tz != event.timezone else ""
+    return {"session_url_prefix": prefix, "session_url_suffix": suffix}
+
+
+def _url_prefix(request: Request, name: str, **params: object) -> str:
+    """The page's address with the trailing id 0 cut off, so templates append each record's id."""
+    return str(request.url_for(name, **params)).removesuffix("0")
+
+
+def _programme_link(request: Request, event: Event, day: date, tz: str) -> str:
+    params = {"day": day.isoformat(), **({"tz": tz} if tz != event.timezone else {})}
+    return f"{request.url_for('programme_page', slug=event.slug)}?{urlencode(params)}"
+
+
+def _card_labels() -> dict[str, str]:
+    return {"cancelled": _("Cancelled"), "remote": _("remote"), "with": _("With")}
+
+
+@router.get("/events/{slug}/sessions/{session_id}", response_class=HTMLResponse, include_in_schema=False)
+def session_page(request: Request, db: Db, event: PublicEvent, session_id: int, tz: str = "") -> HTMLResponse:
+    notices: list[str] = []
+    zone = read_display_zone(event, tz, notices)
+    detail = session_detail(db, event, session_id, tz=zone)
+    if detail is None:
+        raise not_found(_("This session is not part of the programme of {event}.").format(event=event.title))
+    context = {
+        "event": event,
+        "detail": detail,
+        "session": detail.session,
+        "notices": notices,
+        "programme_url": _programme_link(request, event, detail.session.day, zone),
+        "speaker_url_prefix": _url_prefix(request, "speaker_page", slug=event.slug, speaker_id=0),
+        "labels": _card_labels(),
+    }
+    return render(request, "programme/session.html", context)
+
+
+@router.get("/events/{slug}/speakers", response_class=HTMLResponse, include_in_schema=False)
+def speakers_page(request: Request, db: Db, event: PublicEvent) -> HTMLResponse:
+    context = {
+        "event": event,
+        "speakers": event_speakers(db, event),
+        "speaker_url_prefix": _url_prefix(request, "speaker_page", slug=event.slug, speaker_id=0),
+    }
+    return render(request, "programme/speakers.html", context)
+
+
+@router.get("/events/{slug}/speakers/{speaker_id}", response_class=HTMLResponse, include_in_schema=False)
+def speaker_page(request: Request, db: Db, event: PublicEvent, speaker_id: int, tz: str = "") -> HTMLResponse:
+    notices: list[str] = []
+    zone = read_display_zone(event, tz, notices)
+    detail = speaker_detail(db, event, speaker_id, tz=zone)
+    if detail is None:
+        raise not_found(_("This speaker is not on the programme of {event}.").format(event=event.title))
+    context = {
+        "event": event,
+        "detail": detail,
+        "speaker": detail.speaker,
+        "tz": zone,
+        "notices": notices,
+        **_session_links(request, event, zone),
+        "labels": _card_labels(),
+    }
+    return render(request, "programme/speaker.html", context)

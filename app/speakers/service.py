@@ -1,0 +1,51 @@
+"""Organisers add, edit and remove the speakers of an event."""
+
+from sqlalchemy import delete, func
+from sqlmodel import col, select
+
+from app.db import DbSession
+from app.errors import DomainError
+from app.events.models import Event
+from app.i18n import _
+from app.programme.models import SessionRole
+from app.speakers.forms import SpeakerForm
+from app.speakers.models import Speaker
+
+
+def _check_email_free(db: DbSession, event: Event, email: str | None, own_id: int | None) -> None:
+    if email is None:
+        return
+    statement = select(Speaker.id).where(
+        Speaker.event_id == event.id, func.lower(Speaker.email) == email.lower()
+    )
+    existing = db.exec(statement).first()
+    if existing is not None and existing != own_id:
+        raise DomainError(_("Another speaker of this event already uses this email."), field="email")
+
+
+def create_speaker(db: DbSession, event: Event, data: SpeakerForm) -> Speaker:
+    """A speaker belongs to one event; the email (private) links the same person across events."""
+    _check_email_free(db, event, data.email, None)
+    speaker = Speaker(event_id=event.id, **data.model_dump())
+    db.add(speaker)
+    db.commit()
+    db.refresh(speaker)
+    return speaker
+
+
+def update_speaker(db: DbSession, event: Event, speaker: Speaker, data: SpeakerForm) -> Speaker:
+    """Editing a speaker keeps their roles in sessions and talks."""
+    _check_email_free(db, event, data.email, speaker.id)
+    for name, value in data.model_dump().items():
+        setattr(speaker, name, value)
+    db.add(speaker)
+    db.commit()
+    db.refresh(speaker)
+    return speaker
+
+
+def delete_speaker(db: DbSession, speaker: Speaker) -> None:
+    """Deleting a speaker takes them off every session and talk; the sessions stay."""
+    db.exec(delete(SessionRole).where(col(SessionRole.speaker_id) == speaker.id))  # type: ignore[call-overload]
+    db.exec(delete(Speaker).where(col(Speaker.id) == speaker.id))  # type: ignore[call-overload]
+    db.commit()
