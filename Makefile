@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile --quiet --use-fuzzy -d app/translations -D messages
+	$(BIN)/pybabel compile --use-fuzzy -d app/translations -D messages
 
 migrate: $(STAMP)
 	$(BIN)/python -m app migrate
@@ -50,8 +50,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/programme_bench.py
 
 messages: $(STAMP)
-	$(BIN)/pybabel extract --quiet -F babel.cfg -k _ -k N_ -k ngettext:1,2 -o app/translations/messages.pot .
-	$(BIN)/pybabel update --quiet -i app/translations/messages.pot -d app/translations -D messages
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations -D messages
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -17,13 +17,15 @@ from app.db import database_answers, make_engine
 from app.errors import DomainError
 from app.events import api as event_api
 from app.events import routes as event_routes
+from app.events.models import ATTENDANCE_LABELS, EVENT_KIND_LABELS, VISIBILITY_LABELS
 from app.i18n import _, current_locale, negotiate_locale
 from app.programme import api as programme_api
 from app.programme import builder_routes
 from app.programme import routes as programme_routes
+from app.programme.models import ROLE_LABELS, SESSION_KIND_LABELS
 from app.settings import Settings, describe_settings_error, get_settings
 from app.speakers import routes as speaker_routes
-from app.web import STATIC_DIR, LoginRequired, render
+from app.web import STATIC_DIR, LoginRequired, render, templates
 
 logger = logging.getLogger("plenary")
 SWAGGER_UI_VERSION = "5.35.0"
@@ -53,6 +55,18 @@ class LocaleMiddleware:
             current_locale.reset(token)
 
 
+def _register_template_labels() -> None:
+    # Labels of every domain's choices, for any template; registered here because app.web sits
+    # below the domains and must not import them.
+    templates.env.globals.update(
+        event_kind_labels=EVENT_KIND_LABELS,
+        attendance_labels=ATTENDANCE_LABELS,
+        visibility_labels=VISIBILITY_LABELS,
+        session_kind_labels=SESSION_KIND_LABELS,
+        role_labels=ROLE_LABELS,
+    )
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or run_checked_settings()
     app = FastAPI(
@@ -62,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
+    _register_template_labels()
     app.state.settings = settings
     app.state.secret_key = settings.resolved_secret_key()
     app.state.engine = make_engine(settings.database_url)

@@ -17,11 +17,9 @@ from markupsafe import Markup
 from starlette.datastructures import FormData
 
 from app.accounts.models import User
+from app.csrf import csrf_token
 from app.db import DbSession
-from app.events.models import ATTENDANCE_LABELS, EVENT_KIND_LABELS, VISIBILITY_LABELS
 from app.i18n import current_locale, ngettext, translations_for
-from app.programme.models import ROLE_LABELS, SESSION_KIND_LABELS
-from app.security import csrf_token
 from app.settings import PROJECT_DIR
 
 TEMPLATES_DIR = PROJECT_DIR / "templates"
@@ -86,11 +84,6 @@ templates.env.install_gettext_callables(  # type: ignore[attr-defined]
 )
 templates.env.globals.update(
     csrf_token=_csrf_token_of_rendering_request,
-    event_kind_labels=EVENT_KIND_LABELS,
-    attendance_labels=ATTENDANCE_LABELS,
-    visibility_labels=VISIBILITY_LABELS,
-    session_kind_labels=SESSION_KIND_LABELS,
-    role_labels=ROLE_LABELS,
 )
 templates.env.filters.update(
     markdown=markdown_to_html,

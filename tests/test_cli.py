@@ -25,7 +25,12 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
 
 def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "app", *args], env=env, cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "app", *args],
+        env=env,
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -34,7 +39,9 @@ def test_migrate_load_demo_twice_and_create_admin(cli_env: dict[str, str]) -> No
 
     first = run_cli(cli_env, "load-demo")
     second = run_cli(cli_env, "load-demo")
-    admin = run_cli(cli_env, "create-admin", "--email", "secretariat@example.org", "--password", "long enough pw")
+    admin = run_cli(
+        cli_env, "create-admin", "--email", "secretariat@example.org", "--password", "long enough pw"
+    )
     short = run_cli(cli_env, "create-admin", "--email", "x@example.org", "--password", "short")
 
     assert first.returncode == 0
@@ -50,8 +57,12 @@ def test_migrate_load_demo_twice_and_create_admin(cli_env: dict[str, str]) -> No
 def test_generate_builds_the_requested_conference(cli_env: dict[str, str]) -> None:
     run_cli(cli_env, "migrate")
 
-    result = run_cli(cli_env, "generate", "--slug", "synthetic", "--sessions", "120", "--rooms", "6", "--days", "2")
-    again = run_cli(cli_env, "generate", "--slug", "synthetic", "--sessions", "10", "--rooms", "2", "--days", "1")
+    result = run_cli(
+        cli_env, "generate", "--slug", "synthetic", "--sessions", "120", "--rooms", "6", "--days", "2"
+    )
+    again = run_cli(
+        cli_env, "generate", "--slug", "synthetic", "--sessions", "10", "--rooms", "2", "--days", "1"
+    )
 
     assert result.returncode == 0, result.stderr
     assert again.returncode == 1
@@ -59,7 +70,9 @@ def test_generate_builds_the_requested_conference(cli_env: dict[str, str]) -> No
     engine = make_engine(cli_env["DATABASE_URL"])
     with DbSession(engine) as db:
         event = db.exec(select(Event).where(Event.slug == "synthetic")).one()
-        sessions = db.exec(select(func.count()).select_from(Session).where(Session.event_id == event.id)).one()
+        sessions = db.exec(
+            select(func.count()).select_from(Session).where(Session.event_id == event.id)
+        ).one()
     engine.dispose()
     assert sessions == 120
     assert (event.end_date - event.start_date).days == 1
@@ -68,4 +81,7 @@ def test_generate_builds_the_requested_conference(cli_env: dict[str, str]) -> No
 def test_generate_refuses_nonsense_numbers(cli_env: dict[str, str]) -> None:
     result = run_cli(cli_env, "generate", "--slug", "x", "--sessions", "0")
 
-    assert (result.returncode, result.stderr.strip()) == (2, "error: --sessions, --rooms and --days must be at least 1")
+    assert (result.returncode, result.stderr.strip()) == (
+        2,
+        "error: --sessions, --rooms and --days must be at least 1",
+    )

@@ -34,7 +34,11 @@ def test_postgresql_urls_use_the_psycopg_driver() -> None:
 @pytest.mark.parametrize(
     ("variable", "value", "message"),
     [
-        ("DATABASE_URL", "mysql://root@localhost/plenary", "DATABASE_URL: Value error, must start with sqlite://"),
+        (
+            "DATABASE_URL",
+            "mysql://root@localhost/plenary",
+            "DATABASE_URL: Value error, must start with sqlite://",
+        ),
         ("SECRET_KEY", "short", "SECRET_KEY: Value error, must be at least 16 characters long"),
         ("BASE_URL", "not a url", "BASE_URL: Input should be a valid URL"),
     ],
@@ -44,7 +48,12 @@ def test_a_bad_setting_stops_start_up_with_a_clear_message(variable: str, value:
     env = {**os.environ, variable: value}
 
     result = subprocess.run(
-        [sys.executable, "-m", "app", "serve"], env=env, cwd=PROJECT_DIR, capture_output=True, text=True, timeout=30
+        [sys.executable, "-m", "app", "serve"],
+        env=env,
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
 
     assert result.returncode == 2

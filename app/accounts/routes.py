@@ -2,9 +2,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.accounts import service as account_service
+from app.csrf import require_csrf
 from app.forms import BoundForm
 from app.i18n import _
-from app.security import require_csrf
 from app.web import Db, SubmittedForm, redirect_after_post, render
 
 router = APIRouter(dependencies=[Depends(require_csrf)])

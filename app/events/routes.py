@@ -5,6 +5,7 @@ from datetime import date
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from app.csrf import require_csrf
 from app.errors import DomainError
 from app.events import service as event_service
 from app.events.access import ManagedEvent, PublicEvent
@@ -15,7 +16,6 @@ from app.forms import BoundForm, bind_form
 from app.i18n import _
 from app.programme import editions
 from app.programme.queries import event_overview
-from app.security import require_csrf
 from app.web import CurrentUser, Db, SubmittedForm, redirect_after_post, render
 
 router = APIRouter(dependencies=[Depends(require_csrf)])

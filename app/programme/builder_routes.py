@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from app.csrf import require_csrf
 from app.errors import DomainError
 from app.events.access import ManagedEvent
 from app.events.models import Event
@@ -22,7 +23,6 @@ from app.programme import service as programme_service
 from app.programme.conflicts import conflicts_by_session, programme_conflicts
 from app.programme.forms import MoveForm, RoleForm, RoomForm, SessionForm, TalkForm, TalkMoveForm, TrackForm
 from app.programme.models import ROLE_LABELS, SESSION_KIND_LABELS, Room, Session, SessionRole, Talk, Track
-from app.security import require_csrf
 from app.web import Db, SubmittedForm, format_day, not_found, redirect_after_post, render, wants_fragment
 
 router = APIRouter(prefix="/manage/events/{slug}", dependencies=[Depends(require_csrf)])

@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from app.csrf import require_csrf
 from app.errors import DomainError
 from app.events.access import ManagedEvent
 from app.events.forms import all_timezones
@@ -12,7 +13,6 @@ from app.events.models import Event
 from app.forms import BoundForm, bind_form
 from app.i18n import _
 from app.programme.builder_view import speaker_lines
-from app.security import require_csrf
 from app.speakers import service as speaker_service
 from app.speakers.forms import SpeakerForm
 from app.speakers.models import Speaker

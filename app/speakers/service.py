@@ -1,13 +1,12 @@
 """Organisers add, edit and remove the speakers of an event."""
 
-from sqlalchemy import delete, func
-from sqlmodel import col, select
+from sqlalchemy import func
+from sqlmodel import select
 
 from app.db import DbSession
 from app.errors import DomainError
 from app.events.models import Event
 from app.i18n import _
-from app.programme.models import SessionRole
 from app.speakers.forms import SpeakerForm
 from app.speakers.models import Speaker
 
@@ -46,6 +45,6 @@ def update_speaker(db: DbSession, event: Event, speaker: Speaker, data: SpeakerF
 
 def delete_speaker(db: DbSession, speaker: Speaker) -> None:
     """Deleting a speaker takes them off every session and talk; the sessions stay."""
-    db.exec(delete(SessionRole).where(col(SessionRole.speaker_id) == speaker.id))  # type: ignore[call-overload]
-    db.exec(delete(Speaker).where(col(Speaker.id) == speaker.id))  # type: ignore[call-overload]
+    # The database removes their roles with them (ON DELETE CASCADE on session_role.speaker_id).
+    db.delete(speaker)
     db.commit()

@@ -91,7 +91,8 @@ def test_organiser_builds_publishes_and_public_sees_it_in_both_time_zones(
     assert "10:00" in page.locator(".session-card", has_text="Single-cell technologies").inner_text()
     page.screenshot(path=str(ARTIFACTS / "programme-event-zone.png"), full_page=True)
 
-    # The browser runs in New York (see the fixture): 10:00 in Paris (UTC+1) is 04:00 there (UTC-5) on 10 March 2027.
+    # The browser runs in New York (see the fixture): on 10 March 2027, 10:00 in Paris (UTC+1)
+    # is 04:00 there (UTC-5).
     page.get_by_role("button", name="My time zone").click()
     page.wait_for_url(re.compile(r"tz=America%2FNew_York"))
     new_york_card = page.locator(".session-card", has_text="Single-cell technologies")
