@@ -19,6 +19,7 @@ def _settings() -> Settings:
 
 
 def _db(settings: Settings):  # noqa: ANN202 - a context manager of the database handle
+    import app.models  # noqa: F401 - every table, and the flush hook that stamps changed programmes
     from app.db import DbSession, make_engine
 
     return DbSession(make_engine(settings.database_url), expire_on_commit=False)

@@ -12,7 +12,9 @@ from pydantic import ValidationError
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+import app.models  # noqa: F401 - every table, and the flush hook that stamps changed programmes
 from app.accounts import routes as account_routes
+from app.caching import RenderedViews
 from app.db import database_answers, make_engine
 from app.errors import DomainError
 from app.events import api as event_api
@@ -80,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.secret_key = settings.resolved_secret_key()
     app.state.engine = make_engine(settings.database_url)
+    app.state.programme_views = RenderedViews(max_entries=128)
 
     app.add_middleware(
         SessionMiddleware,

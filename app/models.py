@@ -6,3 +6,6 @@ from app.programme.models import Room, Session, SessionRole, Talk, Track
 from app.speakers.models import Speaker
 
 __all__ = ["Event", "EventOrganiser", "Room", "Session", "SessionRole", "Speaker", "Talk", "Track", "User"]
+
+# Registers the flush hook that stamps an event whenever its programme changes.
+import app.programme.freshness  # noqa: E402, F401

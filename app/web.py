@@ -11,6 +11,7 @@ import nh3
 from babel.dates import format_date, format_datetime, format_time
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2_fragments import render_block
 from jinja2_fragments.fastapi import Jinja2Blocks
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -120,6 +121,16 @@ def render(
         _rendering_request.reset(token)
     response.headers.add_vary_header("HX-Request")  # caches must not serve a fragment as a page
     return response
+
+
+def render_block_html(request: Request, name: str, block: str, context: dict[str, Any]) -> Markup:
+    """One block of a page as HTML, to keep and reuse (see app/caching.py)."""
+    full_context = {"request": request, **context, **_template_globals(request)}
+    token = _rendering_request.set(request)
+    try:
+        return Markup(render_block(templates.env, name, block, full_context))  # noqa: S704 - autoescaped template
+    finally:
+        _rendering_request.reset(token)
 
 
 def redirect_after_post(request: Request, url: str) -> Response:

@@ -6,11 +6,14 @@ local wall-clock times. Speakers' emails are never part of any answer.
 
 from datetime import date, datetime
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel
 
+from app.caching import RenderedViews
+from app.db import DbSession
 from app.events.access import PublicEvent
-from app.i18n import _
+from app.events.models import Event
+from app.i18n import _, current_locale
 from app.programme.models import RoleKind, SessionKind
 from app.programme.queries import (
     RoleView,
@@ -157,11 +160,20 @@ def _rooms(db: Db, event: PublicEvent) -> list[RoomPublic]:
 
 
 @router.get("/events/{slug}/programme", response_model=ProgrammePublic)
-def api_programme(db: Db, event: PublicEvent, day: date | None = None) -> ProgrammePublic:
+def api_programme(request: Request, db: Db, event: PublicEvent, day: date | None = None) -> Response:
     """Every session of the event in time order, cancelled ones included and flagged, with talks and speakers.
 
     With `day` (YYYY-MM-DD), only the sessions starting on that date in the event's time zone.
     """
+    # Serialised once per programme change (Event.updated_at) and reused: the JSON of a large
+    # programme costs far more to build than to send.
+    views: RenderedViews[bytes] = request.app.state.programme_views
+    key = ("api-programme", event.id, event.updated_at, day, current_locale.get())
+    body = views.get_or_build(key, lambda: _programme_json(db, event, day))
+    return Response(content=body, media_type="application/json")
+
+
+def _programme_json(db: DbSession, event: Event, day: date | None) -> bytes:
     days = programme_days(db, event, event.timezone)
     if day is not None and day not in days:
         raise HTTPException(
@@ -172,12 +184,16 @@ def api_programme(db: Db, event: PublicEvent, day: date | None = None) -> Progra
         )
     rooms = _room_index(_rooms(db, event))
     sessions = event_sessions(db, event, day=day)
-    return ProgrammePublic(
-        event=event.slug,
-        timezone=event.timezone,
-        day=day,
-        days=days,
-        sessions=[SessionPublic.of(session, event.timezone, rooms) for session in sessions],
+    return (
+        ProgrammePublic(
+            event=event.slug,
+            timezone=event.timezone,
+            day=day,
+            days=days,
+            sessions=[SessionPublic.of(session, event.timezone, rooms) for session in sessions],
+        )
+        .model_dump_json()
+        .encode()
     )
 
 

@@ -9,10 +9,12 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from app.caching import RenderedViews
+from app.db import DbSession
 from app.events.access import PublicEvent
 from app.events.forms import all_timezones
 from app.events.models import Event
-from app.i18n import _
+from app.i18n import _, current_locale
 from app.programme.models import SESSION_KIND_LABELS, SessionKind
 from app.programme.queries import (
     ProgrammeFilters,
@@ -22,7 +24,7 @@ from app.programme.queries import (
     session_detail,
     speaker_detail,
 )
-from app.web import Db, not_found, render
+from app.web import Db, not_found, render, render_block_html
 
 router = APIRouter()
 
@@ -113,9 +115,45 @@ def programme_page(
 ) -> HTMLResponse:
     asked = read_programme_request(event, day, tz, view, track, room, kind, q)
     today = datetime.now(ZoneInfo(asked.tz)).date()
+    key = (
+        str(request.base_url),
+        event.id,
+        event.updated_at,  # stamped on every programme change (app/programme/freshness.py)
+        asked.day or today,
+        asked.tz,
+        asked.view,
+        asked.filters,
+        tuple(asked.notices),
+        current_locale.get(),
+    )
+    views: RenderedViews[dict[str, object]] = request.app.state.programme_views
+    view_context = views.get_or_build(key, lambda: _programme_view(request, db, event, asked, today))
+    return render(request, PROGRAMME_TEMPLATE, view_context, blocks=["programme_grid"])
+
+
+# The day's grid is the costly part of the page (hundreds of cards): it is built once per programme
+# change and kept in app.state.programme_views, while the page around it (user menu, CSRF token) is
+# rendered for each request.
+PROGRAMME_TEMPLATE = "programme/programme.html"
+
+
+@dataclass(frozen=True)
+class ProgrammeShell:
+    """What the page around the grid needs of the programme, without the day's sessions."""
+
+    day: date | None
+    tz: str
+    filters: ProgrammeFilters
+
+
+def _programme_view(
+    request: Request, db: DbSession, event: Event, asked: ProgrammeRequest, today: date
+) -> dict[str, object]:
     programme = programme_day(db, event, asked.day, asked.filters, tz=asked.tz, today=today)
     context = _programme_context(request, event, programme, asked)
-    return render(request, "programme/programme.html", context, blocks=["programme_grid"])
+    grid_html = render_block_html(request, PROGRAMME_TEMPLATE, "programme_grid", context)
+    shell = ProgrammeShell(day=programme.day, tz=programme.tz, filters=programme.filters)
+    return {**context, "programme": shell, "grid_html": grid_html}
 
 
 def _programme_context(

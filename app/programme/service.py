@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TypeVar
 
-from sqlalchemy import delete, func
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
@@ -214,10 +214,8 @@ def restore_session(db: DbSession, session: Session) -> Session:
 
 def delete_session(db: DbSession, session: Session) -> None:
     """Deleting a session removes its talks and speaker roles with it."""
-    # Explicit deletes in dependency order, so SQLite and PostgreSQL behave alike whatever the FK settings.
-    db.exec(delete(SessionRole).where(col(SessionRole.session_id) == session.id))  # type: ignore[call-overload]
-    db.exec(delete(Talk).where(col(Talk.session_id) == session.id))  # type: ignore[call-overload]
-    db.exec(delete(Session).where(col(Session.id) == session.id))  # type: ignore[call-overload]
+    # The database deletes the talks and roles (ON DELETE CASCADE; SQLite connections turn foreign keys on).
+    db.delete(session)
     db.commit()
 
 
@@ -297,8 +295,8 @@ def update_talk(
 
 def delete_talk(db: DbSession, session: Session, talk: Talk) -> None:
     """Deleting a talk removes its speaker roles; the talks after it move up."""
-    db.exec(delete(SessionRole).where(col(SessionRole.talk_id) == talk.id))  # type: ignore[call-overload]
-    db.exec(delete(Talk).where(col(Talk.id) == talk.id))  # type: ignore[call-overload]
+    db.delete(talk)  # its roles go with it (ON DELETE CASCADE)
+    db.flush()
     _renumber(db, _talks_of(db, session))
     _touch(db, session)
     db.commit()

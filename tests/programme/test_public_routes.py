@@ -438,7 +438,7 @@ def build_programme(db, slug, count):
 def test_programme_page_runs_the_same_queries_for_one_session_and_for_thirty(db, client, count_queries):
     build_programme(db, "one", 1)
     build_programme(db, "thirty", 30)
-    client.get("/events/one/programme")  # warm-up: first-request work is not the page's
+    client.get("/events/one/programme?view=list")  # warm-up: first-request work is not the page's
 
     with count_queries() as one:
         one_page = client.get("/events/one/programme")
@@ -447,6 +447,21 @@ def test_programme_page_runs_the_same_queries_for_one_session_and_for_thirty(db,
 
     assert (len(session_titles(one_page.text)), len(session_titles(thirty_page.text))) == (1, 30)
     assert len(thirty) == len(one)
+
+
+def test_programme_page_is_built_once_per_programme_change(db, client, count_queries):
+    event, _sessions = build_programme(db, "thirty", 30)
+    first = client.get("/events/thirty/programme")
+
+    with count_queries() as again_statements:
+        again = client.get("/events/thirty/programme")
+    make_session(db, event, title="Late addition", start_at=at(event, 0, 19), end_at=at(event, 0, 20))
+    after_change = client.get("/events/thirty/programme")
+
+    assert again.text == first.text
+    assert [s for s in again_statements if s.startswith("SELECT")] == [again_statements[1]]
+    assert "Late addition" not in first.text
+    assert "Late addition" in after_change.text
 
 
 def test_session_page_runs_the_same_queries_for_small_and_large_sessions(db, client, count_queries):
