@@ -1,11 +1,13 @@
 """Binding submitted HTML forms to pydantic models, with errors keyed by field for the template."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
+from app.errors import DomainError
 from app.i18n import N_, _
 
 FormModel = TypeVar("FormModel", bound=BaseModel)
@@ -32,6 +34,7 @@ class BoundForm(Generic[FormModel]):
     data: dict[str, Any]
     value: FormModel | None = None
     errors: dict[str, str] = field(default_factory=dict)
+    result: Any = None
 
     @property
     def is_valid(self) -> bool:
@@ -74,6 +77,28 @@ def bind_form(
         for item in error.errors():
             name = str(item["loc"][0]) if item["loc"] else "__all__"
             bound.errors.setdefault(name, _error_message(item))
+    return bound
+
+
+def submit_form(
+    model: type[FormModel],
+    data: FormData | dict[str, Any],
+    action: Callable[[FormModel], Any],
+    *,
+    multi: tuple[str, ...] = (),
+    context: dict[str, Any] | None = None,
+) -> BoundForm[FormModel]:
+    """Binds the form and, when it is valid, runs the action (one service call) and keeps its result.
+
+    A rule the action breaks (DomainError) becomes the error of the field it names, so the route shows
+    the form again; the service saved nothing.
+    """
+    bound = bind_form(model, data, multi=multi, context=context)
+    if bound.value is not None:
+        try:
+            bound.result = action(bound.value)
+        except DomainError as error:
+            bound.add_error(error.field or "__all__", error.message)
     return bound
 
 

@@ -6,13 +6,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.csrf import require_csrf
-from app.errors import DomainError
 from app.events import service as event_service
 from app.events.access import ManagedEvent, PublicEvent
 from app.events.forms import CloneForm, EventForm, OrganiserForm, all_timezones
 from app.events.models import ATTENDANCE_LABELS, EVENT_KIND_LABELS, VISIBILITY_LABELS
 from app.events.queries import listed_events, managed_events, organisers_of
-from app.forms import BoundForm, bind_form
+from app.forms import BoundForm, submit_form
 from app.i18n import _
 from app.programme import editions
 from app.programme.queries import event_overview
@@ -55,14 +54,9 @@ def event_new_page(request: Request, user: CurrentUser) -> HTMLResponse:
 
 @router.post("/manage/events/new", response_class=HTMLResponse)
 def event_create(request: Request, db: Db, user: CurrentUser, data: SubmittedForm) -> Response:
-    form = bind_form(EventForm, data)
-    if form.value is not None:
-        try:
-            event = event_service.create_event(db, form.value, user)
-        except DomainError as error:
-            form.add_error(error.field or "__all__", error.message)
-        else:
-            return redirect_after_post(request, str(request.url_for("event_manage_page", slug=event.slug)))
+    form = submit_form(EventForm, data, lambda value: event_service.create_event(db, value, user))
+    if form.is_valid:
+        return redirect_after_post(request, str(request.url_for("event_manage_page", slug=form.result.slug)))
     context = _event_form_context(form, event=None)
     return render(request, "events/edit.html", context, blocks=["event_form"], status_code=422)
 
@@ -82,15 +76,9 @@ def event_edit_page(request: Request, event: ManagedEvent) -> HTMLResponse:
 
 @router.post("/manage/events/{slug}/edit", response_class=HTMLResponse)
 def event_update(request: Request, db: Db, event: ManagedEvent, data: SubmittedForm) -> Response:
-    form = bind_form(EventForm, data)
-    if form.value is not None:
-        try:
-            event = event_service.update_event(db, event, form.value)
-        except DomainError as error:
-            db.refresh(event)
-            form.add_error(error.field or "__all__", error.message)
-        else:
-            return redirect_after_post(request, str(request.url_for("event_manage_page", slug=event.slug)))
+    form = submit_form(EventForm, data, lambda value: event_service.update_event(db, event, value))
+    if form.is_valid:
+        return redirect_after_post(request, str(request.url_for("event_manage_page", slug=event.slug)))
     return render(
         request,
         "events/edit.html",
@@ -134,28 +122,20 @@ def event_clone_page(request: Request, event: ManagedEvent) -> HTMLResponse:
 def event_clone(
     request: Request, db: Db, user: CurrentUser, event: ManagedEvent, data: SubmittedForm
 ) -> Response:
-    form = bind_form(CloneForm, data)
-    if form.value is not None:
-        try:
-            clone = editions.clone_event(
-                db, event, form.value.slug, form.value.title, form.value.start_date, user
-            )
-        except DomainError as error:
-            form.add_error(error.field or "__all__", error.message)
-        else:
-            return redirect_after_post(request, str(request.url_for("event_manage_page", slug=clone.slug)))
+    form = submit_form(
+        CloneForm,
+        data,
+        lambda value: editions.clone_event(db, event, value.slug, value.title, value.start_date, user),
+    )
+    if form.is_valid:
+        return redirect_after_post(request, str(request.url_for("event_manage_page", slug=form.result.slug)))
     context = {"event": event, "form": form, "suggestion": editions.next_edition_suggestion(event)}
     return render(request, "events/clone.html", context, blocks=["clone_form"], status_code=422)
 
 
 @router.post("/manage/events/{slug}/organisers", response_class=HTMLResponse)
 def event_organiser_add(request: Request, db: Db, event: ManagedEvent, data: SubmittedForm) -> Response:
-    form = bind_form(OrganiserForm, data)
-    if form.value is not None:
-        try:
-            event_service.add_organiser(db, event, form.value.email)
-        except DomainError as error:
-            form.add_error(error.field or "email", error.message)
+    form = submit_form(OrganiserForm, data, lambda value: event_service.add_organiser(db, event, value.email))
     context = _event_form_context(
         None,
         event=event,

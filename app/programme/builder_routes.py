@@ -13,10 +13,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.csrf import require_csrf
-from app.errors import DomainError
 from app.events.access import ManagedEvent
 from app.events.models import Event
-from app.forms import BoundForm, bind_form
+from app.forms import BoundForm, bind_form, submit_form
 from app.i18n import _
 from app.programme import builder_view
 from app.programme import service as programme_service
@@ -169,14 +168,14 @@ def builder_page(
 
 @router.post("/programme/sessions", response_class=HTMLResponse)
 def builder_session_create(request: Request, db: Db, event: ManagedEvent, data: SubmittedForm) -> Response:
-    form = bind_form(SessionForm, data, context=_time_context(event))
-    if form.value is not None:
-        try:
-            created = programme_service.create_session(db, event, form.value.details(event.timezone))
-        except DomainError as error:
-            form.add_error(error.field or "__all__", error.message)
-        else:
-            return _changed(request, db, event, created)
+    form = submit_form(
+        SessionForm,
+        data,
+        lambda value: programme_service.create_session(db, event, value.details(event.timezone)),
+        context=_time_context(event),
+    )
+    if form.is_valid:
+        return _changed(request, db, event, form.result)
     return _invalid(request, db, event, None, {"create": form})
 
 
@@ -184,14 +183,14 @@ def builder_session_create(request: Request, db: Db, event: ManagedEvent, data: 
 def builder_session_update(
     request: Request, db: Db, event: ManagedEvent, session: ManagedSession, data: SubmittedForm
 ) -> Response:
-    form = bind_form(SessionForm, data, context=_time_context(event))
-    if form.value is not None:
-        try:
-            programme_service.update_session(db, event, session, form.value.details(event.timezone))
-        except DomainError as error:
-            form.add_error(error.field or "__all__", error.message)
-        else:
-            return _changed(request, db, event, session)
+    form = submit_form(
+        SessionForm,
+        data,
+        lambda value: programme_service.update_session(db, event, session, value.details(event.timezone)),
+        context=_time_context(event),
+    )
+    if form.is_valid:
+        return _changed(request, db, event, session)
     return _invalid(request, db, event, session, {"edit": form})
 
 
@@ -199,15 +198,16 @@ def builder_session_update(
 def builder_session_move(
     request: Request, db: Db, event: ManagedEvent, session: ManagedSession, data: SubmittedForm
 ) -> Response:
-    form = bind_form(MoveForm, data, context=_time_context(event))
-    if form.value is not None:
-        try:
-            start_at = form.value.start_at(event.timezone)
-            programme_service.move_session(db, event, session, room_id=form.value.room_id, start_at=start_at)
-        except DomainError as error:
-            form.add_error(error.field or "__all__", error.message)
-        else:
-            return _changed(request, db, event, session)
+    form = submit_form(
+        MoveForm,
+        data,
+        lambda value: programme_service.move_session(
+            db, event, session, room_id=value.room_id, start_at=value.start_at(event.timezone)
+        ),
+        context=_time_context(event),
+    )
+    if form.is_valid:
+        return _changed(request, db, event, session)
     return _invalid(request, db, event, session, {"move": form})
 
 
@@ -241,22 +241,14 @@ def builder_talk_create(
     request: Request, db: Db, event: ManagedEvent, session: ManagedSession, data: SubmittedForm
 ) -> Response:
     day = _session_day(event, session)
-    form = bind_form(TalkForm, data, context={"timezone": event.timezone, "day": day})
-    if form.value is not None:
-        start_at, end_at = form.value.times(day, event.timezone)
-        try:
-            programme_service.create_talk(
-                db,
-                session,
-                title=form.value.title,
-                abstract=form.value.abstract,
-                start_at=start_at,
-                end_at=end_at,
-            )
-        except DomainError as error:
-            form.add_error(error.field or "__all__", error.message)
-        else:
-            return _changed(request, db, event, session)
+    form = submit_form(
+        TalkForm,
+        data,
+        lambda value: programme_service.create_talk(db, session, **value.talk_details(day, event.timezone)),
+        context={"timezone": event.timezone, "day": day},
+    )
+    if form.is_valid:
+        return _changed(request, db, event, session)
     return _invalid(request, db, event, session, {"talk_new": form})
 
 
@@ -270,23 +262,16 @@ def builder_talk_update(
     data: SubmittedForm,
 ) -> Response:
     day = _session_day(event, session)
-    form = bind_form(TalkForm, data, context={"timezone": event.timezone, "day": day})
-    if form.value is not None:
-        start_at, end_at = form.value.times(day, event.timezone)
-        try:
-            programme_service.update_talk(
-                db,
-                session,
-                talk,
-                title=form.value.title,
-                abstract=form.value.abstract,
-                start_at=start_at,
-                end_at=end_at,
-            )
-        except DomainError as error:
-            form.add_error(error.field or "__all__", error.message)
-        else:
-            return _changed(request, db, event, session)
+    form = submit_form(
+        TalkForm,
+        data,
+        lambda value: programme_service.update_talk(
+            db, session, talk, **value.talk_details(day, event.timezone)
+        ),
+        context={"timezone": event.timezone, "day": day},
+    )
+    if form.is_valid:
+        return _changed(request, db, event, session)
     return _invalid(request, db, event, session, {f"talk_{talk.id}": form})
 
 
@@ -318,14 +303,11 @@ def builder_talk_delete(
 def builder_role_add(
     request: Request, db: Db, event: ManagedEvent, session: ManagedSession, data: SubmittedForm
 ) -> Response:
-    form = bind_form(RoleForm, data)
-    if form.value is not None:
-        try:
-            programme_service.add_role(db, session, **form.value.model_dump())
-        except DomainError as error:
-            form.add_error(error.field or "__all__", error.message)
-        else:
-            return _changed(request, db, event, session)
+    form = submit_form(
+        RoleForm, data, lambda value: programme_service.add_role(db, session, **value.model_dump())
+    )
+    if form.is_valid:
+        return _changed(request, db, event, session)
     return _invalid(request, db, event, session, {"role_new": form})
 
 
@@ -338,14 +320,11 @@ def builder_role_update(
     role: ManagedRole,
     data: SubmittedForm,
 ) -> Response:
-    form = bind_form(RoleForm, data)
-    if form.value is not None:
-        try:
-            programme_service.update_role(db, session, role, **form.value.model_dump())
-        except DomainError as error:
-            form.add_error(error.field or "__all__", error.message)
-        else:
-            return _changed(request, db, event, session)
+    form = submit_form(
+        RoleForm, data, lambda value: programme_service.update_role(db, session, role, **value.model_dump())
+    )
+    if form.is_valid:
+        return _changed(request, db, event, session)
     return _invalid(request, db, event, session, {f"role_{role.id}": form})
 
 
@@ -374,14 +353,11 @@ def rooms_page(request: Request, db: Db, event: ManagedEvent, edit: int | None =
 
 @router.post("/rooms", response_class=HTMLResponse)
 def room_create(request: Request, db: Db, event: ManagedEvent, data: SubmittedForm) -> Response:
-    form = bind_form(RoomForm, data)
-    if form.value is not None:
-        try:
-            programme_service.create_room(db, event, **form.value.model_dump())
-        except DomainError as error:
-            form.add_error(error.field or "__all__", error.message)
-        else:
-            return redirect_after_post(request, str(request.url_for("rooms_page", slug=event.slug)))
+    form = submit_form(
+        RoomForm, data, lambda value: programme_service.create_room(db, event, **value.model_dump())
+    )
+    if form.is_valid:
+        return redirect_after_post(request, str(request.url_for("rooms_page", slug=event.slug)))
     return render(
         request,
         "programme/rooms.html",
@@ -395,14 +371,11 @@ def room_create(request: Request, db: Db, event: ManagedEvent, data: SubmittedFo
 def room_update(
     request: Request, db: Db, event: ManagedEvent, room: ManagedRoom, data: SubmittedForm
 ) -> Response:
-    form = bind_form(RoomForm, data)
-    if form.value is not None:
-        try:
-            programme_service.update_room(db, room, event, **form.value.model_dump())
-        except DomainError as error:
-            form.add_error(error.field or "__all__", error.message)
-        else:
-            return redirect_after_post(request, str(request.url_for("rooms_page", slug=event.slug)))
+    form = submit_form(
+        RoomForm, data, lambda value: programme_service.update_room(db, room, event, **value.model_dump())
+    )
+    if form.is_valid:
+        return redirect_after_post(request, str(request.url_for("rooms_page", slug=event.slug)))
     context = _rooms_context(db, event, form, editing=room)
     return render(request, "programme/rooms.html", context, blocks=["room_form"], status_code=422)
 
@@ -432,14 +405,11 @@ def tracks_page(request: Request, db: Db, event: ManagedEvent, edit: int | None 
 
 @router.post("/tracks", response_class=HTMLResponse)
 def track_create(request: Request, db: Db, event: ManagedEvent, data: SubmittedForm) -> Response:
-    form = bind_form(TrackForm, data)
-    if form.value is not None:
-        try:
-            programme_service.create_track(db, event, **form.value.model_dump())
-        except DomainError as error:
-            form.add_error(error.field or "__all__", error.message)
-        else:
-            return redirect_after_post(request, str(request.url_for("tracks_page", slug=event.slug)))
+    form = submit_form(
+        TrackForm, data, lambda value: programme_service.create_track(db, event, **value.model_dump())
+    )
+    if form.is_valid:
+        return redirect_after_post(request, str(request.url_for("tracks_page", slug=event.slug)))
     context = _tracks_context(db, event, form)
     return render(request, "programme/tracks.html", context, blocks=["track_form"], status_code=422)
 
@@ -448,14 +418,11 @@ def track_create(request: Request, db: Db, event: ManagedEvent, data: SubmittedF
 def track_update(
     request: Request, db: Db, event: ManagedEvent, track: ManagedTrack, data: SubmittedForm
 ) -> Response:
-    form = bind_form(TrackForm, data)
-    if form.value is not None:
-        try:
-            programme_service.update_track(db, track, event, **form.value.model_dump())
-        except DomainError as error:
-            form.add_error(error.field or "__all__", error.message)
-        else:
-            return redirect_after_post(request, str(request.url_for("tracks_page", slug=event.slug)))
+    form = submit_form(
+        TrackForm, data, lambda value: programme_service.update_track(db, track, event, **value.model_dump())
+    )
+    if form.is_valid:
+        return redirect_after_post(request, str(request.url_for("tracks_page", slug=event.slug)))
     context = _tracks_context(db, event, form, editing=track)
     return render(request, "programme/tracks.html", context, blocks=["track_form"], status_code=422)
 

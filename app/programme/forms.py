@@ -6,6 +6,7 @@ bind_form) and turned into UTC here, so services only ever see UTC.
 
 import re
 from datetime import UTC, date, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
@@ -157,10 +158,14 @@ class TalkForm(BaseModel):
             local_to_utc(day, value, _context_timezone(info))
         return value
 
-    def times(self, day: date, timezone: str) -> tuple[datetime | None, datetime | None]:
-        start = local_to_utc(day, self.start, timezone) if self.start is not None else None
-        end = local_to_utc(day, self.end, timezone) if self.end is not None else None
-        return start, end
+    def talk_details(self, day: date, timezone: str) -> dict[str, Any]:
+        """The service's keyword arguments: times on the session's day, converted to UTC."""
+        return {
+            "title": self.title,
+            "abstract": self.abstract,
+            "start_at": local_to_utc(day, self.start, timezone) if self.start is not None else None,
+            "end_at": local_to_utc(day, self.end, timezone) if self.end is not None else None,
+        }
 
 
 class TalkMoveForm(BaseModel):

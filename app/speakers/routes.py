@@ -6,11 +6,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.csrf import require_csrf
-from app.errors import DomainError
 from app.events.access import ManagedEvent
 from app.events.forms import all_timezones
 from app.events.models import Event
-from app.forms import BoundForm, bind_form
+from app.forms import BoundForm, submit_form
 from app.i18n import _
 from app.programme.builder_view import speaker_lines
 from app.speakers import service as speaker_service
@@ -50,14 +49,9 @@ def speakers_manage_page(request: Request, db: Db, event: ManagedEvent) -> HTMLR
 
 @router.post("", response_class=HTMLResponse)
 def speaker_create(request: Request, db: Db, event: ManagedEvent, data: SubmittedForm) -> Response:
-    form = bind_form(SpeakerForm, data)
-    if form.value is not None:
-        try:
-            speaker_service.create_speaker(db, event, form.value)
-        except DomainError as error:
-            form.add_error(error.field or "__all__", error.message)
-        else:
-            return redirect_after_post(request, _list_url(request, event))
+    form = submit_form(SpeakerForm, data, lambda value: speaker_service.create_speaker(db, event, value))
+    if form.is_valid:
+        return redirect_after_post(request, _list_url(request, event))
     context = _list_context(db, event, form)
     return render(request, "speakers/manage.html", context, blocks=["speaker_form"], status_code=422)
 
@@ -71,14 +65,11 @@ def speaker_edit_page(request: Request, event: ManagedEvent, speaker: ManagedSpe
 def speaker_update(
     request: Request, db: Db, event: ManagedEvent, speaker: ManagedSpeaker, data: SubmittedForm
 ) -> Response:
-    form = bind_form(SpeakerForm, data)
-    if form.value is not None:
-        try:
-            speaker_service.update_speaker(db, event, speaker, form.value)
-        except DomainError as error:
-            form.add_error(error.field or "__all__", error.message)
-        else:
-            return redirect_after_post(request, _list_url(request, event))
+    form = submit_form(
+        SpeakerForm, data, lambda value: speaker_service.update_speaker(db, event, speaker, value)
+    )
+    if form.is_valid:
+        return redirect_after_post(request, _list_url(request, event))
     context = _edit_context(event, speaker, form)
     return render(request, "speakers/edit.html", context, blocks=["speaker_form"], status_code=422)
 
