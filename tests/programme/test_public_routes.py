@@ -459,7 +459,9 @@ def test_programme_page_is_built_once_per_programme_change(db, client, count_que
     after_change = client.get("/events/thirty/programme")
 
     assert again.text == first.text
-    assert [s for s in again_statements if s.startswith("SELECT")] == [again_statements[1]]
+    selects = [statement for statement in again_statements if statement.lstrip().startswith("SELECT")]
+    assert len(selects) == 1
+    assert "FROM event" in selects[0]
     assert "Late addition" not in first.text
     assert "Late addition" in after_change.text
 
