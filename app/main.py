@@ -21,6 +21,7 @@ from app.events import api as event_api
 from app.events import routes as event_routes
 from app.events.models import ATTENDANCE_LABELS, EVENT_KIND_LABELS, VISIBILITY_LABELS
 from app.i18n import _, current_locale, negotiate_locale
+from app.mail import mailer_from_settings
 from app.programme import api as programme_api
 from app.programme import builder_routes
 from app.programme import routes as programme_routes
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.secret_key = settings.resolved_secret_key()
     app.state.engine = make_engine(settings.database_url)
     app.state.programme_views = RenderedViews(max_entries=128)
+    app.state.mailer = mailer_from_settings(settings)
 
     app.add_middleware(
         SessionMiddleware,

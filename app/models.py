@@ -3,9 +3,33 @@
 from app.accounts.models import User
 from app.events.models import Event, EventOrganiser
 from app.programme.models import Room, Session, SessionRole, Talk, Track
+from app.registration.models import (
+    Answer,
+    Invitation,
+    Question,
+    Registration,
+    RegistrationForm,
+    SessionChoice,
+)
 from app.speakers.models import Speaker
 
-__all__ = ["Event", "EventOrganiser", "Room", "Session", "SessionRole", "Speaker", "Talk", "Track", "User"]
+__all__ = [
+    "Answer",
+    "Invitation",
+    "Question",
+    "Registration",
+    "RegistrationForm",
+    "SessionChoice",
+    "Event",
+    "EventOrganiser",
+    "Room",
+    "Session",
+    "SessionRole",
+    "Speaker",
+    "Talk",
+    "Track",
+    "User",
+]
 
 # Registers the flush hook that stamps an event whenever its programme changes.
 import app.programme.freshness  # noqa: E402, F401

@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     upload_dir: Path = VAR_DIR / "uploads"
     max_upload_bytes: PositiveInt = 200 * 1024 * 1024
     smtp_url: str | None = None
+    mail_from: str = "Plenary <noreply@plenary.invalid>"
     secure_cookies: bool = False
     var_dir: Path = VAR_DIR
 
@@ -35,12 +36,25 @@ class Settings(BaseSettings):
             value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
         return value
 
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_scheme(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("smtp://", "smtps://", "smtp+starttls://")):
+            raise ValueError(
+                "must start with smtp://, smtp+starttls:// or smtps:// (for example smtp://mail:25)"
+            )
+        return value or None
+
     @field_validator("secret_key")
     @classmethod
     def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < 16:
             raise ValueError("must be at least 16 characters long")
         return value
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.var_dir / "outbox"
 
     def resolved_secret_key(self) -> str:
         """The configured key, or one generated once and kept in var/secret_key."""

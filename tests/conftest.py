@@ -3,8 +3,13 @@
 import os
 import re
 import shutil
+import socket
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.policy import default as default_policy
 from pathlib import Path
 
 import pytest
@@ -94,10 +99,44 @@ def db(engine: Engine) -> Iterator[DbSession]:
         yield session
 
 
+@dataclass
+class SmtpServer:
+    """A real SMTP server in this process (aiosmtpd); `messages` are what arrived, parsed."""
+
+    url: str
+    messages: list[EmailMessage]
+
+
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
+def smtp() -> Iterator[SmtpServer]:
+    from aiosmtpd.controller import Controller
+
+    received: list[EmailMessage] = []
+
+    class Collect:
+        async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
+            received.append(BytesParser(policy=default_policy).parsebytes(envelope.content))  # type: ignore[attr-defined]
+            return "250 OK"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Collect(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield SmtpServer(url=f"smtp://127.0.0.1:{port}", messages=received)
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path, smtp: SmtpServer) -> Settings:
     return Settings(
-        database_url=database_url, secret_key="test-secret-key-0123456789", upload_dir=tmp_path / "up"
+        database_url=database_url,
+        secret_key="test-secret-key-0123456789",
+        upload_dir=tmp_path / "up",
+        var_dir=tmp_path / "var",
+        smtp_url=smtp.url,
     )
 
 

@@ -1,0 +1,97 @@
+"""Outgoing email: through SMTP when SMTP_URL is set, else written as .eml files under var/outbox/.
+
+With no mail server configured, `make run` still works and every message can be read on disk.
+"""
+
+import logging
+import smtplib
+import ssl
+import uuid
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import unquote, urlsplit
+
+from app.db import utcnow
+from app.settings import Settings
+
+logger = logging.getLogger("plenary.mail")
+
+
+@dataclass(frozen=True)
+class OutgoingMail:
+    to: str
+    subject: str
+    text: str
+    html: str | None = None
+    attachments: tuple[tuple[str, str, bytes], ...] = ()  # (file name, MIME type, content)
+
+
+class Mailer(Protocol):
+    def send(self, mail: OutgoingMail) -> None: ...
+
+
+def build_message(mail: OutgoingMail, sender: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = mail.to
+    message["Subject"] = mail.subject
+    message["Date"] = format_datetime(utcnow())
+    message["Message-ID"] = make_msgid(domain="plenary.invalid")
+    message.set_content(mail.text)
+    if mail.html:
+        message.add_alternative(mail.html, subtype="html")
+    for filename, mime_type, content in mail.attachments:
+        maintype, _sep, subtype = mime_type.partition("/")
+        message.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
+    return message
+
+
+class OutboxMailer:
+    """Writes each message as an .eml file, for development and demos without a mail server."""
+
+    def __init__(self, directory: Path, sender: str) -> None:
+        self.directory = directory
+        self.sender = sender
+
+    def send(self, mail: OutgoingMail) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        name = f"{utcnow():%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}.eml"
+        path = self.directory / name
+        path.write_bytes(bytes(build_message(mail, self.sender)))
+        logger.info("mail to %s written to %s: %s", mail.to, path, mail.subject)
+
+
+class SmtpMailer:
+    def __init__(self, url: str, sender: str, timeout: float = 15.0) -> None:
+        parts = urlsplit(url)
+        self.scheme = parts.scheme
+        self.host = parts.hostname or "localhost"
+        self.port = parts.port or (465 if parts.scheme == "smtps" else 25)
+        self.username = unquote(parts.username) if parts.username else None
+        self.password = unquote(parts.password) if parts.password else None
+        self.sender = sender
+        self.timeout = timeout
+
+    def send(self, mail: OutgoingMail) -> None:
+        message = build_message(mail, self.sender)
+        if self.scheme == "smtps":
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                self.host, self.port, timeout=self.timeout, context=ssl.create_default_context()
+            )
+        else:
+            client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        with client:
+            if self.scheme == "smtp+starttls":
+                client.starttls(context=ssl.create_default_context())
+            if self.username:
+                client.login(self.username, self.password or "")
+            client.send_message(message)
+
+
+def mailer_from_settings(settings: Settings) -> Mailer:
+    if settings.smtp_url:
+        return SmtpMailer(settings.smtp_url, settings.mail_from)
+    return OutboxMailer(settings.outbox_dir, settings.mail_from)
