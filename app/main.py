@@ -26,6 +26,8 @@ from app.programme import api as programme_api
 from app.programme import builder_routes
 from app.programme import routes as programme_routes
 from app.programme.models import ROLE_LABELS, SESSION_KIND_LABELS
+from app.registration import manage_routes as registration_manage_routes
+from app.registration import routes as registration_routes
 from app.settings import Settings, describe_settings_error, get_settings
 from app.speakers import routes as speaker_routes
 from app.web import STATIC_DIR, LoginRequired, render, templates
@@ -97,7 +99,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(LocaleMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
-    for module in (account_routes, event_routes, builder_routes, speaker_routes, programme_routes):
+    for module in (
+        account_routes,
+        event_routes,
+        builder_routes,
+        speaker_routes,
+        programme_routes,
+        registration_routes,
+        registration_manage_routes,
+    ):
         app.include_router(module.router)
     for module in (event_api, programme_api):
         app.include_router(module.router)

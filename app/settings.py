@@ -4,7 +4,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AnyHttpUrl, PositiveInt, SecretStr, field_validator
+from pydantic import AnyHttpUrl, Field, PositiveInt, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     smtp_url: str | None = None
     mail_from: str = "Plenary <noreply@plenary.invalid>"
     secure_cookies: bool = False
+    # Registrations one address may submit per minute on the public form; 0 turns the limit off.
+    registration_rate_limit: int = Field(default=10, ge=0)
     var_dir: Path = VAR_DIR
 
     @field_validator("database_url")
