@@ -5,9 +5,10 @@ The handle is always called ``db``: in Plenary a Session is a programme item.
 
 from datetime import UTC, datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, event, text
+from sqlalchemy import DateTime, Engine, MetaData, event, make_url, text
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -52,6 +53,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def make_engine(database_url: str, **kwargs: Any) -> Engine:
     if database_url.startswith("sqlite"):
+        _make_parent_directory(database_url)
         engine = create_engine(
             database_url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
         )
@@ -59,6 +61,13 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(database_url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+
+
+def _make_parent_directory(database_url: str) -> None:
+    # A fresh clone has no var/ yet (it is git-ignored); SQLite creates the file but not its folder.
+    path = make_url(database_url).database
+    if path and path != ":memory:" and not path.startswith("file:"):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -108,7 +108,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         registration_routes,
         registration_manage_routes,
     ):
-        app.include_router(module.router)
+        # HTML pages stay out of /docs, which documents the JSON API.
+        app.include_router(module.router, include_in_schema=False)
     for module in (event_api, programme_api):
         app.include_router(module.router)
 

@@ -64,3 +64,13 @@ def test_a_bad_setting_stops_start_up_with_a_clear_message(variable: str, value:
 def test_settings_validation_error_names_the_variable() -> None:
     with pytest.raises(ValidationError):
         Settings(database_url="oracle://x")
+
+
+def test_a_sqlite_database_in_a_missing_folder_is_created(tmp_path: Path) -> None:
+    from app.db import database_answers, make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'var' / 'fresh' / 'plenary.sqlite3'}")
+
+    assert database_answers(engine) is True
+    assert (tmp_path / "var" / "fresh" / "plenary.sqlite3").exists()
+    engine.dispose()

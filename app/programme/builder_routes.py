@@ -118,7 +118,7 @@ def _builder_context(
         "room_options": [(room.id, room.name) for room in grid.rooms],
         "track_options": [(track.id, track.name) for track in tracks],
         "speaker_options": [(speaker.id, speaker.name) for speaker in speakers],
-        "day_options": [(each.isoformat(), format_day(each, "EEE d MMM y")) for each in event.days],
+        "day_options": [(each.isoformat(), format_day(each, "EEE d MMM")) for each in event.days],
         "kinds": [(kind.value, _(label)) for kind, label in SESSION_KIND_LABELS.items()],
         "role_kinds": [(kind.value, _(label)) for kind, label in ROLE_LABELS.items()],
         "forms": forms or {},
