@@ -1,0 +1,164 @@
+"""Seat limits: in-person seats and online places per event, and seats in the parallel sessions people choose.
+
+Pending and confirmed registrations hold a seat; people waiting do not. Seats are counted only after
+`lock_event`, so two registrations (in two threads or two app processes) never take the same last seat.
+"""
+
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from app.db import DbSession
+from app.events.models import Event
+from app.programme.models import Session, SessionKind
+from app.registration.models import (
+    SEAT_HOLDING_STATUSES,
+    AttendanceChoice,
+    ChoiceStatus,
+    Registration,
+    RegistrationForm,
+    SessionChoice,
+)
+
+_LOCKED_TRANSACTION = "registration_locked_transaction"
+
+
+def lock_event(db: DbSession, event: Event) -> None:
+    """Serialises every seat-counting transaction of this event; call it before counting anything.
+
+    PostgreSQL locks the event row until the transaction ends (locking it again is harmless). SQLite
+    has one writer at a time, taken up front with BEGIN IMMEDIATE; a transaction that has already read
+    cannot take it safely (in WAL mode its snapshot may be stale), so that read-only transaction is
+    ended first, unless it already holds the lock.
+    """
+    if db.get_bind().dialect.name != "sqlite":
+        db.exec(select(Event.id).where(Event.id == event.id).with_for_update())
+        return
+    transaction = db.get_transaction()
+    if transaction is not None and db.info.get(_LOCKED_TRANSACTION) is transaction:
+        return
+    if db.in_transaction():
+        if db.new or db.dirty or db.deleted:
+            raise RuntimeError("lock_event must come before any change in the transaction")
+        db.rollback()
+    db.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    db.info[_LOCKED_TRANSACTION] = db.get_transaction()
+
+
+def mode_limit(form: RegistrationForm | None, mode: AttendanceChoice) -> int | None:
+    """The event's limit for this mode; None means no limit."""
+    if form is None:
+        return None
+    return form.in_person_seats if mode == AttendanceChoice.in_person else form.online_places
+
+
+def seats_taken(db: DbSession, event: Event, mode: AttendanceChoice, *, excluding: int | None = None) -> int:
+    statement = (
+        select(func.count())
+        .select_from(Registration)
+        .where(
+            Registration.event_id == event.id,
+            Registration.mode == mode,
+            col(Registration.status).in_(SEAT_HOLDING_STATUSES),
+        )
+    )
+    if excluding is not None:
+        statement = statement.where(Registration.id != excluding)
+    return db.exec(statement).one()
+
+
+def has_free_seat(
+    db: DbSession,
+    event: Event,
+    form: RegistrationForm | None,
+    mode: AttendanceChoice,
+    *,
+    excluding: int | None = None,
+) -> bool:
+    limit = mode_limit(form, mode)
+    return limit is None or seats_taken(db, event, mode, excluding=excluding) < limit
+
+
+def choice_sessions(db: DbSession, event: Event) -> list[Session]:
+    """The parallel sessions (workshops) people choose a seat in when they register."""
+    statement = (
+        select(Session)
+        .where(
+            Session.event_id == event.id,
+            Session.kind == SessionKind.workshop,
+            col(Session.is_cancelled).is_(False),
+        )
+        .order_by(Session.start_at, Session.title)
+    )
+    return list(db.exec(statement))
+
+
+def session_seats_taken(db: DbSession, session_ids: list[int]) -> dict[int, int]:
+    """Confirmed seats in each session, held by registrations that themselves hold a seat."""
+    if not session_ids:
+        return {}
+    statement = (
+        select(SessionChoice.session_id, func.count())
+        .join(Registration, col(Registration.id) == SessionChoice.registration_id)
+        .where(
+            col(SessionChoice.session_id).in_(session_ids),
+            SessionChoice.status == ChoiceStatus.confirmed,
+            col(Registration.status).in_(SEAT_HOLDING_STATUSES),
+        )
+        .group_by(SessionChoice.session_id)
+    )
+    taken = dict.fromkeys(session_ids, 0)
+    for session_id, number in db.exec(statement):
+        taken[session_id] = number
+    return taken
+
+
+def chosen_seats(db: DbSession, registration: Registration) -> list[tuple[Session, ChoiceStatus]]:
+    """The sessions this person chose, in programme order, with whether they have the seat or wait for it."""
+    statement = (
+        select(Session, SessionChoice.status)
+        .join(SessionChoice, col(SessionChoice.session_id) == Session.id)
+        .where(SessionChoice.registration_id == registration.id)
+        .order_by(Session.start_at, Session.title)
+    )
+    return [(session, ChoiceStatus(status)) for session, status in db.exec(statement)]
+
+
+def session_has_free_seat(db: DbSession, session: Session) -> bool:
+    if session.seat_limit is None:
+        return True
+    return session_seats_taken(db, [session.id or 0])[session.id or 0] < session.seat_limit
+
+
+@dataclass(frozen=True)
+class SeatsLeft:
+    """What the form shows next to a mode or a session: None means unlimited."""
+
+    limit: int | None
+    taken: int
+
+    @property
+    def left(self) -> int | None:
+        return None if self.limit is None else max(self.limit - self.taken, 0)
+
+    @property
+    def is_full(self) -> bool:
+        return self.limit is not None and self.taken >= self.limit
+
+
+def seats_left_by_mode(
+    db: DbSession, event: Event, form: RegistrationForm | None
+) -> dict[AttendanceChoice, SeatsLeft]:
+    statement = (
+        select(Registration.mode, func.count())
+        .where(Registration.event_id == event.id, col(Registration.status).in_(SEAT_HOLDING_STATUSES))
+        .group_by(Registration.mode)
+    )
+    taken = {AttendanceChoice(mode): number for mode, number in db.exec(statement)}
+    return {mode: SeatsLeft(mode_limit(form, mode), taken.get(mode, 0)) for mode in AttendanceChoice}
+
+
+def seats_left_by_session(db: DbSession, sessions: list[Session]) -> dict[int, SeatsLeft]:
+    taken = session_seats_taken(db, [session.id or 0 for session in sessions])
+    return {session.id or 0: SeatsLeft(session.seat_limit, taken[session.id or 0]) for session in sessions}

@@ -1,0 +1,210 @@
+"""Invitations to invitation-only events: a signed link, sent by email, valid once and until it expires.
+
+The token carries only the invitation's id and event; whether it is still good (expiry, revocation, use)
+is read from the database, so an organiser can revoke a link already sent.
+"""
+
+import re
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from sqlmodel import col, select
+
+from app.db import DbSession, utcnow
+from app.errors import DomainError
+from app.events.models import Event
+from app.i18n import N_, _, current_locale
+from app.mail import Mailer, OutgoingMail
+from app.registration.models import Invitation, Registration
+from app.security import TokenExpired, TokenInvalid, read_token, sign_token
+
+INVITATION_PURPOSE = "registration-invitation"
+# The invitation's own expiry (in the database) is what counts; the signature only has to outlive it.
+TOKEN_MAX_AGE_SECONDS = 400 * 24 * 3600
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class InvitationLinks(Protocol):
+    def invitation_url(self, event: Event, invitation: Invitation) -> str: ...
+
+
+class InvitationRefused(DomainError):
+    status_code = 403
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field="invitation")
+
+
+class InvitationStatus(StrEnum):
+    sent = "sent"
+    used = "used"
+    expired = "expired"
+    revoked = "revoked"
+
+
+INVITATION_STATUS_LABELS: dict[InvitationStatus, str] = {
+    InvitationStatus.sent: N_("Sent"),
+    InvitationStatus.used: N_("Used"),
+    InvitationStatus.expired: N_("Expired"),
+    InvitationStatus.revoked: N_("Revoked"),
+}
+
+
+def invitation_status(invitation: Invitation, now: datetime) -> InvitationStatus:
+    if invitation.used_at is not None:
+        return InvitationStatus.used
+    if invitation.revoked:
+        return InvitationStatus.revoked
+    if invitation.expires_at <= now:
+        return InvitationStatus.expired
+    return InvitationStatus.sent
+
+
+def invitation_token(secret_key: str, invitation: Invitation) -> str:
+    """What the invitation link carries after `?invitation=`."""
+    return sign_token(
+        secret_key, INVITATION_PURPOSE, {"event": invitation.event_id, "invitation": invitation.id}
+    )
+
+
+def invitation_path(event: Event, token: str) -> str:
+    return f"/events/{event.slug}/register?invitation={token}"
+
+
+def _local(moment: datetime, event: Event) -> str:
+    local = moment.astimezone(ZoneInfo(event.timezone))
+    return (
+        format_datetime(local, "EEEE d MMMM y, HH:mm", locale=current_locale.get())
+        + " "
+        + local.strftime("%Z")
+    )
+
+
+def _invitation_mail(event: Event, invitation: Invitation, url: str) -> OutgoingMail:
+    greeting = _("Hello %(name)s,") % {"name": invitation.name} if invitation.name else _("Hello,")
+    text = "\n\n".join(
+        [
+            greeting,
+            _("You are invited to register for %(title)s.") % {"title": event.title},
+            _("Register with this personal link (it works once):") + "\n" + url,
+            _("The invitation is valid until %(moment)s.") % {"moment": _local(invitation.expires_at, event)},
+        ]
+    )
+    return OutgoingMail(
+        to=invitation.email, subject=_("Invitation to %(title)s") % {"title": event.title}, text=text + "\n"
+    )
+
+
+def create_invitation(
+    db: DbSession,
+    event: Event,
+    email: str,
+    name: str,
+    expires_at: datetime,
+    mailer: Mailer,
+    links: InvitationLinks,
+    *,
+    now: datetime | None = None,
+) -> Invitation:
+    """Invites one person by email; an address with an invitation still valid is not invited twice."""
+    now = now or utcnow()
+    email = email.strip().lower()
+    if not EMAIL_PATTERN.match(email):
+        raise DomainError(_("Enter an email address such as name@example.org."), field="email")
+    if expires_at <= now:
+        raise DomainError(_("Choose a date in the future."), field="valid_until")
+    pending = db.exec(
+        select(Invitation).where(
+            Invitation.event_id == event.id,
+            Invitation.email == email,
+            col(Invitation.used_at).is_(None),
+            col(Invitation.revoked).is_(False),
+            Invitation.expires_at > now,
+        )
+    ).first()
+    if pending is not None:
+        raise DomainError(
+            _("%(email)s already has a valid invitation; revoke it first to send a new one.")
+            % {"email": email},
+            field="email",
+        )
+    invitation = Invitation(event_id=event.id or 0, email=email, name=name.strip(), expires_at=expires_at)
+    db.add(invitation)
+    db.commit()
+    db.refresh(invitation)
+    mailer.send(_invitation_mail(event, invitation, links.invitation_url(event, invitation)))
+    return invitation
+
+
+def _payload_ids(payload: Any) -> tuple[int, int] | None:
+    if not isinstance(payload, dict):
+        return None
+    event_id, invitation_id = payload.get("event"), payload.get("invitation")
+    if isinstance(event_id, int) and isinstance(invitation_id, int):
+        return event_id, invitation_id
+    return None
+
+
+def invitation_from_token(
+    db: DbSession, event: Event, secret_key: str, token: str, now: datetime
+) -> Invitation:
+    """The invitation a link stands for, if it may still be used to register for this event."""
+    try:
+        payload = read_token(secret_key, INVITATION_PURPOSE, token, TOKEN_MAX_AGE_SECONDS)
+    except TokenExpired as error:
+        raise InvitationRefused(
+            _("This invitation has expired. Ask the organisers for a new one.")
+        ) from error
+    except TokenInvalid as error:
+        raise InvitationRefused(
+            _("This invitation link is not valid. Check that you opened the whole link from the email.")
+        ) from error
+    ids = _payload_ids(payload)
+    if ids is None:
+        raise InvitationRefused(
+            _("This invitation link is not valid. Check that you opened the whole link from the email.")
+        )
+    event_id, invitation_id = ids
+    invitation = db.get(Invitation, invitation_id)
+    if event_id != event.id or invitation is None or invitation.event_id != event.id:
+        raise InvitationRefused(_("This invitation is for another event."))
+    if invitation.revoked:
+        raise InvitationRefused(_("This invitation was withdrawn by the organisers."))
+    if invitation.used_at is not None:
+        raise InvitationRefused(
+            _(
+                "This invitation has already been used to register. "
+                "Your confirmation email has a link to manage your registration."
+            )
+        )
+    if invitation.expires_at <= now:
+        raise InvitationRefused(
+            _("This invitation expired on %(moment)s. Ask the organisers for a new one.")
+            % {"moment": _local(invitation.expires_at, event)}
+        )
+    return invitation
+
+
+def mark_invitation_used(
+    db: DbSession, invitation: Invitation, registration: Registration, now: datetime
+) -> None:
+    """Spends the invitation on this registration, inside the caller's transaction (it does not commit)."""
+    invitation.used_at = now
+    registration.invitation_id = invitation.id
+    db.add(invitation)
+    db.add(registration)
+
+
+def revoke_invitation(db: DbSession, invitation: Invitation) -> Invitation:
+    """Withdraws an invitation so its link stops working; one already used cannot be withdrawn."""
+    if invitation.used_at is not None:
+        raise DomainError(
+            _("This invitation was already used; cancel the registration instead."), field="invitation"
+        )
+    invitation.revoked = True
+    db.add(invitation)
+    db.commit()
+    return invitation

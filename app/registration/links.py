@@ -1,0 +1,109 @@
+"""Links attendees get by email: the signed manage link, the personal calendar feed, the check-in URL.
+
+The manage token carries the registration's id and a digest of its secret, signed with the site's key:
+changing a character breaks the signature, a token of one registration never opens another, and
+regenerating the secret (when personal data is deleted) kills every link sent before.
+"""
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from typing import Any
+
+from app.db import DbSession
+from app.errors import DomainError
+from app.events.models import Event
+from app.i18n import _
+from app.registration.checkin import checkin_url_path
+from app.registration.invitations import invitation_path, invitation_token
+from app.registration.models import Invitation, Registration
+from app.security import TokenExpired, TokenInvalid, read_token, sign_token
+
+MANAGE_PURPOSE = "registration-manage"
+# Long enough to manage a registration made months ahead and to reach the recordings afterwards.
+MANAGE_TOKEN_MAX_AGE_SECONDS = 400 * 24 * 3600
+
+
+class ManageLinkRefused(DomainError):
+    status_code = 403
+
+
+class ManageLinkExpired(ManageLinkRefused):
+    status_code = 410
+
+
+def _secret_digest(registration: Registration) -> str:
+    return hashlib.sha256(f"manage:{registration.secret}".encode()).hexdigest()[:16]
+
+
+def manage_token(secret_key: str, registration: Registration) -> str:
+    return sign_token(secret_key, MANAGE_PURPOSE, {"r": registration.id, "k": _secret_digest(registration)})
+
+
+def _read_payload(secret_key: str, token: str, max_age_seconds: int) -> tuple[int, str]:
+    try:
+        payload: Any = read_token(secret_key, MANAGE_PURPOSE, token, max_age_seconds)
+    except TokenExpired as error:
+        raise ManageLinkExpired(
+            _("This link has expired. Write to the organisers of the event to receive a new one.")
+        ) from error
+    except TokenInvalid as error:
+        raise ManageLinkRefused(
+            _("This link is not valid. Open the whole link from your confirmation email.")
+        ) from error
+    if (
+        not isinstance(payload, dict)
+        or not isinstance(payload.get("r"), int)
+        or not isinstance(payload.get("k"), str)
+    ):
+        raise ManageLinkRefused(
+            _("This link is not valid. Open the whole link from your confirmation email.")
+        )
+    return payload["r"], payload["k"]
+
+
+def read_manage_token(
+    secret_key: str, token: str, max_age_seconds: int = MANAGE_TOKEN_MAX_AGE_SECONDS
+) -> int:
+    """The registration id a manage token was signed for; refused when tampered with or expired."""
+    return _read_payload(secret_key, token, max_age_seconds)[0]
+
+
+def registration_for_manage_token(
+    db: DbSession, secret_key: str, token: str, max_age_seconds: int = MANAGE_TOKEN_MAX_AGE_SECONDS
+) -> Registration:
+    """The registration the link opens; a link sent before its personal data was deleted opens nothing."""
+    registration_id, digest = _read_payload(secret_key, token, max_age_seconds)
+    registration = db.get(Registration, registration_id)
+    if registration is None or not hmac.compare_digest(_secret_digest(registration), digest):
+        raise ManageLinkRefused(
+            _("This link no longer opens a registration: it was cancelled and its personal data deleted.")
+        )
+    return registration
+
+
+@dataclass(frozen=True)
+class Links:
+    """Absolute URLs for emails and QR codes, from the site's base URL and secret key."""
+
+    base_url: str
+    secret_key: str
+
+    def _absolute(self, path: str) -> str:
+        return self.base_url.rstrip("/") + path
+
+    def manage_path(self, registration: Registration) -> str:
+        return f"/registrations/{manage_token(self.secret_key, registration)}"
+
+    def manage_url(self, registration: Registration) -> str:
+        return self._absolute(self.manage_path(registration))
+
+    def calendar_url(self, registration: Registration) -> str:
+        return self._absolute(f"/registrations/calendar/{registration.calendar_secret}.ics")
+
+    def checkin_url(self, event: Event, registration: Registration) -> str:
+        """What the ticket's QR code holds: the door staff's check-in page for this ticket."""
+        return self._absolute(checkin_url_path(event, registration))
+
+    def invitation_url(self, event: Event, invitation: Invitation) -> str:
+        return self._absolute(invitation_path(event, invitation_token(self.secret_key, invitation)))

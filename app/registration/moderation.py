@@ -1,0 +1,201 @@
+"""What organisers do to one registration: approve, reject, cancel or edit it. The attendee is told by email.
+
+Rejecting or cancelling frees a seat, and the first person waiting in that mode gets it
+(waiting_list.promote_next_waiting), so a cancellation never leaves a seat empty while someone waits.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlmodel import select
+
+from app.db import DbSession, utcnow
+from app.errors import DomainError
+from app.events.models import AttendanceMode, Event
+from app.i18n import _
+from app.mail import Mailer, OutgoingMail
+from app.registration import capacity, notifications, waiting_list
+from app.registration.links import Links
+from app.registration.models import (
+    ATTENDANCE_CHOICE_LABELS,
+    SEAT_HOLDING_STATUSES,
+    Answer,
+    AttendanceChoice,
+    Registration,
+    RegistrationStatus,
+)
+from app.registration.queries import questions_of, registration_form_of
+from app.registration.service import checked_answers
+
+
+@dataclass(frozen=True)
+class RegistrationChanges:
+    name: str
+    affiliation: str
+    country: str
+    mode: AttendanceChoice
+    answers: Mapping[int, Sequence[str]]  # question id → the values given (several for multiple choice)
+
+
+def _mail(registration: Registration, subject: str, paragraphs: list[str], links: Links) -> OutgoingMail:
+    body = [_("Hello %(name)s,") % {"name": registration.name}, *paragraphs]
+    body.append(_("See or change your registration here:") + "\n" + links.manage_url(registration))
+    return OutgoingMail(to=registration.email, subject=subject, text="\n\n".join(body) + "\n")
+
+
+def approve_registration(
+    db: DbSession, event: Event, registration: Registration, mailer: Mailer, links: Links
+) -> Registration:
+    """Approving confirms a registration awaiting approval; its seat was already kept for it."""
+    if registration.status != RegistrationStatus.pending:
+        raise DomainError(_("Only a registration awaiting approval can be approved."))
+    registration.status = RegistrationStatus.confirmed
+    registration.updated_at = utcnow()
+    db.add(registration)
+    db.commit()
+    seats = [
+        notifications.ChosenSeat(session, status)
+        for session, status in capacity.chosen_seats(db, registration)
+    ]
+    # The same email as a registration confirmed at once, with the ticket for in-person attendees.
+    notifications.send_quietly(mailer, notifications.registration_mail(event, registration, links, seats))
+    return registration
+
+
+def reject_registration(
+    db: DbSession, event: Event, registration: Registration, mailer: Mailer, links: Links
+) -> Registration:
+    """Rejecting a registration awaiting approval (or waiting) frees its place for the next person waiting."""
+    if registration.status not in (RegistrationStatus.pending, RegistrationStatus.waiting):
+        raise DomainError(
+            _("Only a registration awaiting approval or waiting can be rejected; cancel it instead.")
+        )
+    held_seat = registration.status in SEAT_HOLDING_STATUSES
+    registration.status = RegistrationStatus.rejected
+    registration.updated_at = utcnow()
+    db.add(registration)
+    db.commit()
+    notifications.send_quietly(
+        mailer,
+        _mail(
+            registration,
+            _("Your registration for %(title)s") % {"title": event.title},
+            [
+                _("We are sorry: the organisers could not accept your registration for %(title)s.")
+                % {"title": event.title}
+            ],
+            links,
+        ),
+    )
+    if held_seat:
+        waiting_list.promote_next_waiting(db, event, registration.mode, mailer, links)
+    return registration
+
+
+def organiser_cancel(
+    db: DbSession, event: Event, registration: Registration, mailer: Mailer, links: Links
+) -> Registration:
+    """Cancelling frees the seat, which goes to the first person waiting in the same mode."""
+    if registration.status not in (*SEAT_HOLDING_STATUSES, RegistrationStatus.waiting):
+        raise DomainError(_("This registration is no longer active."))
+    held_seat = registration.status in SEAT_HOLDING_STATUSES
+    registration.status = RegistrationStatus.cancelled
+    registration.updated_at = utcnow()
+    db.add(registration)
+    db.commit()
+    notifications.send_quietly(
+        mailer,
+        _mail(
+            registration,
+            _("Your registration for %(title)s was cancelled") % {"title": event.title},
+            [
+                _(
+                    "The organisers cancelled your registration for %(title)s. "
+                    "Write to them if this is a mistake."
+                )
+                % {"title": event.title}
+            ],
+            links,
+        ),
+    )
+    if held_seat:
+        waiting_list.promote_next_waiting(db, event, registration.mode, mailer, links)
+    return registration
+
+
+def _check_mode(event: Event, mode: AttendanceChoice) -> None:
+    if event.attendance_mode != AttendanceMode.hybrid and mode.value != event.attendance_mode.value:
+        raise DomainError(
+            _("This event is attended %(mode)s only.")
+            % {"mode": _(ATTENDANCE_CHOICE_LABELS[AttendanceChoice(event.attendance_mode.value)]).lower()},
+            field="mode",
+        )
+
+
+def _check_seat_free(db: DbSession, event: Event, registration: Registration, mode: AttendanceChoice) -> None:
+    form = registration_form_of(db, event)
+    if not capacity.has_free_seat(db, event, form, mode, excluding=registration.id):
+        raise DomainError(
+            _("There is no %(mode)s place left for this person.")
+            % {"mode": _(ATTENDANCE_CHOICE_LABELS[mode]).lower()},
+            field="mode",
+        )
+
+
+def organiser_edit(
+    db: DbSession,
+    event: Event,
+    registration: Registration,
+    changes: RegistrationChanges,
+    mailer: Mailer,
+    links: Links,
+) -> Registration:
+    """Organisers correct a registration; moving someone to another mode needs a free place there."""
+    _check_mode(event, changes.mode)
+    answers = checked_answers(questions_of(db, event), changes.answers)
+    old_mode = registration.mode
+    moves_seat = changes.mode != old_mode and registration.status in SEAT_HOLDING_STATUSES
+    if moves_seat:
+        # Counting the places of the new mode must not race a registration taking the last one.
+        capacity.lock_event(db, event)
+        _check_seat_free(db, event, registration, changes.mode)
+    registration.name = changes.name
+    registration.affiliation = changes.affiliation
+    registration.country = changes.country
+    registration.mode = changes.mode
+    registration.updated_at = utcnow()
+    db.add(registration)
+    existing = {
+        answer.question_id: answer
+        for answer in db.exec(select(Answer).where(Answer.registration_id == registration.id))
+    }
+    for question_id, value in answers.items():
+        answer = existing.get(question_id) or Answer(
+            registration_id=registration.id or 0, question_id=question_id
+        )
+        answer.value = value
+        db.add(answer)
+    db.commit()
+    notifications.send_quietly(
+        mailer,
+        _mail(
+            registration,
+            _("Your registration for %(title)s was updated") % {"title": event.title},
+            [
+                _("The organisers updated your registration for %(title)s:") % {"title": event.title}
+                + "\n"
+                + "\n".join(
+                    [
+                        _("Name: %(value)s") % {"value": registration.name},
+                        _("Affiliation: %(value)s") % {"value": registration.affiliation},
+                        _("Country: %(value)s") % {"value": registration.country},
+                        _("Attending: %(value)s") % {"value": _(ATTENDANCE_CHOICE_LABELS[registration.mode])},
+                    ]
+                )
+            ],
+            links,
+        ),
+    )
+    if moves_seat:
+        waiting_list.promote_next_waiting(db, event, old_mode, mailer, links)
+    return registration

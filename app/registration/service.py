@@ -1,0 +1,590 @@
+"""What attendees do: register, change their answers and sessions, switch mode, cancel, delete their data.
+
+Each action is one transaction that starts by locking the event (capacity.lock_event), so seat counts
+hold under a rush of registrations across processes; emails go out after the commit. The reads at the
+end serve the attendee's own pages (the manage link) and personal calendar feed.
+"""
+
+import functools
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+from icalendar import Calendar
+from icalendar import Event as CalendarEvent
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from app.db import DbSession, utcnow
+from app.errors import DomainError
+from app.events.models import AttendanceMode, Event, Visibility
+from app.i18n import _
+from app.mail import Mailer
+from app.programme.models import Room, Session
+from app.registration import capacity, invitations, notifications, waiting_list
+from app.registration.links import Links
+from app.registration.models import (
+    ACTIVE_STATUSES,
+    ATTENDANCE_CHOICE_LABELS,
+    SEAT_HOLDING_STATUSES,
+    Answer,
+    AttendanceChoice,
+    ChoiceStatus,
+    Invitation,
+    Question,
+    QuestionKind,
+    Registration,
+    RegistrationForm,
+    RegistrationStatus,
+    SessionChoice,
+)
+from app.registration.notifications import ChosenSeat, local_moment
+from app.registration.queries import questions_of, registration_form_of
+from app.registration.waiting_list import Promotions
+from app.security import TokenInvalid, read_token
+
+MAX_ANSWER_LENGTH = 2000
+
+
+class RegistrationClosed(DomainError):
+    status_code = 409
+
+
+class NoSeatLeft(DomainError):
+    status_code = 409
+
+
+class RegistrationInactive(DomainError):
+    status_code = 409
+
+
+@dataclass(frozen=True)
+class Applicant:
+    """What a person submitted on the registration form."""
+
+    name: str
+    email: str
+    affiliation: str = ""
+    country: str = ""
+    mode: AttendanceChoice | None = None  # implied by the event unless it is hybrid
+    consent: bool = False
+    answers: Mapping[int, Sequence[str]] = field(default_factory=dict)  # question id → values given
+    session_ids: Sequence[int] = ()
+    invitation: str | None = None  # the token of the invitation link
+
+
+@dataclass(frozen=True)
+class AttendeeChanges:
+    """What an attendee may change through their manage link (not their email: it is who they are)."""
+
+    name: str
+    affiliation: str
+    country: str
+    answers: Mapping[int, Sequence[str]]
+    session_ids: Sequence[int]
+
+
+@dataclass(frozen=True)
+class RegistrationOutcome:
+    registration: Registration
+    is_new: bool  # False: the address was already registered, and nothing changed
+
+
+@dataclass(frozen=True)
+class RegistrationWindow:
+    is_open: bool
+    message: str  # why not, in the attendee's words
+
+
+# Rules -------------------------------------------------------------------------------------------
+
+
+def registration_window(form: RegistrationForm | None, event: Event, now: datetime) -> RegistrationWindow:
+    """Registration is open when the organisers opened it, between its opening and closing dates."""
+    if form is None or not form.is_open:
+        return RegistrationWindow(False, _("Registration for this event is not open."))
+    if form.opens_at is not None and now < form.opens_at:
+        return RegistrationWindow(
+            False, _("Registration opens on %(moment)s.") % {"moment": local_moment(form.opens_at, event)}
+        )
+    if form.closes_at is not None and now >= form.closes_at:
+        return RegistrationWindow(
+            False, _("Registration closed on %(moment)s.") % {"moment": local_moment(form.closes_at, event)}
+        )
+    return RegistrationWindow(True, "")
+
+
+def allowed_modes(event: Event) -> list[AttendanceChoice]:
+    if event.attendance_mode == AttendanceMode.hybrid:
+        return [AttendanceChoice.in_person, AttendanceChoice.online]
+    return [AttendanceChoice(event.attendance_mode.value)]
+
+
+def _checked_mode(event: Event, mode: AttendanceChoice | None) -> AttendanceChoice:
+    modes = allowed_modes(event)
+    if mode is None and len(modes) == 1:
+        return modes[0]
+    if mode is None:
+        raise DomainError(_("Choose whether you attend in person or online."), field="mode")
+    if mode not in modes:
+        raise DomainError(
+            _("This event is attended %(mode)s only.")
+            % {"mode": _(ATTENDANCE_CHOICE_LABELS[modes[0]]).lower()},
+            field="mode",
+        )
+    return mode
+
+
+def checked_answers(questions: list[Question], answers: Mapping[int, Sequence[str]]) -> dict[int, str]:
+    """The answers to store, one per question; a required question left empty is refused."""
+    checked: dict[int, str] = {}
+    for question in questions:
+        name = f"question_{question.id}"
+        values = [value.strip() for value in answers.get(question.id or 0, ()) if value.strip()]
+        if question.kind == QuestionKind.checkbox:
+            values = ["yes"] if values else []
+        elif question.kind == QuestionKind.text:
+            values = values[-1:]
+            if values and len(values[0]) > MAX_ANSWER_LENGTH:
+                raise DomainError(_("This is too long."), field=name)
+        else:
+            if any(value not in question.option_list for value in values):
+                raise DomainError(_("Choose one of the options."), field=name)
+            if question.kind == QuestionKind.single_choice and len(values) > 1:
+                raise DomainError(_("Choose only one option."), field=name)
+        if question.is_required and not values:
+            raise DomainError(_("This field is required."), field=name)
+        checked[question.id or 0] = "\n".join(values)
+    return checked
+
+
+def _checked_sessions(db: DbSession, event: Event, session_ids: Sequence[int]) -> list[Session]:
+    offered = {session.id: session for session in capacity.choice_sessions(db, event)}
+    if any(session_id not in offered for session_id in session_ids):
+        raise DomainError(_("Choose among the sessions offered."), field="sessions")
+    chosen = sorted((offered[session_id] for session_id in set(session_ids)), key=lambda s: s.start_at)
+    for earlier, later in zip(chosen, chosen[1:], strict=False):
+        if later.start_at < earlier.end_at:
+            raise DomainError(
+                _("%(first)s and %(second)s take place at the same time; choose one of them.")
+                % {"first": earlier.title, "second": later.title},
+                field="sessions",
+            )
+    return chosen
+
+
+def _active_registration(db: DbSession, event: Event, email: str) -> Registration | None:
+    statement = select(Registration).where(
+        Registration.event_id == event.id,
+        Registration.email == email,
+        col(Registration.status).in_(ACTIVE_STATUSES),
+    )
+    return db.exec(statement).first()
+
+
+def signed_invitation_id(secret_key: str, token: str | None) -> int | None:
+    """The invitation id a link carries if its signature is ours, whether or not it can still be used."""
+    if not token:
+        return None
+    try:
+        payload: Any = read_token(
+            secret_key, invitations.INVITATION_PURPOSE, token, invitations.TOKEN_MAX_AGE_SECONDS
+        )
+    except TokenInvalid:
+        return None
+    invitation_id = payload.get("invitation") if isinstance(payload, dict) else None
+    return invitation_id if isinstance(invitation_id, int) else None
+
+
+def _checked_invitation(
+    db: DbSession, event: Event, token: str | None, secret_key: str, now: datetime
+) -> Invitation:
+    if not token:
+        raise DomainError(
+            _("This event is by invitation only. Open the invitation link you received by email."),
+            field="invitation",
+        )
+    return invitations.invitation_from_token(db, event, secret_key, token, now)
+
+
+def _new_choice_status(db: DbSession, session: Session, holds_seat: bool) -> ChoiceStatus:
+    if holds_seat and capacity.session_has_free_seat(db, session):
+        return ChoiceStatus.confirmed
+    return ChoiceStatus.waiting
+
+
+def _seats(db: DbSession, registration: Registration) -> list[ChosenSeat]:
+    return [ChosenSeat(session, status) for session, status in capacity.chosen_seats(db, registration)]
+
+
+def _already_registered(
+    db: DbSession, event: Event, registration: Registration, mailer: Mailer, links: Links
+) -> RegistrationOutcome:
+    db.rollback()  # nothing changes, and the lock is released before the email goes out
+    notifications.send_quietly(
+        mailer, notifications.already_registered_mail(event, registration, links, _seats(db, registration))
+    )
+    return RegistrationOutcome(registration, is_new=False)
+
+
+# Actions -----------------------------------------------------------------------------------------
+
+Params = ParamSpec("Params")
+Result = TypeVar("Result")
+
+
+def _rolls_back_on_refusal(
+    action: Callable[Concatenate[DbSession, Params], Result],
+) -> Callable[Concatenate[DbSession, Params], Result]:
+    # A refused action must not keep the event locked (SQLite: the whole database) until the handle closes.
+    @functools.wraps(action)
+    def wrapper(db: DbSession, *args: Params.args, **kwargs: Params.kwargs) -> Result:
+        try:
+            return action(db, *args, **kwargs)
+        except Exception:
+            db.rollback()
+            raise
+
+    return wrapper
+
+
+@_rolls_back_on_refusal
+def register_attendee(
+    db: DbSession, event: Event, applicant: Applicant, *, now: datetime, mailer: Mailer, links: Links
+) -> RegistrationOutcome:
+    """Registers a person once per event: an address already registered gets its manage link again by email
+    and nothing changes; when the mode is full, the person joins its waiting list if the form has one."""
+    capacity.lock_event(db, event)
+    form = registration_form_of(db, event)
+    window = registration_window(form, event, now)
+    if not window.is_open:
+        raise RegistrationClosed(window.message)
+    mode = _checked_mode(event, applicant.mode)
+    if not applicant.consent:
+        raise DomainError(_("Tick this box to agree, or we cannot register you."), field="consent")
+    answers = checked_answers(questions_of(db, event), applicant.answers)
+    sessions = _checked_sessions(db, event, applicant.session_ids)
+    email = applicant.email.strip().lower()
+    existing = _active_registration(db, event, email)
+    invitation = None
+    if event.visibility == Visibility.invitation_only:
+        # A second click on the same invitation link finds the invitation used; it is the same person.
+        invited_id = signed_invitation_id(links.secret_key, applicant.invitation)
+        if existing is not None and invited_id is not None and existing.invitation_id == invited_id:
+            return _already_registered(db, event, existing, mailer, links)
+        invitation = _checked_invitation(db, event, applicant.invitation, links.secret_key, now)
+    if existing is not None:
+        return _already_registered(db, event, existing, mailer, links)
+
+    # Seats freed without anyone promoted (say, a raised limit) go to the people waiting before newcomers.
+    promotions = waiting_list.fill_all_free_seats(db, event, form, [mode])
+    if capacity.has_free_seat(db, event, form, mode):
+        status = waiting_list.status_with_seat(form)
+    elif form is not None and form.waiting_list:
+        status = RegistrationStatus.waiting
+    else:
+        raise NoSeatLeft(
+            _("All places to attend %(mode)s are taken.")
+            % {"mode": _(ATTENDANCE_CHOICE_LABELS[mode]).lower()},
+            field="mode",
+        )
+    registration = Registration(
+        event_id=event.id or 0,
+        email=email,
+        name=applicant.name.strip(),
+        affiliation=applicant.affiliation.strip(),
+        country=applicant.country.strip().upper(),
+        mode=mode,
+        status=status,
+        consented_at=now,
+        waiting_since=now if status == RegistrationStatus.waiting else None,
+    )
+    db.add(registration)
+    try:
+        db.flush()
+    except IntegrityError:
+        # The unique index caught a registration with this address saved in the meantime.
+        db.rollback()
+        existing = _active_registration(db, event, email)
+        if existing is None:
+            raise
+        return _already_registered(db, event, existing, mailer, links)
+    if invitation is not None:
+        invitations.mark_invitation_used(db, invitation, registration, now)
+    for question_id, value in answers.items():
+        if value:
+            db.add(Answer(registration_id=registration.id or 0, question_id=question_id, value=value))
+    holds_seat = status in SEAT_HOLDING_STATUSES
+    for session in sessions:
+        db.add(
+            SessionChoice(
+                registration_id=registration.id or 0,
+                session_id=session.id or 0,
+                status=_new_choice_status(db, session, holds_seat),
+            )
+        )
+        db.flush()
+    db.commit()
+    notifications.send_quietly(
+        mailer, notifications.registration_mail(event, registration, links, _seats(db, registration))
+    )
+    waiting_list.announce_promotions(db, event, promotions, mailer, links)
+    return RegistrationOutcome(registration, is_new=True)
+
+
+def _lock_active(db: DbSession, event: Event, registration: Registration) -> RegistrationForm | None:
+    capacity.lock_event(db, event)
+    db.refresh(registration)
+    if registration.status not in ACTIVE_STATUSES:
+        raise RegistrationInactive(_("This registration is cancelled; it can no longer be changed."))
+    return registration_form_of(db, event)
+
+
+@_rolls_back_on_refusal
+def update_registration(
+    db: DbSession,
+    event: Event,
+    registration: Registration,
+    changes: AttendeeChanges,
+    *,
+    mailer: Mailer,
+    links: Links,
+) -> Registration:
+    """Attendees correct details, answers and sessions; a seat given up goes to the next person waiting."""
+    _lock_active(db, event, registration)
+    answers = checked_answers(questions_of(db, event), changes.answers)
+    sessions = {session.id: session for session in _checked_sessions(db, event, changes.session_ids)}
+    registration.name = changes.name.strip()
+    registration.affiliation = changes.affiliation.strip()
+    registration.country = changes.country.strip().upper()
+    registration.updated_at = utcnow()
+    db.add(registration)
+    stored = {
+        a.question_id: a for a in db.exec(select(Answer).where(Answer.registration_id == registration.id))
+    }
+    for question_id, value in answers.items():
+        answer = stored.get(question_id)
+        if answer is not None and not value:
+            db.delete(answer)
+        elif value:
+            answer = answer or Answer(registration_id=registration.id or 0, question_id=question_id)
+            answer.value = value
+            db.add(answer)
+    choices = {
+        c.session_id: c
+        for c in db.exec(select(SessionChoice).where(SessionChoice.registration_id == registration.id))
+    }
+    for session_id, choice in choices.items():
+        if session_id not in sessions:
+            db.delete(choice)
+    db.flush()
+    holds_seat = registration.status in SEAT_HOLDING_STATUSES
+    for session_id, session in sessions.items():
+        if session_id not in choices:
+            db.add(
+                SessionChoice(
+                    registration_id=registration.id or 0,
+                    session_id=session_id or 0,
+                    status=_new_choice_status(db, session, holds_seat),
+                )
+            )
+            db.flush()
+    promotions = Promotions(session_seats=waiting_list.fill_free_session_seats(db, event))
+    db.commit()
+    waiting_list.announce_promotions(db, event, promotions, mailer, links)
+    return registration
+
+
+@_rolls_back_on_refusal
+def switch_mode(
+    db: DbSession,
+    event: Event,
+    registration: Registration,
+    mode: AttendanceChoice,
+    *,
+    mailer: Mailer,
+    links: Links,
+) -> Registration:
+    """At a hybrid event, attendees move between in person and online while places remain in the other mode;
+    the place they leave goes to the first person waiting for it."""
+    form = _lock_active(db, event, registration)
+    mode = _checked_mode(event, mode)
+    if mode == registration.mode:
+        db.rollback()
+        return registration
+    promotions = waiting_list.fill_all_free_seats(db, event, form, [mode])
+    if not capacity.has_free_seat(db, event, form, mode):
+        raise NoSeatLeft(
+            _("There is no place left to attend %(mode)s; your registration stays as it was.")
+            % {"mode": _(ATTENDANCE_CHOICE_LABELS[mode]).lower()},
+            field="mode",
+        )
+    old_mode, held_seat = registration.mode, registration.status in SEAT_HOLDING_STATUSES
+    registration.mode = mode
+    if registration.status == RegistrationStatus.waiting:
+        registration.status = waiting_list.status_with_seat(form)
+        registration.waiting_since = None
+    registration.updated_at = utcnow()
+    db.add(registration)
+    db.flush()
+    promotions.extend(waiting_list.fill_all_free_seats(db, event, form, [old_mode] if held_seat else []))
+    db.commit()
+    notifications.send_quietly(
+        mailer, notifications.registration_mail(event, registration, links, _seats(db, registration))
+    )
+    waiting_list.announce_promotions(db, event, promotions, mailer, links)
+    return registration
+
+
+@_rolls_back_on_refusal
+def cancel_registration(
+    db: DbSession, event: Event, registration: Registration, *, mailer: Mailer, links: Links
+) -> Registration:
+    """Cancelling frees the seat and the session seats, which go at once to the first people waiting."""
+    form = _lock_active(db, event, registration)
+    held_seat = registration.status in SEAT_HOLDING_STATUSES
+    registration.status = RegistrationStatus.cancelled
+    registration.waiting_since = None
+    registration.updated_at = utcnow()
+    db.add(registration)
+    db.flush()
+    promotions = waiting_list.fill_all_free_seats(db, event, form, [registration.mode] if held_seat else [])
+    db.commit()
+    notifications.send_quietly(mailer, notifications.cancellation_mail(event, registration, links))
+    waiting_list.announce_promotions(db, event, promotions, mailer, links)
+    return registration
+
+
+@_rolls_back_on_refusal
+def delete_personal_data(
+    db: DbSession, event: Event, registration: Registration, *, mailer: Mailer, links: Links
+) -> None:
+    """Erases the person's name, address, answers and session choices; an active registration is cancelled
+    (its seat goes to the next person waiting), and every link sent to them stops working."""
+    capacity.lock_event(db, event)
+    db.refresh(registration)
+    form = registration_form_of(db, event)
+    held_seat = registration.status in SEAT_HOLDING_STATUSES
+    db.exec(delete(Answer).where(col(Answer.registration_id) == registration.id))  # type: ignore[call-overload]
+    db.exec(delete(SessionChoice).where(col(SessionChoice.registration_id) == registration.id))  # type: ignore[call-overload]
+    registration.name = ""
+    registration.email = f"deleted-{registration.id}@deleted.invalid"
+    registration.affiliation = ""
+    registration.country = ""
+    registration.consented_at = None
+    registration.waiting_since = None
+    registration.secret = secrets.token_urlsafe(24)
+    registration.calendar_secret = secrets.token_urlsafe(24)
+    if registration.status in ACTIVE_STATUSES:
+        registration.status = RegistrationStatus.cancelled
+    registration.updated_at = utcnow()
+    db.add(registration)
+    db.flush()
+    promotions = waiting_list.fill_all_free_seats(db, event, form, [registration.mode] if held_seat else [])
+    db.commit()
+    waiting_list.announce_promotions(db, event, promotions, mailer, links)
+
+
+def renew_calendar_link(db: DbSession, registration: Registration) -> Registration:
+    """A new personal calendar address; the old one stops working (for a link shared by mistake)."""
+    registration.calendar_secret = secrets.token_urlsafe(24)
+    registration.updated_at = utcnow()
+    db.add(registration)
+    db.commit()
+    return registration
+
+
+# Reads for the attendee's own pages ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AttendeeSession:
+    session: Session
+    room: Room | None
+    choice: ChoiceStatus | None  # None: part of everyone's programme, not a chosen session
+
+
+def attendee_sessions(db: DbSession, event: Event, registration: Registration) -> list[AttendeeSession]:
+    """The attendee's programme: every session, except the parallel ones they did not get a seat in."""
+    chosen = dict(
+        db.exec(
+            select(SessionChoice.session_id, SessionChoice.status).where(
+                SessionChoice.registration_id == registration.id
+            )
+        ).all()
+    )
+    offered = {session.id for session in capacity.choice_sessions(db, event)}
+    statement = (
+        select(Session, Room)
+        .join(Room, col(Room.id) == Session.room_id, isouter=True)
+        .where(Session.event_id == event.id)
+        .order_by(Session.start_at, Session.title)
+    )
+    sessions = []
+    for session, room in db.exec(statement):
+        choice = ChoiceStatus(chosen[session.id]) if session.id in chosen else None
+        if session.id in offered and choice != ChoiceStatus.confirmed:
+            continue
+        sessions.append(AttendeeSession(session, room, choice))
+    return sessions
+
+
+@dataclass(frozen=True)
+class StreamLink:
+    session: Session
+    url: str
+
+
+def stream_links(db: DbSession, event: Event, registration: Registration) -> list[StreamLink]:
+    """Join and stream links are for confirmed online attendees only; everyone else gets none."""
+    if registration.mode != AttendanceChoice.online or registration.status != RegistrationStatus.confirmed:
+        return []
+    return [
+        StreamLink(line.session, line.room.stream_url)
+        for line in attendee_sessions(db, event, registration)
+        if line.room is not None and line.room.stream_url and not line.session.is_cancelled
+    ]
+
+
+def answers_of(db: DbSession, registration: Registration) -> dict[int, list[str]]:
+    """The registration's answers by question id, each as the list of values given."""
+    statement = select(Answer).where(Answer.registration_id == registration.id)
+    return {answer.question_id: answer.value.splitlines() for answer in db.exec(statement)}
+
+
+def calendar_of(db: DbSession, calendar_secret: str) -> tuple[Event, Registration] | None:
+    """The event and registration a personal calendar address belongs to; a renewed address finds nothing."""
+    statement = (
+        select(Event, Registration)
+        .join(Registration, col(Registration.event_id) == Event.id)
+        .where(Registration.calendar_secret == calendar_secret)
+    )
+    row = db.exec(statement).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+def personal_calendar(db: DbSession, event: Event, registration: Registration) -> bytes:
+    """The attendee's sessions as iCalendar; empty once the registration no longer holds a seat."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//Plenary//Personal programme//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", event.title)
+    if registration.status in SEAT_HOLDING_STATUSES:
+        stamp = utcnow()
+        for line in attendee_sessions(db, event, registration):
+            item = CalendarEvent()
+            item.add("uid", line.session.uid)
+            item.add("dtstamp", stamp)
+            item.add("dtstart", line.session.start_at)
+            item.add("dtend", line.session.end_at)
+            item.add("summary", line.session.title)
+            location = ", ".join(part for part in (line.room.name if line.room else "", event.venue) if part)
+            if location:
+                item.add("location", location)
+            if line.session.is_cancelled:
+                item.add("status", "CANCELLED")
+            calendar.add_component(item)
+    return calendar.to_ical()

@@ -1,0 +1,150 @@
+"""The waiting lists: one per attendance mode, and one per parallel session. First come, first served.
+
+A freed seat goes at once to the first person waiting (by `waiting_since` for a mode, by when they chose
+the session for a session), who is told by email. Nobody is ever promoted past the limit: the seats are
+counted under the event's lock (capacity.lock_event).
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlmodel import col, select
+
+from app.db import DbSession, utcnow
+from app.events.models import Event
+from app.mail import Mailer
+from app.programme.models import Session
+from app.registration import capacity, notifications
+from app.registration.links import Links
+from app.registration.models import (
+    SEAT_HOLDING_STATUSES,
+    AttendanceChoice,
+    ChoiceStatus,
+    Registration,
+    RegistrationForm,
+    RegistrationStatus,
+    SessionChoice,
+)
+from app.registration.notifications import ChosenSeat
+from app.registration.queries import registration_form_of
+
+
+@dataclass
+class Promotions:
+    """Who got a place in this transaction, to be told by email once it is committed."""
+
+    registrations: list[Registration] = field(default_factory=list)
+    session_seats: list[tuple[Registration, Session]] = field(default_factory=list)
+
+    def extend(self, other: "Promotions") -> None:
+        self.registrations.extend(other.registrations)
+        self.session_seats.extend(other.session_seats)
+
+
+def status_with_seat(form: RegistrationForm | None) -> RegistrationStatus:
+    """A person given a seat is confirmed, or awaits approval when the organisers moderate."""
+    return (
+        RegistrationStatus.pending
+        if form is not None and form.requires_approval
+        else RegistrationStatus.confirmed
+    )
+
+
+def fill_free_seats(
+    db: DbSession, event: Event, form: RegistrationForm | None, mode: AttendanceChoice
+) -> list[Registration]:
+    """Gives the mode's free seats to the people waiting longest; the caller holds the lock and commits."""
+    statement = (
+        select(Registration)
+        .where(
+            Registration.event_id == event.id,
+            Registration.mode == mode,
+            Registration.status == RegistrationStatus.waiting,
+        )
+        .order_by(col(Registration.waiting_since).asc(), col(Registration.id).asc())
+    )
+    limit = capacity.mode_limit(form, mode)
+    if limit is not None:
+        free = limit - capacity.seats_taken(db, event, mode)
+        if free <= 0:
+            return []
+        statement = statement.limit(free)
+    promoted = list(db.exec(statement))
+    for registration in promoted:
+        registration.status = status_with_seat(form)
+        registration.waiting_since = None
+        registration.updated_at = utcnow()
+        db.add(registration)
+    db.flush()
+    return promoted
+
+
+def fill_free_session_seats(db: DbSession, event: Event) -> list[tuple[Registration, Session]]:
+    """Gives free seats in parallel sessions to those who asked first and hold a seat at the event."""
+    promoted: list[tuple[Registration, Session]] = []
+    sessions = capacity.choice_sessions(db, event)
+    taken = capacity.session_seats_taken(db, [session.id or 0 for session in sessions])
+    for session in sessions:
+        statement = (
+            select(SessionChoice, Registration)
+            .join(Registration, col(Registration.id) == SessionChoice.registration_id)
+            .where(
+                SessionChoice.session_id == session.id,
+                SessionChoice.status == ChoiceStatus.waiting,
+                col(Registration.status).in_(SEAT_HOLDING_STATUSES),
+            )
+            .order_by(col(SessionChoice.created_at).asc(), col(SessionChoice.id).asc())
+        )
+        if session.seat_limit is not None:
+            free = session.seat_limit - taken[session.id or 0]
+            if free <= 0:
+                continue
+            statement = statement.limit(free)
+        for choice, registration in db.exec(statement).all():
+            choice.status = ChoiceStatus.confirmed
+            db.add(choice)
+            promoted.append((registration, session))
+    db.flush()
+    return promoted
+
+
+def fill_all_free_seats(
+    db: DbSession, event: Event, form: RegistrationForm | None, modes: Sequence[AttendanceChoice]
+) -> Promotions:
+    """After seats were freed: the modes first, so people just promoted can also get their sessions."""
+    promotions = Promotions()
+    for mode in modes:
+        promotions.registrations.extend(fill_free_seats(db, event, form, mode))
+    promotions.session_seats.extend(fill_free_session_seats(db, event))
+    return promotions
+
+
+def announce_promotions(
+    db: DbSession, event: Event, promotions: Promotions, mailer: Mailer, links: Links
+) -> None:
+    """Emails everyone promoted; call after the commit, so nobody hears of a seat that was not saved."""
+    promoted_ids = {registration.id for registration in promotions.registrations}
+    for registration in promotions.registrations:
+        seats = [ChosenSeat(session, status) for session, status in capacity.chosen_seats(db, registration)]
+        notifications.send_quietly(mailer, notifications.promotion_mail(event, registration, links, seats))
+    for registration, session in promotions.session_seats:
+        if registration.id in promoted_ids:
+            continue  # their promotion email already lists their sessions
+        notifications.send_quietly(
+            mailer, notifications.session_promotion_mail(event, registration, session, links)
+        )
+
+
+def promote_next_waiting(
+    db: DbSession, event: Event, mode: AttendanceChoice, mailer: Mailer, links: Links
+) -> Registration | None:
+    """A freed seat goes to the first person waiting in that mode, who is told by email.
+
+    Every seat free at that moment is filled (in the mode and in the parallel sessions), so a seat never
+    stays empty while someone waits; returns the first person promoted in the mode, if any.
+    """
+    capacity.lock_event(db, event)
+    promotions = fill_all_free_seats(db, event, registration_form_of(db, event), [mode])
+    db.commit()
+    announce_promotions(db, event, promotions, mailer, links)
+    return promotions.registrations[0] if promotions.registrations else None
