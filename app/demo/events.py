@@ -14,6 +14,7 @@ from app.db import DbSession
 from app.demo.building import Part, ProgrammeWriter, Role
 from app.events.models import AttendanceMode, Event, EventKind, Visibility
 from app.programme.models import RoleKind, SessionKind
+from app.registration.models import RegistrationForm
 
 KEYNOTE = SessionKind.keynote
 THEMED = SessionKind.themed
@@ -86,10 +87,13 @@ def load_demo_events(db: DbSession) -> list[Event]:
     missing = [slug for slug in DEMO_EVENTS if slug not in existing]
     for slug in missing:
         DEMO_EVENTS[slug](db)
-    db.commit()
+    db.flush()
     if not missing:
         return []
     events = db.exec(select(Event).where(col(Event.slug).in_(missing))).all()
+    for event in events:
+        db.add(RegistrationForm(event_id=event.id, **DEMO_REGISTRATION[event.slug]))
+    db.commit()
     return sorted(events, key=lambda event: list(DEMO_EVENTS).index(event.slug))
 
 
@@ -754,6 +758,27 @@ def _family_meeting(db: DbSession) -> None:
         roles=[Role("Clara Hoffmann", RoleKind.chair)],
     )
 
+
+# Registration stays open on the demo events, past ones included, so every kind of registration can be
+# tried: hybrid seats and online places, the workshop's panels, an invitation-only meeting.
+_PRIVACY_NOTE = (
+    "The secretariat uses your details only to organise this event and deletes them a year after it. "
+    "You can change or delete them at any time from the link in your confirmation email."
+)
+
+
+def _open_registration(**limits: object) -> dict[str, object]:
+    return {"is_open": True, "waiting_list": True, "privacy_note": _PRIVACY_NOTE, **limits}
+
+
+DEMO_REGISTRATION: dict[str, dict[str, object]] = {
+    "prelude-2022": _open_registration(in_person_seats=250, online_places=1000),
+    "vision-to-practice-2021": _open_registration(online_places=1000),
+    "data-workshop-2017": _open_registration(in_person_seats=60, requires_approval=True),
+    "exec-committee-2017": _open_registration(in_person_seats=40),
+    "data-management-training-2023": _open_registration(online_places=100),
+    "family-meeting-2023": _open_registration(in_person_seats=30, online_places=100),
+}
 
 DEMO_EVENTS: dict[str, Callable[[DbSession], None]] = {
     "prelude-2022": _prelude,

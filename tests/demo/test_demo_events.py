@@ -384,3 +384,16 @@ def test_demo_people_have_only_example_addresses_and_no_placeholder_text(db, dem
     assert emails
     assert [email for email in emails if not email.endswith("@example.org")] == []
     assert [text for text in texts if "lorem" in text.lower() or "ipsum" in text.lower()] == []
+
+
+def test_demo_events_take_registrations(db, demo):
+    from sqlmodel import select
+
+    from app.registration.models import RegistrationForm
+
+    forms = {form.event_id: form for form in db.exec(select(RegistrationForm)).all()}
+
+    prelude = forms[demo["prelude-2022"].id]
+    assert (prelude.is_open, prelude.in_person_seats, prelude.online_places) == (True, 250, 1000)
+    assert forms[demo["data-workshop-2017"].id].requires_approval is True
+    assert set(forms) == {event.id for event in demo.values()}
