@@ -1,6 +1,6 @@
 """Event pages: the public list and event page, and the organisers' event management."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
@@ -15,6 +15,8 @@ from app.forms import BoundForm, submit_form
 from app.i18n import _
 from app.programme import editions
 from app.programme.queries import event_overview
+from app.registration.queries import registration_form_of
+from app.registration.service import registration_window
 from app.web import CurrentUser, Db, SubmittedForm, redirect_after_post, render
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
@@ -39,7 +41,9 @@ def home_page(request: Request, db: Db) -> HTMLResponse:
 
 @router.get("/events/{slug}", response_class=HTMLResponse)
 def event_page(request: Request, db: Db, event: PublicEvent) -> HTMLResponse:
-    return render(request, "events/event.html", {"event": event, "overview": event_overview(db, event)})
+    window = registration_window(registration_form_of(db, event), event, datetime.now(UTC))
+    context = {"event": event, "overview": event_overview(db, event), "registration": window}
+    return render(request, "events/event.html", context)
 
 
 @router.get("/manage", response_class=HTMLResponse)

@@ -258,3 +258,17 @@ def test_adding_an_organiser_lets_them_manage_the_event(
 
     assert response.status_code == 200
     assert "organiser@example.org" in response.text
+
+
+def test_event_page_offers_registration_only_while_it_is_open(client: TestClient, db: DbSession) -> None:
+    from app.registration.models import RegistrationForm
+
+    event = make_event(db, slug="prelude-2022")
+    without_form = client.get("/events/prelude-2022").text
+    db.add(RegistrationForm(event_id=event.id, is_open=True, in_person_seats=100))
+    db.commit()
+    open_form = client.get("/events/prelude-2022").text
+
+    assert 'href="http://testserver/events/prelude-2022/register"' not in without_form
+    assert "Registration for this event is not open." in without_form
+    assert 'href="http://testserver/events/prelude-2022/register"' in open_form
