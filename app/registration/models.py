@@ -159,6 +159,12 @@ ATTENDANCE_CHOICE_LABELS: dict[AttendanceChoice, str] = {
     AttendanceChoice.in_person: N_("In person"),
     AttendanceChoice.online: N_("Online"),
 }
+# The same modes inside a sentence ("You attend in person."): their own msgids, since German nouns and
+# French phrasing do not survive .lower() of the labels above.
+ATTENDANCE_CHOICE_PHRASES: dict[AttendanceChoice, str] = {
+    AttendanceChoice.in_person: N_("in person"),
+    AttendanceChoice.online: N_("online"),
+}
 STATUS_LABELS: dict[RegistrationStatus, str] = {
     RegistrationStatus.pending: N_("Awaiting approval"),
     RegistrationStatus.confirmed: N_("Confirmed"),

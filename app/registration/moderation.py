@@ -18,6 +18,7 @@ from app.registration import capacity, notifications, waiting_list
 from app.registration.links import Links
 from app.registration.models import (
     ATTENDANCE_CHOICE_LABELS,
+    ATTENDANCE_CHOICE_PHRASES,
     SEAT_HOLDING_STATUSES,
     Answer,
     AttendanceChoice,
@@ -127,7 +128,7 @@ def _check_mode(event: Event, mode: AttendanceChoice) -> None:
     if event.attendance_mode != AttendanceMode.hybrid and mode.value != event.attendance_mode.value:
         raise DomainError(
             _("This event is attended %(mode)s only.")
-            % {"mode": _(ATTENDANCE_CHOICE_LABELS[AttendanceChoice(event.attendance_mode.value)]).lower()},
+            % {"mode": _(ATTENDANCE_CHOICE_PHRASES[AttendanceChoice(event.attendance_mode.value)])},
             field="mode",
         )
 
@@ -137,7 +138,7 @@ def _check_seat_free(db: DbSession, event: Event, registration: Registration, mo
     if not capacity.has_free_seat(db, event, form, mode, excluding=registration.id):
         raise DomainError(
             _("There is no %(mode)s place left for this person.")
-            % {"mode": _(ATTENDANCE_CHOICE_LABELS[mode]).lower()},
+            % {"mode": _(ATTENDANCE_CHOICE_PHRASES[mode])},
             field="mode",
         )
 

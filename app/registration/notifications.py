@@ -18,7 +18,12 @@ from app.i18n import _, current_locale
 from app.mail import Mailer, OutgoingMail
 from app.programme.models import Session
 from app.registration.links import Links
-from app.registration.models import ATTENDANCE_CHOICE_LABELS, ChoiceStatus, Registration, RegistrationStatus
+from app.registration.models import (
+    ATTENDANCE_CHOICE_PHRASES,
+    ChoiceStatus,
+    Registration,
+    RegistrationStatus,
+)
 from app.registration.tickets import ticket_for
 
 logger = logging.getLogger("plenary.registration")
@@ -73,7 +78,7 @@ def _compose(
 
 
 def _mode(registration: Registration) -> str:
-    return _(ATTENDANCE_CHOICE_LABELS[registration.mode]).lower()
+    return _(ATTENDANCE_CHOICE_PHRASES[registration.mode])
 
 
 def registration_mail(

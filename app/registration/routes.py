@@ -29,7 +29,13 @@ from app.registration.forms import (
     question_fields,
 )
 from app.registration.links import Links, registration_for_manage_token
-from app.registration.models import ACTIVE_STATUSES, ATTENDANCE_CHOICE_LABELS, STATUS_LABELS, Registration
+from app.registration.models import (
+    ACTIVE_STATUSES,
+    ATTENDANCE_CHOICE_LABELS,
+    ATTENDANCE_CHOICE_PHRASES,
+    STATUS_LABELS,
+    Registration,
+)
 from app.registration.queries import questions_of, registration_form_of
 from app.registration.rate_limit import SlidingWindowLimiter
 from app.web import Db, OptionalUser, SubmittedForm, not_found, redirect_after_post, render, wants_fragment
@@ -309,9 +315,7 @@ def attendee_mode_switch(
         ),
     )
     if form.is_valid:
-        notice = _("You now attend %(mode)s.") % {
-            "mode": _(ATTENDANCE_CHOICE_LABELS[registration.mode]).lower()
-        }
+        notice = _("You now attend %(mode)s.") % {"mode": _(ATTENDANCE_CHOICE_PHRASES[registration.mode])}
         return _changed(request, db, event, registration, token, notice)
     return _refused(request, db, event, registration, token, "mode", form)
 

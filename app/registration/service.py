@@ -29,6 +29,7 @@ from app.registration.links import Links
 from app.registration.models import (
     ACTIVE_STATUSES,
     ATTENDANCE_CHOICE_LABELS,
+    ATTENDANCE_CHOICE_PHRASES,
     SEAT_HOLDING_STATUSES,
     Answer,
     AttendanceChoice,
@@ -287,8 +288,7 @@ def register_attendee(
         status = RegistrationStatus.waiting
     else:
         raise NoSeatLeft(
-            _("All places to attend %(mode)s are taken.")
-            % {"mode": _(ATTENDANCE_CHOICE_LABELS[mode]).lower()},
+            _("All places to attend %(mode)s are taken.") % {"mode": _(ATTENDANCE_CHOICE_PHRASES[mode])},
             field="mode",
         )
     registration = Registration(
@@ -419,7 +419,7 @@ def switch_mode(
     if not capacity.has_free_seat(db, event, form, mode):
         raise NoSeatLeft(
             _("There is no place left to attend %(mode)s; your registration stays as it was.")
-            % {"mode": _(ATTENDANCE_CHOICE_LABELS[mode]).lower()},
+            % {"mode": _(ATTENDANCE_CHOICE_PHRASES[mode])},
             field="mode",
         )
     old_mode, held_seat = registration.mode, registration.status in SEAT_HOLDING_STATUSES
