@@ -231,3 +231,21 @@ def count_queries() -> Callable[[], AbstractContextManager[list[str]]]:
             event.remove(Engine, "after_cursor_execute", record)
 
     return counting
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_translations() -> None:
+    """The .mo files are build output (git-ignored); compile them as `make translations` does."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    from app.i18n import TRANSLATIONS_DIR, translations_for
+
+    for po_path in TRANSLATIONS_DIR.glob("*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
+            with po_path.open("rb") as po_file:
+                catalog = read_po(po_file)
+            with mo_path.open("wb") as mo_file:
+                write_mo(mo_file, catalog)
+    translations_for.cache_clear()
