@@ -2,6 +2,7 @@
 
 from app.accounts.models import User
 from app.events.models import Event, EventOrganiser
+from app.materials.models import Material, MaterialVersion
 from app.programme.models import Room, Session, SessionRole, Talk, Track
 from app.registration.models import (
     Answer,
@@ -14,6 +15,8 @@ from app.registration.models import (
 from app.speakers.models import Speaker
 
 __all__ = [
+    "Material",
+    "MaterialVersion",
     "Answer",
     "Invitation",
     "Question",

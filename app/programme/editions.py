@@ -133,7 +133,7 @@ def _copy_all(
 ) -> dict[int, Record]:
     copies: dict[int, Record] = {}
     for original in db.exec(select(model).where(model.event_id == source_event_id)).all():
-        values = original.model_dump(exclude={"id", "event_id", "created_at"})
+        values = original.model_dump(exclude={"id", "event_id", "created_at", "portal_secret"})
         copy = model(**values, event_id=clone_event_id)
         db.add(copy)
         copies[original.id] = copy  # type: ignore[index]

@@ -26,6 +26,12 @@ class RoleKind(StrEnum):
     chair = "chair"
 
 
+class Confirmation(StrEnum):
+    pending = "pending"
+    confirmed = "confirmed"
+    declined = "declined"
+
+
 class Room(SQLModel, table=True):
     __tablename__ = "room"
     __table_args__ = (UniqueConstraint("event_id", "name"),)
@@ -97,6 +103,12 @@ class SessionRole(SQLModel, table=True):
     role: RoleKind = Field(default=RoleKind.speaker, sa_type=string_enum(RoleKind))
     is_remote: bool = False
     position: int = 0
+    # The speaker's answer from their portal.
+    confirmation: Confirmation = Field(
+        default=Confirmation.pending,
+        sa_type=string_enum(Confirmation),
+        sa_column_kwargs={"server_default": "pending"},
+    )
 
 
 SESSION_KIND_LABELS: dict[SessionKind, str] = {

@@ -19,4 +19,8 @@ class Speaker(SQLModel, table=True):
     photo_url: str | None = Field(default=None, max_length=500)
     email: str | None = Field(default=None, max_length=254, index=True)
     timezone: str | None = Field(default=None, max_length=64)
+    # Stored photo (resized, metadata stripped) in app storage; photo_url stays for an external picture.
+    photo_key: str | None = Field(default=None, max_length=200)
+    # Signed portal links carry this; replacing it revokes every link sent before.
+    portal_secret: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
