@@ -22,6 +22,8 @@ from app.events import routes as event_routes
 from app.events.models import ATTENDANCE_LABELS, EVENT_KIND_LABELS, VISIBILITY_LABELS
 from app.i18n import _, current_locale, negotiate_locale
 from app.mail import mailer_from_settings
+from app.materials import manage_routes as material_manage_routes
+from app.materials import routes as material_routes
 from app.programme import api as programme_api
 from app.programme import builder_routes
 from app.programme import routes as programme_routes
@@ -29,6 +31,7 @@ from app.programme.models import ROLE_LABELS, SESSION_KIND_LABELS
 from app.registration import manage_routes as registration_manage_routes
 from app.registration import routes as registration_routes
 from app.settings import Settings, describe_settings_error, get_settings
+from app.speakers import portal_routes as speaker_portal_routes
 from app.speakers import routes as speaker_routes
 from app.web import STATIC_DIR, LoginRequired, render, templates
 
@@ -107,6 +110,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         programme_routes,
         registration_routes,
         registration_manage_routes,
+        material_routes,
+        material_manage_routes,
+        speaker_portal_routes,
     ):
         # HTML pages stay out of /docs, which documents the JSON API.
         app.include_router(module.router, include_in_schema=False)
