@@ -1,6 +1,7 @@
 """Templates, rendering of full pages and htmx fragments, redirects, and request dependencies."""
 
-from collections.abc import Iterator, Sequence
+import asyncio
+from collections.abc import AsyncIterator, Sequence
 from contextvars import ContextVar
 from datetime import date, datetime
 from pathlib import Path
@@ -10,6 +11,7 @@ from zoneinfo import ZoneInfo
 import nh3
 from babel.dates import format_date, format_datetime, format_time
 from fastapi import Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2_fragments import render_block
 from jinja2_fragments.fastapi import Jinja2Blocks
@@ -19,7 +21,7 @@ from starlette.datastructures import FormData
 
 from app.accounts.models import User
 from app.csrf import csrf_token
-from app.db import DbSession
+from app.db import POOL_CONNECTIONS, DbSession
 from app.i18n import current_locale, ngettext, translations_for
 from app.settings import PROJECT_DIR
 
@@ -140,9 +142,28 @@ def redirect_after_post(request: Request, url: str) -> Response:
     return RedirectResponse(url, status_code=303)
 
 
-def get_db(request: Request) -> Iterator[DbSession]:
-    with DbSession(request.app.state.engine, expire_on_commit=False) as db:
-        yield db
+async def get_db(request: Request) -> AsyncIterator[DbSession]:
+    """A database handle for one request, once one of the pool's connections is free for it.
+
+    Routes run in worker threads and keep their connection until the response is sent. Without this
+    wait, a burst of more requests than the pool has connections parks every worker thread on the pool
+    while the requests holding connections wait for a thread: nothing moves until the pool times out.
+    Waiting here happens on the event loop, which holds no thread.
+    """
+    async with db_slots(request):
+        db = DbSession(request.app.state.engine, expire_on_commit=False)
+        try:
+            yield db
+        finally:
+            await run_in_threadpool(db.close)
+
+
+def db_slots(request: Request) -> asyncio.Semaphore:
+    slots: asyncio.Semaphore | None = getattr(request.app.state, "db_slots", None)
+    if slots is None:
+        # Made on the serving loop (a semaphore belongs to the loop that first waits on it).
+        slots = request.app.state.db_slots = asyncio.Semaphore(POOL_CONNECTIONS)
+    return slots
 
 
 Db = Annotated[DbSession, Depends(get_db)]

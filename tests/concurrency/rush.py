@@ -1,0 +1,296 @@
+"""A registration rush against real app processes: the machinery shared by the rush test and its benchmark.
+
+Each person is one thread with its own HTTP client: it opens the public form (which gives it a session
+cookie and the CSRF token), waits at a barrier until everyone has the form, then submits, all at once.
+The servers are uvicorn subprocesses on free ports of 127.0.0.1 sharing one database; only 127.0.0.1 is
+ever contacted, and every server started here is stopped by its PID.
+"""
+
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+from sqlmodel import select
+
+import app.models  # noqa: F401 - every table, so the records below can be saved
+from app.db import DbSession, make_engine
+from app.events.models import AttendanceMode, Event, EventKind, Visibility
+from app.registration.models import Registration, RegistrationForm
+from app.settings import PROJECT_DIR
+
+HOST = "127.0.0.1"
+RUSH_SLUG = "rush-2027"
+SECRET_KEY = "rush-secret-key-0123456789abcdef"
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+STARTUP_SECONDS = 30
+REQUEST_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What one person's submission got back: status and redirect path, or why there was none."""
+
+    email: str
+    status: int | None
+    location: str = ""
+    seconds: float = 0.0  # from sending the form to the answer
+    error: str = ""
+
+    @property
+    def outcome(self) -> tuple[int | None, str]:
+        return (self.status, urlsplit(self.location).path if self.location else self.error)
+
+
+@dataclass
+class Burst:
+    answers: list[Answer] = field(default_factory=list)
+    seconds: float = 0.0  # from the barrier's release to the last answer
+
+    def outcomes(self) -> Counter[tuple[int | None, str]]:
+        return Counter(answer.outcome for answer in self.answers)
+
+    @property
+    def per_second(self) -> float:
+        """Submissions per second that got their redirect to the thanks page (failures do not count)."""
+        redirected = sum(1 for answer in self.answers if answer.status == 303)
+        return redirected / self.seconds if self.seconds else float("nan")
+
+    def percentile(self, fraction: float) -> float:
+        ordered = sorted(answer.seconds for answer in self.answers if answer.status is not None)
+        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else float("nan")
+
+    @property
+    def median(self) -> float:
+        timed = [answer.seconds for answer in self.answers if answer.status is not None]
+        return statistics.median(timed) if timed else float("nan")
+
+
+@dataclass(frozen=True)
+class AppServer:
+    url: str
+    process: subprocess.Popen
+    log_path: Path
+
+    def log_tail(self, lines: int = 12) -> str:
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+@dataclass(frozen=True, order=True)
+class StoredRegistration:
+    email: str
+    id: int
+    status: str
+    mode: str
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def prepare_rush_event(database_url: str, in_person_seats: int, slug: str = RUSH_SLUG) -> str:
+    """A published public in-person event whose open form has `in_person_seats` seats and a waiting list."""
+    engine = make_engine(database_url)
+    try:
+        with DbSession(engine, expire_on_commit=False) as db:
+            event = Event(
+                slug=slug,
+                title="Rush Conference 2027",
+                kind=EventKind.conference,
+                start_date=date(2027, 6, 14),
+                end_date=date(2027, 6, 16),
+                timezone="Europe/Berlin",
+                venue="Berlin",
+                attendance_mode=AttendanceMode.in_person,
+                visibility=Visibility.public,
+                is_published=True,
+            )
+            db.add(event)
+            db.flush()
+            db.add(
+                RegistrationForm(
+                    event_id=event.id or 0, is_open=True, in_person_seats=in_person_seats, waiting_list=True
+                )
+            )
+            db.commit()
+    finally:
+        engine.dispose()
+    return slug
+
+
+def stored_registrations(database_url: str, slug: str = RUSH_SLUG) -> list[StoredRegistration]:
+    """Every registration of the event as saved, sorted by email (a duplicate shows up twice)."""
+    engine = make_engine(database_url)
+    try:
+        with DbSession(engine) as db:
+            rows = db.exec(
+                select(Registration.email, Registration.id, Registration.status, Registration.mode)
+                .join(Event, Event.id == Registration.event_id)
+                .where(Event.slug == slug)
+            ).all()
+    finally:
+        engine.dispose()
+    return sorted(StoredRegistration(email, id_, str(status), str(mode)) for email, id_, status, mode in rows)
+
+
+def status_counts(registrations: Sequence[StoredRegistration]) -> dict[str, int]:
+    return dict(Counter(registration.status for registration in registrations))
+
+
+def _server_env(database_url: str, port: int, directory: Path) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key != "SMTP_URL"}
+    env.update(
+        DATABASE_URL=database_url,
+        SECRET_KEY=SECRET_KEY,
+        BASE_URL=f"http://{HOST}:{port}",
+        REGISTRATION_RATE_LIMIT="0",  # every person comes from 127.0.0.1 here
+        VAR_DIR=str(directory / "var"),  # the confirmation emails land in var/outbox as .eml files
+        UPLOAD_DIR=str(directory / "uploads"),
+    )
+    return env
+
+
+def start_app_server(database_url: str, directory: Path, name: str) -> AppServer:
+    port = free_port()
+    server_dir = directory / name
+    server_dir.mkdir(parents=True, exist_ok=True)
+    log_path = server_dir / "server.log"
+    arguments = [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory"]
+    arguments += ["--host", HOST, "--port", str(port), "--log-level", "warning", "--no-access-log"]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            arguments,
+            cwd=PROJECT_DIR,
+            env=_server_env(database_url, port, server_dir),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    return AppServer(url=f"http://{HOST}:{port}", process=process, log_path=log_path)
+
+
+def _wait_until_healthy(server: AppServer, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"the server on {server.url} exited: {server.log_tail()}")
+        try:
+            if httpx.get(f"{server.url}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"the server on {server.url} did not answer /healthz in time: {server.log_tail()}")
+
+
+def stop_app_server(server: AppServer) -> None:
+    if server.process.poll() is None:
+        server.process.terminate()
+        try:
+            server.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait(timeout=10)
+
+
+@contextmanager
+def running_app_servers(database_url: str, count: int, directory: Path) -> Iterator[list[AppServer]]:
+    """`count` app processes on one database, healthy on entry and stopped on exit, whatever happened."""
+    servers: list[AppServer] = []
+    try:
+        for number in range(count):
+            servers.append(start_app_server(database_url, directory, f"server-{number + 1}"))
+        deadline = time.monotonic() + STARTUP_SECONDS
+        for server in servers:
+            _wait_until_healthy(server, deadline)
+        yield servers
+    finally:
+        for server in servers:
+            stop_app_server(server)
+
+
+def _submission(email: str, number: int, csrf_token: str) -> dict[str, str]:
+    return {
+        "csrf_token": csrf_token,
+        "name": f"Rush Attendee {number}",
+        "email": email,
+        "affiliation": "Charité – Universitätsmedizin Berlin",
+        "country": "DE",
+        "consent": "on",
+        "website": "",
+    }
+
+
+def fire_registrations(
+    server_urls: Sequence[str], slug: str, emails: Sequence[str], timeout: float = REQUEST_SECONDS
+) -> Burst:
+    """Every email registers once, all at the same moment, spread evenly over the servers."""
+    collected: list[Answer] = []
+    lock = threading.Lock()
+    released: list[float] = []
+    barrier = threading.Barrier(len(emails), action=lambda: released.append(time.perf_counter()))
+    finished: list[float] = []
+
+    def person(number: int, email: str) -> None:
+        base_url = server_urls[number % len(server_urls)]
+        answer: Answer
+        with httpx.Client(base_url=base_url, timeout=timeout, follow_redirects=False) as client:
+            try:
+                # A fresh connection for the submission: a kept-alive one could time out at the barrier.
+                page = client.get(f"/events/{slug}/register", headers={"Connection": "close"})
+                match = CSRF_FIELD.search(page.text)
+                token = match.group(1) if match else ""
+                error = "" if match else f"form answered {page.status_code} without a CSRF token"
+            except httpx.HTTPError as failure:
+                token, error = "", f"form: {type(failure).__name__}"
+            try:
+                barrier.wait(timeout=timeout)
+            except threading.BrokenBarrierError:
+                error = error or "the others never got their form"
+            if error:
+                answer = Answer(email, None, error=error)
+            else:
+                started = time.perf_counter()
+                try:
+                    response = client.post(f"/events/{slug}/register", data=_submission(email, number, token))
+                    answer = Answer(
+                        email,
+                        response.status_code,
+                        response.headers.get("location", ""),
+                        time.perf_counter() - started,
+                    )
+                except httpx.HTTPError as failure:
+                    answer = Answer(email, None, error=f"submit: {type(failure).__name__}")
+        with lock:
+            collected.append(answer)
+            finished.append(time.perf_counter())
+
+    threads = [
+        threading.Thread(target=person, args=(number, email), daemon=True)
+        for number, email in enumerate(emails)
+    ]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 3 * timeout + 10  # the form, the barrier, the submission
+    for thread in threads:
+        thread.join(timeout=max(0.1, deadline - time.monotonic()))
+    with lock:  # a straggler still running past the deadline no longer changes the result
+        answered = {answer.email for answer in collected}
+        late = [Answer(email, None, error="no answer in time") for email in emails if email not in answered]
+        return Burst(
+            answers=[*collected, *late],
+            seconds=max(finished) - released[0] if released and finished else 0.0,
+        )
