@@ -69,6 +69,7 @@ def load_demo(settings: Settings) -> int:
 def generate(settings: Settings, slug: str, sessions: int, rooms: int, days: int, seed: int) -> int:
     from app.demo.generator import generate_conference
     from app.errors import DomainError
+    from app.events.service import set_published
 
     with _db(settings) as db:
         try:
@@ -76,6 +77,8 @@ def generate(settings: Settings, slug: str, sessions: int, rooms: int, days: int
         except DomainError as error:
             print(f"error: {error.message}", file=sys.stderr)
             return 1
+        # Published, so the public programme can be opened and measured right away.
+        set_published(db, event, True)
     print(f"Generated {slug}: {sessions} sessions in {rooms} rooms over {days} days ({event.start_date}).")
     print(f"Programme: {settings.base_url}events/{slug}/programme")
     return 0

@@ -75,6 +75,7 @@ def test_generate_builds_the_requested_conference(cli_env: dict[str, str]) -> No
         ).one()
     engine.dispose()
     assert sessions == 120
+    assert event.is_published is True
     assert (event.end_date - event.start_date).days == 1
 
 
