@@ -24,6 +24,7 @@ from app.i18n import _, current_locale, negotiate_locale
 from app.mail import mailer_from_settings
 from app.materials import manage_routes as material_manage_routes
 from app.materials import routes as material_routes
+from app.materials.models import MATERIAL_KIND_LABELS
 from app.programme import api as programme_api
 from app.programme import builder_routes
 from app.programme import routes as programme_routes
@@ -33,6 +34,7 @@ from app.registration import routes as registration_routes
 from app.settings import Settings, describe_settings_error, get_settings
 from app.speakers import portal_routes as speaker_portal_routes
 from app.speakers import routes as speaker_routes
+from app.storage import storage_from_settings
 from app.web import STATIC_DIR, LoginRequired, render, templates
 
 logger = logging.getLogger("plenary")
@@ -72,6 +74,7 @@ def _register_template_labels() -> None:
         visibility_labels=VISIBILITY_LABELS,
         session_kind_labels=SESSION_KIND_LABELS,
         role_labels=ROLE_LABELS,
+        material_kind_labels=MATERIAL_KIND_LABELS,
     )
 
 
@@ -90,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.database_url)
     app.state.programme_views = RenderedViews(max_entries=128)
     app.state.mailer = mailer_from_settings(settings)
+    app.state.storage = storage_from_settings(settings)
 
     app.add_middleware(
         SessionMiddleware,

@@ -3,8 +3,9 @@
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import AnyHttpUrl, Field, PositiveInt, SecretStr, field_validator
+from pydantic import AnyHttpUrl, Field, PositiveInt, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -19,6 +20,13 @@ class Settings(BaseSettings):
     base_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8000")
     upload_dir: Path = VAR_DIR / "uploads"
     max_upload_bytes: PositiveInt = 200 * 1024 * 1024
+    # Uploaded files: the local upload_dir, or an S3-compatible bucket shared by several app servers
+    # (credentials from boto3's usual chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile or a role).
+    storage_backend: Literal["local", "s3"] = "local"
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+    s3_prefix: str = ""
     smtp_url: str | None = None
     mail_from: str = "Plenary <noreply@plenary.invalid>"
     secure_cookies: bool = False
@@ -37,6 +45,12 @@ class Settings(BaseSettings):
             # psycopg 3 is the driver we ship; SQLAlchemy would otherwise look for psycopg2.
             value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
         return value
+
+    @model_validator(mode="after")
+    def _s3_needs_a_bucket(self) -> "Settings":
+        if self.storage_backend == "s3" and not self.s3_bucket:
+            raise ValueError("S3_BUCKET must be set when STORAGE_BACKEND is s3")
+        return self
 
     @field_validator("smtp_url")
     @classmethod

@@ -10,12 +10,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from app.caching import RenderedViews
-from app.db import DbSession
+from app.db import DbSession, utcnow
 from app.events.access import PublicEvent
 from app.events.forms import all_timezones
 from app.events.models import Event
 from app.i18n import _, current_locale
-from app.programme.models import SESSION_KIND_LABELS, SessionKind
+from app.materials.queries import materials_of_session, materials_of_speaker
+from app.programme.models import SESSION_KIND_LABELS, Session, SessionKind
 from app.programme.queries import (
     ProgrammeFilters,
     ProgrammeView,
@@ -24,6 +25,7 @@ from app.programme.queries import (
     session_detail,
     speaker_detail,
 )
+from app.speakers.models import Speaker
 from app.web import Db, not_found, render, render_block_html
 
 router = APIRouter()
@@ -230,6 +232,7 @@ def session_page(request: Request, db: Db, event: PublicEvent, session_id: int, 
         "programme_url": _programme_link(request, event, detail.session.day, zone),
         "speaker_url_prefix": _url_prefix(request, "speaker_page", slug=event.slug, speaker_id=0),
         "labels": _card_labels(),
+        "materials": materials_of_session(db, db.get_one(Session, session_id), utcnow()),
     }
     return render(request, "programme/session.html", context)
 
@@ -259,5 +262,6 @@ def speaker_page(request: Request, db: Db, event: PublicEvent, speaker_id: int, 
         "notices": notices,
         **_session_links(request, event, zone),
         "labels": _card_labels(),
+        "materials": materials_of_speaker(db, db.get_one(Speaker, speaker_id), utcnow()),
     }
     return render(request, "programme/speaker.html", context)
