@@ -10,7 +10,7 @@ RUN groupadd --system plenary && useradd --system --gid plenary --home-dir /srv/
 COPY pyproject.toml README.md ./
 COPY app ./app
 # Editable, so templates/, static/ and alembic/ are found beside the package.
-RUN pip install -e . && pybabel compile --use-fuzzy -d app/translations -D messages
+RUN pip install -e . && pybabel compile -d app/translations -D messages
 COPY alembic.ini ./
 COPY alembic ./alembic
 COPY templates ./templates

@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -d app/translations -D messages
+	$(BIN)/pybabel compile -d app/translations -D messages
 
 migrate: $(STAMP)
 	$(BIN)/python -m app migrate
