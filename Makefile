@@ -51,7 +51,7 @@ bench: $(STAMP)
 
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 -o app/translations/messages.pot .
-	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations -D messages
+	$(BIN)/pybabel update --no-fuzzy-matching -i app/translations/messages.pot -d app/translations -D messages
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
