@@ -5,6 +5,8 @@ out of band by id), and a plain form with a 303 back to the builder. Invalid inp
 with its errors and status 422, and saves nothing.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -13,6 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.csrf import require_csrf
+from app.db import DbSession
 from app.events.access import ManagedEvent
 from app.events.models import Event
 from app.forms import BoundForm, bind_form, submit_form
@@ -339,16 +342,40 @@ def builder_role_remove(
 # Rooms ------------------------------------------------------------------------------------------
 
 
-def _rooms_context(
-    db: Db, event: Event, form: BoundForm[Any] | None = None, editing: Room | None = None
-) -> dict[str, Any]:
-    return {"event": event, "lines": builder_view.room_lines(db, event), "form": form, "editing": editing}
+@dataclass(frozen=True)
+class SetupPage:
+    """Rooms and tracks: the event's list with one form to add an item or edit the one chosen."""
+
+    route: str
+    template: str
+    form_block: str
+    lines: Callable[[DbSession, Event], list[Any]]
+
+
+ROOMS = SetupPage("rooms_page", "programme/rooms.html", "room_form", builder_view.room_lines)
+TRACKS = SetupPage("tracks_page", "programme/tracks.html", "track_form", builder_view.track_lines)
+
+
+def _setup_page(request: Request, db: Db, event: Event, setup: SetupPage, edit: int | None) -> HTMLResponse:
+    lines = setup.lines(db, event)
+    editing = next((line.item for line in lines if line.item.id == edit), None)
+    context = {"event": event, "lines": lines, "form": None, "editing": editing}
+    return render(request, setup.template, context)
+
+
+def _setup_answer(
+    request: Request, db: Db, event: Event, setup: SetupPage, form: BoundForm[Any], editing: Any = None
+) -> Response:
+    """After a change: back to the list, or the form again with its errors (422, nothing saved)."""
+    if form.is_valid:
+        return redirect_after_post(request, str(request.url_for(setup.route, slug=event.slug)))
+    context = {"event": event, "lines": setup.lines(db, event), "form": form, "editing": editing}
+    return render(request, setup.template, context, blocks=[setup.form_block], status_code=422)
 
 
 @router.get("/rooms", response_class=HTMLResponse)
 def rooms_page(request: Request, db: Db, event: ManagedEvent, edit: int | None = None) -> HTMLResponse:
-    editing = next((line.room for line in builder_view.room_lines(db, event) if line.room.id == edit), None)
-    return render(request, "programme/rooms.html", _rooms_context(db, event, editing=editing))
+    return _setup_page(request, db, event, ROOMS, edit)
 
 
 @router.post("/rooms", response_class=HTMLResponse)
@@ -356,15 +383,7 @@ def room_create(request: Request, db: Db, event: ManagedEvent, data: SubmittedFo
     form = submit_form(
         RoomForm, data, lambda value: programme_service.create_room(db, event, **value.model_dump())
     )
-    if form.is_valid:
-        return redirect_after_post(request, str(request.url_for("rooms_page", slug=event.slug)))
-    return render(
-        request,
-        "programme/rooms.html",
-        _rooms_context(db, event, form),
-        blocks=["room_form"],
-        status_code=422,
-    )
+    return _setup_answer(request, db, event, ROOMS, form)
 
 
 @router.post("/rooms/{room_id}", response_class=HTMLResponse)
@@ -374,10 +393,7 @@ def room_update(
     form = submit_form(
         RoomForm, data, lambda value: programme_service.update_room(db, room, event, **value.model_dump())
     )
-    if form.is_valid:
-        return redirect_after_post(request, str(request.url_for("rooms_page", slug=event.slug)))
-    context = _rooms_context(db, event, form, editing=room)
-    return render(request, "programme/rooms.html", context, blocks=["room_form"], status_code=422)
+    return _setup_answer(request, db, event, ROOMS, form, editing=room)
 
 
 @router.post("/rooms/{room_id}/delete", response_class=HTMLResponse)
@@ -389,18 +405,9 @@ def room_delete(request: Request, db: Db, event: ManagedEvent, room: ManagedRoom
 # Tracks -----------------------------------------------------------------------------------------
 
 
-def _tracks_context(
-    db: Db, event: Event, form: BoundForm[Any] | None = None, editing: Track | None = None
-) -> dict[str, Any]:
-    return {"event": event, "lines": builder_view.track_lines(db, event), "form": form, "editing": editing}
-
-
 @router.get("/tracks", response_class=HTMLResponse)
 def tracks_page(request: Request, db: Db, event: ManagedEvent, edit: int | None = None) -> HTMLResponse:
-    editing = next(
-        (line.track for line in builder_view.track_lines(db, event) if line.track.id == edit), None
-    )
-    return render(request, "programme/tracks.html", _tracks_context(db, event, editing=editing))
+    return _setup_page(request, db, event, TRACKS, edit)
 
 
 @router.post("/tracks", response_class=HTMLResponse)
@@ -408,10 +415,7 @@ def track_create(request: Request, db: Db, event: ManagedEvent, data: SubmittedF
     form = submit_form(
         TrackForm, data, lambda value: programme_service.create_track(db, event, **value.model_dump())
     )
-    if form.is_valid:
-        return redirect_after_post(request, str(request.url_for("tracks_page", slug=event.slug)))
-    context = _tracks_context(db, event, form)
-    return render(request, "programme/tracks.html", context, blocks=["track_form"], status_code=422)
+    return _setup_answer(request, db, event, TRACKS, form)
 
 
 @router.post("/tracks/{track_id}", response_class=HTMLResponse)
@@ -421,10 +425,7 @@ def track_update(
     form = submit_form(
         TrackForm, data, lambda value: programme_service.update_track(db, track, event, **value.model_dump())
     )
-    if form.is_valid:
-        return redirect_after_post(request, str(request.url_for("tracks_page", slug=event.slug)))
-    context = _tracks_context(db, event, form, editing=track)
-    return render(request, "programme/tracks.html", context, blocks=["track_form"], status_code=422)
+    return _setup_answer(request, db, event, TRACKS, form, editing=track)
 
 
 @router.post("/tracks/{track_id}/delete", response_class=HTMLResponse)

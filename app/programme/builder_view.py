@@ -93,11 +93,19 @@ class RoomLine:
     room: Room
     session_count: int
 
+    @property
+    def item(self) -> Room:
+        return self.room
+
 
 @dataclass(frozen=True)
 class TrackLine:
     track: Track
     session_count: int
+
+    @property
+    def item(self) -> Track:
+        return self.track
 
 
 @dataclass(frozen=True)
