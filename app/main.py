@@ -20,6 +20,7 @@ from app.errors import DomainError
 from app.events import api as event_api
 from app.events import routes as event_routes
 from app.events.models import ATTENDANCE_LABELS, EVENT_KIND_LABELS, VISIBILITY_LABELS
+from app.exports import routes as export_routes
 from app.i18n import _, current_locale, negotiate_locale
 from app.mail import mailer_from_settings
 from app.materials import manage_routes as material_manage_routes
@@ -111,6 +112,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         event_routes,
         builder_routes,
         speaker_routes,
+        # Before the programme pages, whose /sessions/{id} would otherwise catch /sessions/{id}.ics.
+        export_routes,
         programme_routes,
         registration_routes,
         registration_manage_routes,

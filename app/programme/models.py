@@ -77,6 +77,11 @@ class Session(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+def calendar_uid(session_uid: str, host: str) -> str:
+    """The UID every calendar feed gives a session, public or personal, so calendar clients merge them."""
+    return f"{session_uid}@{host}"
+
+
 class Talk(SQLModel, table=True):
     """A contribution inside a session, in the order the organiser sets."""
 

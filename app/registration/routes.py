@@ -365,7 +365,7 @@ def attendee_calendar_renew(
 
 
 @router.get("/registrations/calendar/{calendar_secret}.ics")
-def registration_calendar(db: Db, calendar_secret: str) -> Response:
+def registration_calendar(request: Request, db: Db, calendar_secret: str) -> Response:
     found = service.calendar_of(db, calendar_secret)
     if found is None:
         raise not_found(
@@ -373,7 +373,10 @@ def registration_calendar(db: Db, calendar_secret: str) -> Response:
         )
     event, registration = found
     return Response(
-        service.personal_calendar(db, event, registration),
+        # The public feeds' UIDs (same host), so a person subscribed to both sees each session once.
+        service.personal_calendar(
+            db, event, registration, request.app.state.settings.base_url.host or "localhost"
+        ),
         media_type="text/calendar; charset=utf-8",
         headers={"Cache-Control": "private, no-store"},
     )

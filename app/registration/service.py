@@ -23,7 +23,7 @@ from app.errors import DomainError
 from app.events.models import AttendanceMode, Event, Visibility
 from app.i18n import _
 from app.mail import Mailer
-from app.programme.models import Room, Session
+from app.programme.models import Room, Session, calendar_uid
 from app.registration import capacity, invitations, notifications, waiting_list
 from app.registration.links import Links
 from app.registration.models import (
@@ -566,7 +566,7 @@ def calendar_of(db: DbSession, calendar_secret: str) -> tuple[Event, Registratio
     return (row[0], row[1]) if row is not None else None
 
 
-def personal_calendar(db: DbSession, event: Event, registration: Registration) -> bytes:
+def personal_calendar(db: DbSession, event: Event, registration: Registration, uid_host: str) -> bytes:
     """The attendee's sessions as iCalendar; empty once the registration no longer holds a seat."""
     calendar = Calendar()
     calendar.add("prodid", "-//Plenary//Personal programme//EN")
@@ -576,7 +576,7 @@ def personal_calendar(db: DbSession, event: Event, registration: Registration) -
         stamp = utcnow()
         for line in attendee_sessions(db, event, registration):
             item = CalendarEvent()
-            item.add("uid", line.session.uid)
+            item.add("uid", calendar_uid(line.session.uid, uid_host))
             item.add("dtstamp", stamp)
             item.add("dtstart", line.session.start_at)
             item.add("dtend", line.session.end_at)

@@ -1,0 +1,1 @@
+"""Exports of the public programme: files that other tools read (calendars first)."""
