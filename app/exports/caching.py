@@ -52,6 +52,7 @@ def export_response(
     filename: str,
     *,
     public: bool = True,
+    download: bool = False,
 ) -> Response:
     """The export, a 304 when the client holds this version already, or gzip when the client accepts it.
 
@@ -75,7 +76,9 @@ def export_response(
 
     views: RenderedViews[BuiltExport] = request.app.state.programme_views
     built = views.get_or_build(cache_key, lambda: _compress(build()))
-    headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    # A spreadsheet is saved and opened in another program; feeds and schedules may show in the tab.
+    disposition = "attachment" if download else "inline"
+    headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     if wants_gzip and built.gzipped is not None:
         headers["ETag"] = _quoted(tag, gzipped=True)
         headers["Content-Encoding"] = "gzip"

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 from app.events.access import PublicEvent
 from app.events.models import Event
 from app.events.permissions import is_publicly_viewable
+from app.exports import csv as programme_spreadsheet
 from app.exports import frab
 from app.exports.caching import ExportKey, export_response
 from app.exports.ical import MEDIA_TYPE, ical_filename, render_ical
@@ -144,3 +145,21 @@ def _frab(
 
     filename = f"{event.slug}-schedule.{extension}"
     return export_response(request, key, build, media_type, filename, public=is_publicly_viewable(event))
+
+
+@router.get("/events/{slug}/programme.csv", name="programme_csv", response_class=Response)
+def programme_csv_export(request: Request, db: Db, event: PublicEvent) -> Response:
+    """One row per session for organisers' spreadsheets, downloaded rather than shown."""
+    assert event.id is not None  # noqa: S101 - a loaded event has its id
+    key = ExportKey(event_id=event.id, event_updated_at=event.updated_at, format="csv", filters=())
+    filename = programme_spreadsheet.csv_filename(event.slug)
+
+    def build() -> bytes:
+        snapshot = programme_snapshot(db, event, FeedFilters(), _site_links(request, event))
+        assert snapshot is not None  # noqa: S101 - None only for a track or room filter, and there is none
+        return programme_spreadsheet.programme_csv(snapshot)
+
+    media_type = programme_spreadsheet.MEDIA_TYPE
+    return export_response(
+        request, key, build, media_type, filename, public=is_publicly_viewable(event), download=True
+    )
