@@ -109,7 +109,7 @@ def _builder_context(
         db, event, builder_view.chosen_day(event, day), conflicts_by_session(conflicts)
     )
     tracks = builder_view.tracks_of(db, event)
-    speakers = builder_view.event_speakers(db, event)
+    speakers = builder_view.speakers_of(db, event)
     detail = builder_view.session_detail(db, event, selected) if selected is not None else None
     return {
         "event": event,

@@ -144,7 +144,7 @@ def tracks_of(db: DbSession, event: Event) -> list[Track]:
     return list(db.exec(select(Track).where(Track.event_id == event.id).order_by(col(Track.name))).all())
 
 
-def event_speakers(db: DbSession, event: Event) -> list[Speaker]:
+def speakers_of(db: DbSession, event: Event) -> list[Speaker]:
     return list(
         db.exec(select(Speaker).where(Speaker.event_id == event.id).order_by(col(Speaker.name))).all()
     )
@@ -278,5 +278,5 @@ def speaker_lines(db: DbSession, event: Event) -> list[SpeakerLine]:
     )
     return [
         SpeakerLine(speaker=speaker, role_count=counts.get(speaker.id, 0))
-        for speaker in event_speakers(db, event)
+        for speaker in speakers_of(db, event)
     ]

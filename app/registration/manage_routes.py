@@ -44,7 +44,6 @@ from app.registration.models import (
 from app.registration.queries import (
     RegistrationFilters,
     answers_by_registration,
-    choice_sessions,
     invitation_in_event,
     invitations_of,
     question_in_event,
@@ -52,6 +51,7 @@ from app.registration.queries import (
     registration_form_of,
     registration_in_event,
     registration_list,
+    sessions_with_seats_counted,
 )
 from app.web import Db, SubmittedForm, not_found, redirect_after_post, render
 
@@ -121,7 +121,9 @@ def _list_context(db: Db, event: Event, filters: RegistrationFilters, notice: st
         "notice": notice,
         "status_options": [(status.value, _(label)) for status, label in STATUS_LABELS.items()],
         "mode_options": _mode_options(event),
-        "session_options": [(session.id, session.title) for session in choice_sessions(db, event)],
+        "session_options": [
+            (session.id, session.title) for session in sessions_with_seats_counted(db, event)
+        ],
         "status_labels": STATUS_LABELS,
         "mode_labels": ATTENDANCE_CHOICE_LABELS,
     }

@@ -104,7 +104,7 @@ def registration_in_event(db: DbSession, event: Event, registration_id: int) -> 
     return db.exec(statement).first()
 
 
-def choice_sessions(db: DbSession, event: Event) -> list[Session]:
+def sessions_with_seats_counted(db: DbSession, event: Event) -> list[Session]:
     """Sessions people choose a seat in (the workshops still on), and any that someone already chose."""
     chosen = select(SessionChoice.session_id)
     offered = (Session.kind == SessionKind.workshop) & col(Session.is_cancelled).is_(False)
@@ -143,7 +143,7 @@ def mode_counts(db: DbSession, event: Event, form: RegistrationForm | None) -> l
 
 def session_counts(db: DbSession, event: Event) -> list[SessionCounts]:
     """Seats taken and people waiting in each session with choices; only live registrations count."""
-    sessions = choice_sessions(db, event)
+    sessions = sessions_with_seats_counted(db, event)
     statement = (
         select(SessionChoice.session_id, SessionChoice.status, func.count())
         .join(Registration, col(Registration.id) == SessionChoice.registration_id)
