@@ -70,6 +70,7 @@ def generate(settings: Settings, slug: str, sessions: int, rooms: int, days: int
     from app.demo.generator import generate_conference
     from app.errors import DomainError
     from app.events.service import set_published
+    from app.programme.releases import release_programme
 
     with _db(settings) as db:
         try:
@@ -77,8 +78,9 @@ def generate(settings: Settings, slug: str, sessions: int, rooms: int, days: int
         except DomainError as error:
             print(f"error: {error.message}", file=sys.stderr)
             return 1
-        # Published, so the public programme can be opened and measured right away.
+        # Published and released, so the public programme and its exports can be opened and measured.
         set_published(db, event, True)
+        release_programme(db, event, "Generated programme", None)
     print(f"Generated {slug}: {sessions} sessions in {rooms} rooms over {days} days ({event.start_date}).")
     print(f"Programme: {settings.base_url}events/{slug}/programme")
     return 0

@@ -13,7 +13,8 @@ from sqlmodel import col, select
 from app.db import DbSession
 from app.demo.building import Part, ProgrammeWriter, Role
 from app.events.models import AttendanceMode, Event, EventKind, Visibility
-from app.programme.models import RoleKind, SessionKind
+from app.programme.models import RoleKind, Room, Session, SessionKind
+from app.programme.releases import release_programme
 from app.registration.models import RegistrationForm
 
 KEYNOTE = SessionKind.keynote
@@ -94,7 +95,32 @@ def load_demo_events(db: DbSession) -> list[Event]:
     for event in events:
         db.add(RegistrationForm(event_id=event.id, **DEMO_REGISTRATION[event.slug]))
     db.commit()
+    for event in events:
+        DEMO_RELEASES.get(event.slug, _release_once)(db, event)
     return sorted(events, key=lambda event: list(DEMO_EVENTS).index(event.slug))
+
+
+def _release_once(db: DbSession, event: Event) -> None:
+    release_programme(db, event, "Programme published", None)
+
+
+def _prelude_releases(db: DbSession, event: Event) -> None:
+    """Two versions: the forum first planned in the foyer, then moved where it can be streamed."""
+    forum = db.exec(
+        select(Session).where(
+            Session.event_id == event.id, col(Session.title).startswith("Stakeholder Forum")
+        )
+    ).one()
+    hall_id = forum.room_id
+    foyer = db.exec(select(Room).where(Room.event_id == event.id, Room.name == "Foyer")).one()
+    forum.room_id = foyer.id
+    db.add(forum)
+    db.commit()
+    release_programme(db, event, "Programme published", None)
+    forum.room_id = hall_id
+    db.add(forum)
+    db.commit()
+    release_programme(db, event, "The Stakeholder Forum moves to the main auditorium, to be streamed", None)
 
 
 def _new_event(db: DbSession, **values: object) -> ProgrammeWriter:
@@ -788,3 +814,6 @@ DEMO_EVENTS: dict[str, Callable[[DbSession], None]] = {
     "data-management-training-2023": _data_management_training,
     "family-meeting-2023": _family_meeting,
 }
+
+
+DEMO_RELEASES: dict[str, Callable[[DbSession, Event], None]] = {"prelude-2022": _prelude_releases}

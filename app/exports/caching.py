@@ -1,23 +1,23 @@
 """Conditional, cached and compressed answers for exports.
 
-The ETag is a hash of what the file is made from (the event, its change stamp, the format, the
-filters, the language and the site address), so it is known before building anything: a client
-that sends it back gets a 304 at the cost of one event lookup. Built files (and their gzip copy,
-compressed once) are kept in `app.state.programme_views` under the same key, so a warm export is a
-dictionary lookup. A programme change moves Event.updated_at (app/programme/freshness.py), which
-changes the key: no stale file is ever served and nothing needs to be invalidated.
+The ETag is a hash of what the file is made from (the released version of the programme, the
+format, the filters, the language and the site address), so it is known before building anything: a
+client that sends it back gets a 304 at the cost of two small lookups (the event, its latest release).
+Built files (and their gzip copy, compressed once) are kept in `app.state.programme_views` under the
+same key, so a warm export is a dictionary lookup. A new release (or, before the first release, any
+edit: app/programme/freshness.py) changes the key: no stale file is ever served and nothing needs to
+be invalidated.
 """
 
 import gzip
-import hashlib
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import format_datetime, parsedate_to_datetime
+from datetime import datetime
 
 from fastapi import Request, Response
 
 from app.caching import RenderedViews
+from app.conditional import http_date, is_not_modified, quoted, version_tag
 from app.i18n import current_locale
 
 PUBLIC_CACHE_CONTROL = "public, max-age=300"
@@ -25,14 +25,13 @@ PUBLIC_CACHE_CONTROL = "public, max-age=300"
 PRIVATE_CACHE_CONTROL = "private, no-cache"
 # Below this size gzip saves less than its own header costs.
 GZIP_MIN_BYTES = 512
-GZIP_SUFFIX = "-gzip"
 
 
 @dataclass(frozen=True)
 class ExportKey:
-    event_id: int
-    # Event.updated_at: moved by every programme change.
-    event_updated_at: datetime
+    # PublishedProgramme.version_key: the released version and the event details shown with it.
+    version: Hashable
+    last_modified: datetime
     format: str
     # The feed's scope and filters, e.g. (("track", 3), ("kind", "talk")) or (("speaker", 12),).
     filters: tuple[tuple[str, Hashable], ...] = ()
@@ -60,18 +59,18 @@ def export_response(
     """
     # The language names the labels inside the file; the site address is in every link and UID.
     cache_key = (key_parts, current_locale.get(), str(request.app.state.settings.base_url))
-    tag = hashlib.sha256(repr(cache_key).encode()).hexdigest()[:32]
-    last_modified = key_parts.event_updated_at.astimezone(UTC).replace(microsecond=0)
+    tag = version_tag(cache_key)
+    last_modified = key_parts.last_modified
     wants_gzip = _accepts_gzip(request.headers.get("accept-encoding", ""))
     headers = {
         "Cache-Control": PUBLIC_CACHE_CONTROL if public else PRIVATE_CACHE_CONTROL,
-        "Last-Modified": format_datetime(last_modified, usegmt=True),
+        "Last-Modified": http_date(last_modified),
         "Vary": "Accept-Encoding, Accept-Language",
     }
 
-    if _not_modified(request, tag, last_modified):
+    if is_not_modified(request, tag, last_modified):
         # The tag of the encoding this client would get, so its next request matches again.
-        headers["ETag"] = _quoted(tag, gzipped=wants_gzip)
+        headers["ETag"] = quoted(tag, gzipped=wants_gzip)
         return Response(status_code=304, headers=headers)
 
     views: RenderedViews[BuiltExport] = request.app.state.programme_views
@@ -80,10 +79,10 @@ def export_response(
     disposition = "attachment" if download else "inline"
     headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     if wants_gzip and built.gzipped is not None:
-        headers["ETag"] = _quoted(tag, gzipped=True)
+        headers["ETag"] = quoted(tag, gzipped=True)
         headers["Content-Encoding"] = "gzip"
         return Response(built.gzipped, media_type=media_type, headers=headers)
-    headers["ETag"] = _quoted(tag, gzipped=False)
+    headers["ETag"] = quoted(tag, gzipped=False)
     return Response(built.body, media_type=media_type, headers=headers)
 
 
@@ -92,42 +91,6 @@ def _compress(body: bytes) -> BuiltExport:
         return BuiltExport(body=body, gzipped=None)
     # mtime=0: the same file always compresses to the same bytes.
     return BuiltExport(body=body, gzipped=gzip.compress(body, compresslevel=6, mtime=0))
-
-
-def _quoted(tag: str, *, gzipped: bool) -> str:
-    # A strong ETag names one representation, so the gzip copy has its own (as Apache does).
-    return f'"{tag}{GZIP_SUFFIX}"' if gzipped else f'"{tag}"'
-
-
-def _not_modified(request: Request, tag: str, last_modified: datetime) -> bool:
-    if_none_match = request.headers.get("if-none-match")
-    if if_none_match is not None:
-        # RFC 9110: when If-None-Match is sent, If-Modified-Since is ignored.
-        return _etag_matches(if_none_match, tag)
-    if_modified_since = request.headers.get("if-modified-since")
-    if if_modified_since:
-        try:
-            since = parsedate_to_datetime(if_modified_since)
-        except (TypeError, ValueError):
-            return False
-        if since.tzinfo is None:
-            since = since.replace(tzinfo=UTC)
-        return last_modified <= since
-    return False
-
-
-def _etag_matches(header: str, tag: str) -> bool:
-    """Weak comparison, lenient on form: `"t"`, `W/"t"`, a bare `t`, lists of them, and `*` all count."""
-    for candidate in header.split(","):
-        value = candidate.strip()
-        if value == "*":
-            return True
-        if value[:2] in ("W/", "w/"):
-            value = value[2:]
-        value = value.strip().strip('"').removesuffix(GZIP_SUFFIX)
-        if value == tag:
-            return True
-    return False
 
 
 def _accepts_gzip(accept_encoding: str) -> bool:

@@ -30,7 +30,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from app.db import DbSession
 from app.events.models import AttendanceMode, Event
 from app.i18n import N_
 from app.programme.models import SESSION_KIND_LABELS
@@ -41,6 +40,7 @@ from app.programme.queries import (
     event_sessions,
     event_tracks,
 )
+from app.programme.releases import PublishedProgramme
 
 XML_MEDIA_TYPE = "application/xml; charset=utf-8"
 JSON_MEDIA_TYPE = "application/json; charset=utf-8"
@@ -78,8 +78,10 @@ class FrabSnapshot:
     start_date: date
     end_date: date
     is_online: bool
-    # Event.updated_at: every programme change moves it, so it names the schedule's version.
+    # When the version was released (or, before any release, last edited).
     stamped_at: datetime
+    # The release number and its note, e.g. "3: keynote moved to Tuesday"; "draft" before any release.
+    version: str
     # The site's address without a trailing slash, e.g. "https://plenary.example.org".
     base_url: str
     rooms: tuple[FrabRoom, ...]
@@ -88,11 +90,16 @@ class FrabSnapshot:
     sessions: tuple[SessionView, ...]
 
 
-def frab_snapshot(db: DbSession, event: Event, base_url: str) -> FrabSnapshot:
-    """Five queries whatever the size of the programme: rooms, tracks, sessions, talks, roles."""
-    rooms = event_rooms(db, event)
-    tracks = event_tracks(db, event)
-    sessions = event_sessions(db, event)
+def frab_snapshot(published: PublishedProgramme, event: Event, base_url: str) -> FrabSnapshot:
+    """The published version of the programme, as the schedule files show it."""
+    rooms = event_rooms(published.data)
+    tracks = event_tracks(published.data)
+    sessions = event_sessions(published.data, event)
+    # Apps compare versions to tell people the schedule changed: before any release, every edit is one.
+    release = published.release
+    version = published.last_modified.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    if release is not None:
+        version = f"{release.number}: {release.note}" if release.note else str(release.number)
     return FrabSnapshot(
         event_slug=event.slug,
         event_title=event.title,
@@ -100,7 +107,8 @@ def frab_snapshot(db: DbSession, event: Event, base_url: str) -> FrabSnapshot:
         start_date=event.start_date,
         end_date=event.end_date,
         is_online=event.attendance_mode == AttendanceMode.online,
-        stamped_at=event.updated_at,
+        stamped_at=published.last_modified,
+        version=version,
         base_url=base_url.rstrip("/"),
         rooms=tuple(FrabRoom(id=room.id, name=room.name, capacity=room.capacity) for room in rooms),
         tracks=tuple(FrabTrack(name=track.name, colour=track.colour) for track in tracks),
@@ -291,7 +299,7 @@ def _plan(snapshot: FrabSnapshot) -> _Plan:
         )
     return _Plan(
         acronym=acronym,
-        version=snapshot.stamped_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        version=snapshot.version,
         event_url=event_url,
         schedule_url=f"{event_url}/schedule",
         rooms=rooms,

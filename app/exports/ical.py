@@ -10,8 +10,12 @@ What calendar apps rely on:
   rather than keep showing the last copy they saw.
 - Times carry the TZID of the event's zone, described by a VTIMEZONE in the file, so the session stays
   at its local time on the event's days and every viewer's calendar converts it to their own zone.
-- SEQUENCE is 0 for now: it is meant to rise with each released version of the programme, and
-  releases do not exist yet. Clients still see edits through LAST-MODIFIED and DTSTAMP.
+- SEQUENCE rises with each released version that changes the session (app/programme/releases.py),
+  so clients replace their copy; before an event's first release it is 0 and clients go by
+  LAST-MODIFIED and DTSTAMP. Sessions deleted after a release stay in the whole-programme feed as
+  CANCELLED with a raised SEQUENCE, so calendars drop them.
+- An online attendee's personal feed carries the join link as a CONFERENCE property (RFC 7986); public
+  feeds never do: they carry the public page in URL.
 """
 
 from datetime import UTC, date, datetime, timedelta
@@ -25,6 +29,7 @@ from markdown_it import MarkdownIt
 from app.exports.snapshot import ExportedSession, ProgrammeSnapshot
 from app.i18n import _
 from app.programme.models import calendar_uid
+from app.programme.queries import WithdrawnSession
 
 MEDIA_TYPE = "text/calendar; charset=utf-8"
 PRODID = "-//Plenary//Programme//EN"
@@ -51,6 +56,8 @@ def render_ical(snapshot: ProgrammeSnapshot) -> bytes:
     zone = ZoneInfo(snapshot.timezone)
     for session in snapshot.sessions:
         calendar.add_component(_calendar_event(snapshot, session, zone))
+    for withdrawn in snapshot.withdrawn:
+        calendar.add_component(_withdrawn_event(snapshot, withdrawn, zone))
     return calendar.to_ical()
 
 
@@ -65,7 +72,7 @@ def _calendar_event(snapshot: ProgrammeSnapshot, exported: ExportedSession, zone
     item.add("dtstamp", snapshot.stamped_at.astimezone(UTC))
     item.add("created", exported.created_at.astimezone(UTC))
     item.add("last-modified", exported.updated_at.astimezone(UTC))
-    item.add("sequence", 0)
+    item.add("sequence", exported.sequence)
     item.add("dtstart", _in_zone(session.start_at, zone))
     item.add("dtend", _in_zone(session.end_at, zone))
     item.add("summary", session.title)
@@ -73,12 +80,34 @@ def _calendar_event(snapshot: ProgrammeSnapshot, exported: ExportedSession, zone
     if location:
         item.add("location", location)
     item.add("url", exported.page_url)
+    if exported.join_url and not session.is_cancelled:
+        item.add(
+            "conference",
+            exported.join_url,
+            parameters={"VALUE": "URI", "FEATURE": ["AUDIO", "VIDEO"], "LABEL": _("Join online")},
+        )
     description = _description(exported)
     if description:
         item.add("description", description)
     item.add("categories", [label for label in (session.kind_label, session.track_name) if label])
     item.add("status", "CANCELLED" if session.is_cancelled else "CONFIRMED")
     item.add("transp", "TRANSPARENT" if session.is_cancelled else "OPAQUE")
+    return item
+
+
+def _withdrawn_event(snapshot: ProgrammeSnapshot, withdrawn: WithdrawnSession, zone: ZoneInfo) -> Event:
+    item = Event()
+    item.add("uid", calendar_uid(withdrawn.uid, snapshot.host))
+    item.add("dtstamp", snapshot.stamped_at.astimezone(UTC))
+    item.add("created", withdrawn.created_at.astimezone(UTC))
+    item.add("last-modified", withdrawn.withdrawn_at.astimezone(UTC))
+    item.add("sequence", withdrawn.sequence)
+    item.add("dtstart", _in_zone(withdrawn.start_at, zone))
+    item.add("dtend", _in_zone(withdrawn.end_at, zone))
+    item.add("summary", withdrawn.title)
+    item.add("description", _("This session was removed from the programme."))
+    item.add("status", "CANCELLED")
+    item.add("transp", "TRANSPARENT")
     return item
 
 

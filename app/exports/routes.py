@@ -1,5 +1,6 @@
-"""Public exports: iCalendar feeds (the whole programme, optionally one track, room or kind; a speaker; a
-session) and the frab schedule XML and JSON that conference apps read."""
+"""Public exports of the released programme: iCalendar feeds (the whole programme, optionally one track,
+room or kind; a speaker; a session), the frab schedule XML and JSON that conference apps read, the
+spreadsheet, and an attendee's personal feed."""
 
 from collections.abc import Callable
 from urllib.parse import urlsplit
@@ -17,22 +18,36 @@ from app.exports.snapshot import (
     FeedFilters,
     ProgrammeSnapshot,
     SiteLinks,
+    attendee_snapshot,
     programme_snapshot,
     session_snapshot,
     speaker_snapshot,
 )
 from app.i18n import _
+from app.programme.access import PublicProgramme
 from app.programme.models import SessionKind
+from app.programme.releases import PublishedProgramme, published_programme
+from app.registration import service as registration_service
+from app.registration.models import SEAT_HOLDING_STATUSES
 from app.web import Db, not_found
 
 router = APIRouter()
+# Link checkers and feed readers ask HEAD before GET; uvicorn sends the headers without the body.
+FEED_METHODS = ["GET", "HEAD"]
 
 SnapshotBuilder = Callable[[], ProgrammeSnapshot | None]
 
 
-@router.get("/events/{slug}/programme.ics", name="programme_ics", response_class=Response)
+@router.api_route(
+    "/events/{slug}/programme.ics", methods=FEED_METHODS, name="programme_ics", response_class=Response
+)
 def programme_ics(
-    request: Request, db: Db, event: PublicEvent, track: str = "", room: str = "", kind: str = ""
+    request: Request,
+    event: PublicEvent,
+    published: PublicProgramme,
+    track: str = "",
+    room: str = "",
+    kind: str = "",
 ) -> Response:
     filters = FeedFilters(
         track_id=_read_id(track, _("That track is not part of this event.")),
@@ -43,39 +58,56 @@ def programme_ics(
     subject = "-".join(["programme", *(f"{name}-{value}" for name, value in scope if value is not None)])
 
     def build() -> ProgrammeSnapshot | None:
-        return programme_snapshot(db, event, filters, _site_links(request, event))
+        return programme_snapshot(published, event, filters, _site_links(request, event))
 
-    return _feed(request, event, scope, subject, build, _("That track or room is not part of this event."))
+    message = _("That track or room is not part of this event.")
+    return _feed(request, event, published, scope, subject, build, message)
 
 
-@router.get("/events/{slug}/speakers/{speaker_id}.ics", name="speaker_ics", response_class=Response)
-def speaker_ics(request: Request, db: Db, event: PublicEvent, speaker_id: int) -> Response:
+@router.api_route(
+    "/events/{slug}/speakers/{speaker_id}.ics",
+    methods=FEED_METHODS,
+    name="speaker_ics",
+    response_class=Response,
+)
+def speaker_ics(
+    request: Request, event: PublicEvent, published: PublicProgramme, speaker_id: int
+) -> Response:
     def build() -> ProgrammeSnapshot | None:
-        return speaker_snapshot(db, event, speaker_id, _site_links(request, event))
+        return speaker_snapshot(published, event, speaker_id, _site_links(request, event))
 
     message = _("This speaker is not on the programme of {event}.").format(event=event.title)
-    return _feed(request, event, (("speaker", speaker_id),), f"speaker-{speaker_id}", build, message)
+    scope = (("speaker", speaker_id),)
+    return _feed(request, event, published, scope, f"speaker-{speaker_id}", build, message)
 
 
-@router.get("/events/{slug}/sessions/{session_id}.ics", name="session_ics", response_class=Response)
-def session_ics(request: Request, db: Db, event: PublicEvent, session_id: int) -> Response:
+@router.api_route(
+    "/events/{slug}/sessions/{session_id}.ics",
+    methods=FEED_METHODS,
+    name="session_ics",
+    response_class=Response,
+)
+def session_ics(
+    request: Request, event: PublicEvent, published: PublicProgramme, session_id: int
+) -> Response:
     def build() -> ProgrammeSnapshot | None:
-        return session_snapshot(db, event, session_id, _site_links(request, event))
+        return session_snapshot(published, event, session_id, _site_links(request, event))
 
     message = _("This session is not part of the programme of {event}.").format(event=event.title)
-    return _feed(request, event, (("session", session_id),), f"session-{session_id}", build, message)
+    scope = (("session", session_id),)
+    return _feed(request, event, published, scope, f"session-{session_id}", build, message)
 
 
 def _feed(
     request: Request,
     event: Event,
+    published: PublishedProgramme,
     scope: tuple[tuple[str, object], ...],
     subject: str,
     snapshot: SnapshotBuilder,
     missing_message: str,
 ) -> Response:
-    assert event.id is not None  # noqa: S101 - a loaded event has its id
-    key = ExportKey(event_id=event.id, event_updated_at=event.updated_at, format="ics", filters=scope)
+    key = _export_key(published, "ics", scope)
 
     def build() -> bytes:
         found = snapshot()
@@ -85,6 +117,17 @@ def _feed(
 
     filename = ical_filename(event.slug, subject)
     return export_response(request, key, build, MEDIA_TYPE, filename, public=is_publicly_viewable(event))
+
+
+def _export_key(
+    published: PublishedProgramme, format_name: str, scope: tuple[tuple[str, object], ...] = ()
+) -> ExportKey:
+    return ExportKey(
+        version=published.version_key,
+        last_modified=published.last_modified,
+        format=format_name,
+        filters=scope,  # type: ignore[arg-type]
+    )
 
 
 def _site_links(request: Request, event: Event) -> SiteLinks:
@@ -114,52 +157,86 @@ def _read_kind(value: str) -> SessionKind | None:
         raise not_found(_("That kind of session does not exist.")) from None
 
 
-@router.get("/events/{slug}/schedule.xml", name="schedule_xml", response_class=Response)
-def schedule_xml_export(request: Request, db: Db, event: PublicEvent) -> Response:
+@router.api_route(
+    "/events/{slug}/schedule.xml", methods=FEED_METHODS, name="schedule_xml", response_class=Response
+)
+def schedule_xml_export(request: Request, event: PublicEvent, published: PublicProgramme) -> Response:
     """The frab schedule XML that conference apps (Giggity, ConfClerk, EventFahrplan) read."""
-    return _frab(request, db, event, "xml", frab.schedule_xml, frab.XML_MEDIA_TYPE)
+    return _frab(request, event, published, "xml", frab.schedule_xml, frab.XML_MEDIA_TYPE)
 
 
-@router.get("/events/{slug}/schedule.json", name="schedule_json", response_class=Response)
-def schedule_json_export(request: Request, db: Db, event: PublicEvent) -> Response:
+@router.api_route(
+    "/events/{slug}/schedule.json", methods=FEED_METHODS, name="schedule_json", response_class=Response
+)
+def schedule_json_export(request: Request, event: PublicEvent, published: PublicProgramme) -> Response:
     """The same schedule in frab's JSON form."""
-    return _frab(request, db, event, "json", frab.schedule_json, frab.JSON_MEDIA_TYPE)
+    return _frab(request, event, published, "json", frab.schedule_json, frab.JSON_MEDIA_TYPE)
 
 
 def _frab(
     request: Request,
-    db: Db,
     event: Event,
+    published: PublishedProgramme,
     extension: str,
     renderer: Callable[[frab.FrabSnapshot], bytes],
     media_type: str,
 ) -> Response:
-    assert event.id is not None  # noqa: S101 - a loaded event has its id
-    key = ExportKey(
-        event_id=event.id, event_updated_at=event.updated_at, format=f"frab-{extension}", filters=()
-    )
+    key = _export_key(published, f"frab-{extension}")
     base_url = str(request.app.state.settings.base_url).rstrip("/")
 
     def build() -> bytes:
-        return renderer(frab.frab_snapshot(db, event, base_url))
+        return renderer(frab.frab_snapshot(published, event, base_url))
 
     filename = f"{event.slug}-schedule.{extension}"
     return export_response(request, key, build, media_type, filename, public=is_publicly_viewable(event))
 
 
-@router.get("/events/{slug}/programme.csv", name="programme_csv", response_class=Response)
-def programme_csv_export(request: Request, db: Db, event: PublicEvent) -> Response:
+@router.api_route(
+    "/events/{slug}/programme.csv", methods=FEED_METHODS, name="programme_csv", response_class=Response
+)
+def programme_csv_export(request: Request, event: PublicEvent, published: PublicProgramme) -> Response:
     """One row per session for organisers' spreadsheets, downloaded rather than shown."""
-    assert event.id is not None  # noqa: S101 - a loaded event has its id
-    key = ExportKey(event_id=event.id, event_updated_at=event.updated_at, format="csv", filters=())
+    key = _export_key(published, "csv")
     filename = programme_spreadsheet.csv_filename(event.slug)
 
     def build() -> bytes:
-        snapshot = programme_snapshot(db, event, FeedFilters(), _site_links(request, event))
+        snapshot = programme_snapshot(published, event, FeedFilters(), _site_links(request, event))
         assert snapshot is not None  # noqa: S101 - None only for a track or room filter, and there is none
         return programme_spreadsheet.programme_csv(snapshot)
 
     media_type = programme_spreadsheet.MEDIA_TYPE
     return export_response(
         request, key, build, media_type, filename, public=is_publicly_viewable(event), download=True
+    )
+
+
+@router.api_route(
+    "/registrations/calendar/{calendar_secret}.ics",
+    methods=FEED_METHODS,
+    name="registration_calendar",
+    response_class=Response,
+)
+def registration_calendar(request: Request, db: Db, calendar_secret: str) -> Response:
+    """An attendee's own programme, at a secret address they can renew; join links for online attendees."""
+    found = registration_service.calendar_of(db, calendar_secret)
+    if found is None:
+        raise not_found(
+            _("This calendar address no longer works. Copy the new one from your registration page.")
+        )
+    event, registration = found
+    published = published_programme(db, event, request.app.state.programme_views)
+    session_ids = []
+    if registration.status in SEAT_HOLDING_STATUSES:
+        session_ids = [
+            line.session.id for line in registration_service.attendee_sessions(db, event, registration)
+        ]
+    join_urls = {
+        link.session.id: link.url for link in registration_service.stream_links(db, event, registration)
+    }
+    snapshot = attendee_snapshot(published, event, session_ids, join_urls, _site_links(request, event))
+    return Response(
+        render_ical(snapshot),
+        media_type=MEDIA_TYPE,
+        # Personal, and changes with the attendee's choices: never kept by any cache.
+        headers={"Cache-Control": "private, no-store"},
     )

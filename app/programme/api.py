@@ -10,12 +10,13 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel
 
 from app.caching import RenderedViews
-from app.db import DbSession
 from app.events.access import PublicEvent
 from app.events.models import Event
 from app.i18n import _, current_locale
+from app.programme.access import PublicProgramme
 from app.programme.models import RoleKind, SessionKind
 from app.programme.queries import (
+    ProgrammeData,
     RoleView,
     SessionView,
     SpeakerView,
@@ -28,7 +29,7 @@ from app.programme.queries import (
     session_detail,
     speaker_detail,
 )
-from app.web import Db, not_found
+from app.web import not_found
 
 router = APIRouter(prefix="/api", tags=["programme"])
 
@@ -155,26 +156,28 @@ def _room_index(rooms: list[RoomPublic]) -> dict[int, RoomPublic]:
     return {room.id: room for room in rooms}
 
 
-def _rooms(db: Db, event: PublicEvent) -> list[RoomPublic]:
-    return [RoomPublic.model_validate(room, from_attributes=True) for room in event_rooms(db, event)]
+def _rooms(data: ProgrammeData) -> list[RoomPublic]:
+    return [RoomPublic.model_validate(room, from_attributes=True) for room in event_rooms(data)]
 
 
 @router.get("/events/{slug}/programme", response_model=ProgrammePublic)
-def api_programme(request: Request, db: Db, event: PublicEvent, day: date | None = None) -> Response:
+def api_programme(
+    request: Request, event: PublicEvent, published: PublicProgramme, day: date | None = None
+) -> Response:
     """Every session of the event in time order, cancelled ones included and flagged, with talks and speakers.
 
     With `day` (YYYY-MM-DD), only the sessions starting on that date in the event's time zone.
     """
-    # Serialised once per programme change (Event.updated_at) and reused: the JSON of a large
-    # programme costs far more to build than to send.
+    # Serialised once per released version and reused: the JSON of a large programme costs far more
+    # to build than to send.
     views: RenderedViews[bytes] = request.app.state.programme_views
-    key = ("api-programme", event.id, event.updated_at, day, current_locale.get())
-    body = views.get_or_build(key, lambda: _programme_json(db, event, day))
+    key = ("api-programme", published.version_key, day, current_locale.get())
+    body = views.get_or_build(key, lambda: _programme_json(published.data, event, day))
     return Response(content=body, media_type="application/json")
 
 
-def _programme_json(db: DbSession, event: Event, day: date | None) -> bytes:
-    days = programme_days(db, event, event.timezone)
+def _programme_json(data: ProgrammeData, event: Event, day: date | None) -> bytes:
+    days = programme_days(data, event, event.timezone)
     if day is not None and day not in days:
         raise HTTPException(
             status_code=422,
@@ -182,8 +185,8 @@ def _programme_json(db: DbSession, event: Event, day: date | None) -> bytes:
                 day=day.isoformat(), days=", ".join(d.isoformat() for d in days)
             ),
         )
-    rooms = _room_index(_rooms(db, event))
-    sessions = event_sessions(db, event, day=day)
+    rooms = _room_index(_rooms(data))
+    sessions = event_sessions(data, event, day=day)
     return (
         ProgrammePublic(
             event=event.slug,
@@ -198,27 +201,27 @@ def _programme_json(db: DbSession, event: Event, day: date | None) -> bytes:
 
 
 @router.get("/events/{slug}/sessions/{session_id}", response_model=SessionPublic)
-def api_session(db: Db, event: PublicEvent, session_id: int) -> SessionPublic:
+def api_session(event: PublicEvent, published: PublicProgramme, session_id: int) -> SessionPublic:
     """One session of the event, with its talks and speakers' roles."""
-    detail = session_detail(db, event, session_id)
+    detail = session_detail(published.data, event, session_id)
     if detail is None:
         raise not_found(_("This session is not part of the programme of {event}.").format(event=event.title))
-    return SessionPublic.of(detail.session, event.timezone, _room_index(_rooms(db, event)))
+    return SessionPublic.of(detail.session, event.timezone, _room_index(_rooms(published.data)))
 
 
 @router.get("/events/{slug}/speakers", response_model=list[SpeakerPublic])
-def api_speakers(db: Db, event: PublicEvent) -> list[SpeakerPublic]:
+def api_speakers(published: PublicProgramme) -> list[SpeakerPublic]:
     """Speakers with at least one role in the programme, by name."""
-    return [SpeakerPublic.of(speaker) for speaker in event_speakers(db, event)]
+    return [SpeakerPublic.of(speaker) for speaker in event_speakers(published.data)]
 
 
 @router.get("/events/{slug}/speakers/{speaker_id}", response_model=SpeakerDetailPublic)
-def api_speaker(db: Db, event: PublicEvent, speaker_id: int) -> SpeakerDetailPublic:
+def api_speaker(event: PublicEvent, published: PublicProgramme, speaker_id: int) -> SpeakerDetailPublic:
     """One speaker of the event and the sessions they take part in, in time order."""
-    detail = speaker_detail(db, event, speaker_id)
+    detail = speaker_detail(published.data, event, speaker_id)
     if detail is None:
         raise not_found(_("This speaker is not on the programme of {event}.").format(event=event.title))
-    rooms = _room_index(_rooms(db, event))
+    rooms = _room_index(_rooms(published.data))
     return SpeakerDetailPublic(
         **SpeakerPublic.of(detail.speaker).model_dump(),
         sessions=[SessionPublic.of(session, event.timezone, rooms) for session in detail.sessions],
@@ -226,12 +229,12 @@ def api_speaker(db: Db, event: PublicEvent, speaker_id: int) -> SpeakerDetailPub
 
 
 @router.get("/events/{slug}/rooms", response_model=list[RoomPublic])
-def api_rooms(db: Db, event: PublicEvent) -> list[RoomPublic]:
+def api_rooms(published: PublicProgramme) -> list[RoomPublic]:
     """The event's rooms in the organiser's order."""
-    return _rooms(db, event)
+    return _rooms(published.data)
 
 
 @router.get("/events/{slug}/tracks", response_model=list[TrackPublic])
-def api_tracks(db: Db, event: PublicEvent) -> list[TrackPublic]:
+def api_tracks(published: PublicProgramme) -> list[TrackPublic]:
     """The event's tracks by name, with their display colour."""
-    return [TrackPublic.model_validate(track, from_attributes=True) for track in event_tracks(db, event)]
+    return [TrackPublic.model_validate(track, from_attributes=True) for track in event_tracks(published.data)]

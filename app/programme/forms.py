@@ -177,3 +177,7 @@ class RoleForm(BaseModel):
     role: RoleKind = RoleKind.speaker
     is_remote: bool = False
     talk_id: int | None = None
+
+
+class ReleaseForm(BaseModel):
+    note: str = Field(default="", max_length=500)

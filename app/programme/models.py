@@ -116,6 +116,25 @@ class SessionRole(SQLModel, table=True):
     )
 
 
+class Release(SQLModel, table=True):
+    """A numbered, frozen version of an event's programme: what the public sees until the next one."""
+
+    __tablename__ = "programme_release"
+    __table_args__ = (UniqueConstraint("event_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", ondelete="CASCADE", index=True)
+    number: int = Field(ge=1)
+    note: str = Field(default="", max_length=500)
+    released_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    released_by_id: int | None = Field(default=None, foreign_key="account_user.id", ondelete="SET NULL")
+    session_count: int = 0
+    # The programme as released (app.programme.queries.ProgrammeData as JSON) and what changed since
+    # the version before (app.programme.releases.SessionChange list as JSON): both written once.
+    programme: str = Field(sa_type=Text)
+    changes: str = Field(default="[]", sa_type=Text)
+
+
 SESSION_KIND_LABELS: dict[SessionKind, str] = {
     SessionKind.keynote: N_("Keynote"),
     SessionKind.talk: N_("Talk"),

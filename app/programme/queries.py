@@ -10,11 +10,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from sqlalchemy import Row, Select, func
+from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
@@ -234,19 +233,231 @@ class SessionDetail:
     viewer_tz: str | None
 
 
-# --- Reads ---
+# --- The programme's data: what a release freezes, and what every public view is built from ---
+#
+# Plain values only (no models, no translated labels), so a released version can be stored as JSON
+# and read back the same, and the views below are pure functions of it.
 
 
-def event_rooms(db: DbSession, event: Event) -> list[Room]:
-    return list(
-        db.exec(
-            select(Room).where(Room.event_id == event.id).order_by(col(Room.position), col(Room.name))
-        ).all()
+@dataclass(frozen=True, slots=True)
+class RoomData:
+    id: int
+    name: str
+    capacity: int | None
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class TrackData:
+    id: int
+    name: str
+    colour: str
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakerData:
+    id: int
+    name: str
+    affiliation: str
+    bio: str
+    photo_url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionData:
+    id: int
+    uid: str
+    title: str
+    kind: SessionKind
+    abstract: str
+    start_at: datetime
+    end_at: datetime
+    room_id: int | None
+    track_id: int | None
+    is_cancelled: bool
+    seat_limit: int | None
+    created_at: datetime
+    updated_at: datetime
+    # Raised by each release that changes what calendars show of the session (RFC 5545 SEQUENCE).
+    sequence: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class TalkData:
+    id: int
+    session_id: int
+    title: str
+    abstract: str
+    position: int
+    start_at: datetime | None
+    end_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class RoleData:
+    session_id: int
+    talk_id: int | None
+    speaker_id: int
+    role: RoleKind
+    is_remote: bool
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawnSession:
+    """A session of an earlier release that is gone from the programme; feeds keep it, cancelled."""
+
+    uid: str
+    title: str
+    start_at: datetime
+    end_at: datetime
+    created_at: datetime
+    withdrawn_at: datetime
+    sequence: int
+
+
+@dataclass(frozen=True)
+class ProgrammeData:
+    """A whole programme: the live one, read from the tables, or a released version, read from its JSON."""
+
+    rooms: tuple[RoomData, ...]
+    tracks: tuple[TrackData, ...]
+    # Only speakers with a role in the programme: nobody else is public.
+    speakers: tuple[SpeakerData, ...]
+    # In programme order: start, then the room's position and name.
+    sessions: tuple[SessionData, ...]
+    talks: tuple[TalkData, ...]
+    roles: tuple[RoleData, ...]
+    withdrawn: tuple[WithdrawnSession, ...] = ()
+    index: "ProgrammeIndex" = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "index", ProgrammeIndex.of(self))
+
+
+@dataclass(frozen=True)
+class ProgrammeIndex:
+    sessions: dict[int, SessionData]
+    rooms: dict[int, RoomData]
+    tracks: dict[int, TrackData]
+    speakers: dict[int, SpeakerData]
+    talks_of_session: dict[int, list[TalkData]]
+    session_roles: dict[int, list[RoleData]]
+    talk_roles: dict[int, list[RoleData]]
+    sessions_of_speaker: dict[int, list[int]]
+
+    @classmethod
+    def of(cls, data: ProgrammeData) -> "ProgrammeIndex":
+        talks_of_session: dict[int, list[TalkData]] = defaultdict(list)
+        for talk in data.talks:
+            talks_of_session[talk.session_id].append(talk)
+        session_roles: dict[int, list[RoleData]] = defaultdict(list)
+        talk_roles: dict[int, list[RoleData]] = defaultdict(list)
+        sessions_of_speaker: dict[int, list[int]] = defaultdict(list)
+        for role in data.roles:
+            (talk_roles[role.talk_id] if role.talk_id is not None else session_roles[role.session_id]).append(
+                role
+            )
+            if role.session_id not in sessions_of_speaker[role.speaker_id]:
+                sessions_of_speaker[role.speaker_id].append(role.session_id)
+        return cls(
+            sessions={session.id: session for session in data.sessions},
+            rooms={room.id: room for room in data.rooms},
+            tracks={track.id: track for track in data.tracks},
+            speakers={speaker.id: speaker for speaker in data.speakers},
+            talks_of_session=dict(talks_of_session),
+            session_roles=dict(session_roles),
+            talk_roles=dict(talk_roles),
+            sessions_of_speaker=dict(sessions_of_speaker),
+        )
+
+
+def load_programme(db: DbSession, event: Event) -> ProgrammeData:
+    """The live programme, as organisers are editing it: six queries whatever its size."""
+    rooms = db.execute(
+        sa_select(Room.id, Room.name, Room.capacity, Room.position)
+        .where(col(Room.event_id) == event.id)
+        .order_by(col(Room.position), col(Room.name))
+    ).all()
+    tracks = db.execute(
+        sa_select(Track.id, Track.name, Track.colour)
+        .where(col(Track.event_id) == event.id)
+        .order_by(col(Track.name))
+    ).all()
+    event_session_ids = sa_select(Session.id).where(col(Session.event_id) == event.id)
+    sessions = db.execute(
+        sa_select(
+            Session.id,
+            Session.uid,
+            Session.title,
+            Session.kind,
+            Session.abstract,
+            Session.start_at,
+            Session.end_at,
+            Session.room_id,
+            Session.track_id,
+            Session.is_cancelled,
+            Session.seat_limit,
+            Session.created_at,
+            Session.updated_at,
+        )
+        .outerjoin(Room, col(Room.id) == Session.room_id)
+        .where(col(Session.event_id) == event.id)
+        .order_by(col(Session.start_at), col(Room.position), col(Room.name), col(Session.id))
+    ).all()
+    talks = db.execute(
+        sa_select(
+            Talk.id, Talk.session_id, Talk.title, Talk.abstract, Talk.position, Talk.start_at, Talk.end_at
+        )
+        .where(col(Talk.session_id).in_(event_session_ids))
+        .order_by(col(Talk.position), col(Talk.start_at), col(Talk.id))
+    ).all()
+    roles = db.execute(
+        sa_select(
+            SessionRole.session_id,
+            SessionRole.talk_id,
+            SessionRole.speaker_id,
+            SessionRole.role,
+            SessionRole.is_remote,
+        )
+        .where(col(SessionRole.session_id).in_(event_session_ids))
+        .order_by(col(SessionRole.position), col(SessionRole.id))
+    ).all()
+    # Only the public columns: a speaker's email never enters the programme's data.
+    speakers = db.execute(
+        sa_select(Speaker.id, Speaker.name, Speaker.affiliation, Speaker.bio, Speaker.photo_url).where(
+            col(Speaker.event_id) == event.id,
+            col(Speaker.id).in_(
+                sa_select(SessionRole.speaker_id).where(col(SessionRole.session_id).in_(event_session_ids))
+            ),
+        )
+    ).all()
+    return ProgrammeData(
+        rooms=tuple(RoomData(*row) for row in rooms),
+        tracks=tuple(TrackData(*row) for row in tracks),
+        speakers=tuple(SpeakerData(*row) for row in speakers),
+        sessions=tuple(
+            SessionData(
+                *row[:5], _as_utc(row[5]), _as_utc(row[6]), *row[7:11], _as_utc(row[11]), _as_utc(row[12])
+            )
+            for row in sessions
+        ),
+        talks=tuple(
+            TalkData(*row[:5], _as_utc(row[5]) if row[5] else None, _as_utc(row[6]) if row[6] else None)
+            for row in talks
+        ),
+        roles=tuple(RoleData(*row) for row in roles),
     )
 
 
-def event_tracks(db: DbSession, event: Event) -> list[Track]:
-    return list(db.exec(select(Track).where(Track.event_id == event.id).order_by(col(Track.name))).all())
+# --- Reads: views of a programme's data, in a display zone and the reader's language ---
+
+
+def event_rooms(data: ProgrammeData) -> list[RoomData]:
+    return list(data.rooms)
+
+
+def event_tracks(data: ProgrammeData) -> list[TrackData]:
+    return list(data.tracks)
 
 
 def day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
@@ -257,22 +468,19 @@ def day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
     return start, end
 
 
-def programme_days(db: DbSession, event: Event, tz: str) -> list[date]:
+def programme_days(data: ProgrammeData, event: Event, tz: str) -> list[date]:
     """The event's dates, plus any date a session falls on in the display zone (a far zone can add one)."""
-    first, last = db.exec(
-        select(func.min(Session.start_at), func.max(Session.start_at)).where(Session.event_id == event.id)
-    ).one()
     days = set(event.days)
-    if first is not None and last is not None:
-        # SQLite gives back naive UTC for aggregates, which skip the column type.
-        first_day = _as_utc(first).astimezone(ZoneInfo(tz)).date()
-        last_day = _as_utc(last).astimezone(ZoneInfo(tz)).date()
+    if data.sessions:
+        zone = ZoneInfo(tz)
+        first_day = min(s.start_at for s in data.sessions).astimezone(zone).date()
+        last_day = max(s.start_at for s in data.sessions).astimezone(zone).date()
         days.update(first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1))
     return sorted(days)
 
 
 def programme_day(
-    db: DbSession,
+    data: ProgrammeData,
     event: Event,
     day: date | None,
     filters: ProgrammeFilters,
@@ -283,7 +491,7 @@ def programme_day(
     """One day of the public programme in the display zone; a day without sessions shows an empty grid."""
     tz = tz or event.timezone
     notices: list[str] = []
-    days = programme_days(db, event, tz)
+    days = programme_days(data, event, tz)
     missing_day = day if day is not None and day not in days else None
     if day is None or missing_day is not None:
         day = today if today in days else days[0]
@@ -294,20 +502,15 @@ def programme_day(
             )
         )
 
-    room_models = event_rooms(db, event)
-    track_models = event_tracks(db, event)
-    filters = _drop_unknown_filters(filters, room_models, track_models, notices)
-
+    filters = _drop_unknown_filters(filters, data.rooms, data.tracks, notices)
     start, end = day_bounds(day, tz)
-    statement = _sessions_statement(event).where(col(Session.start_at) >= start, col(Session.start_at) < end)
-    # The whole day is loaded and filtered here, so "3 of 40 sessions match" can be said with no extra query.
-    day_sessions = _load_session_views(db, list(db.execute(statement).all()), tz, statement)
+    # The whole day is built and filtered here, so "3 of 40 sessions match" needs nothing more.
+    day_sessions = _session_views(data, (s for s in data.sessions if start <= s.start_at < end), tz)
     sessions = (
         [session for session in day_sessions if _passes(session, filters)] if filters.active else day_sessions
     )
-    sessions_on_day = len(day_sessions)
 
-    grid_rooms, grid_cells, hour_marks, grid_rows = _place_in_grid(sessions, room_models)
+    grid_rooms, grid_cells, hour_marks, grid_rows = _place_in_grid(sessions, data.rooms)
     locale = current_locale.get()
     return ProgrammeView(
         event=event,
@@ -328,31 +531,31 @@ def programme_day(
         grid_cells=grid_cells,
         hour_marks=hour_marks,
         grid_rows=grid_rows,
-        rooms=[RoomView(id=_id(r.id), name=r.name, capacity=r.capacity) for r in room_models],
-        tracks=[TrackView(id=_id(t.id), name=t.name, colour=t.colour) for t in track_models],
+        rooms=[RoomView(id=r.id, name=r.name, capacity=r.capacity) for r in data.rooms],
+        tracks=[TrackView(id=t.id, name=t.name, colour=t.colour) for t in data.tracks],
         filters=filters,
         notices=notices,
-        sessions_on_day=sessions_on_day,
+        sessions_on_day=len(day_sessions),
     )
 
 
-def event_sessions(db: DbSession, event: Event, *, day: date | None = None) -> list[SessionView]:
+def event_sessions(data: ProgrammeData, event: Event, *, day: date | None = None) -> list[SessionView]:
     """All sessions in time order (or one day's, in the event's zone), cancelled ones included."""
-    statement = _sessions_statement(event)
+    sessions: Iterable[SessionData] = data.sessions
     if day is not None:
         start, end = day_bounds(day, event.timezone)
-        statement = statement.where(col(Session.start_at) >= start, col(Session.start_at) < end)
-    return _load_session_views(db, list(db.execute(statement).all()), event.timezone, statement)
+        sessions = (s for s in data.sessions if start <= s.start_at < end)
+    return _session_views(data, sessions, event.timezone)
 
 
 def session_detail(
-    db: DbSession, event: Event, session_id: int, *, tz: str | None = None
+    data: ProgrammeData, event: Event, session_id: int, *, tz: str | None = None
 ) -> SessionDetail | None:
     """One session of this event shown in the event's zone, with its times also in `tz` when that differs."""
-    row = db.execute(_sessions_statement(event).where(Session.id == session_id)).first()
-    if row is None:
+    found = data.index.sessions.get(session_id)
+    if found is None:
         return None
-    (session,) = _load_session_views(db, [row], event.timezone)
+    (session,) = _session_views(data, [found], event.timezone)
     viewer_tz = tz if tz and tz != event.timezone else None
     viewer_time_label = None
     if viewer_tz is not None:
@@ -362,30 +565,20 @@ def session_detail(
     return SessionDetail(session=session, viewer_time_label=viewer_time_label, viewer_tz=viewer_tz)
 
 
-def event_speakers(db: DbSession, event: Event) -> list[SpeakerView]:
+def event_speakers(data: ProgrammeData) -> list[SpeakerView]:
     """Speakers with at least one role in the programme, by name."""
-    with_role = select(SessionRole.speaker_id).join(Session, col(Session.id) == SessionRole.session_id)
-    speakers = db.exec(
-        select(Speaker).where(
-            Speaker.event_id == event.id,
-            col(Speaker.id).in_(with_role.where(Session.event_id == event.id)),
-        )
-    ).all()
-    return sorted((_speaker_view(s) for s in speakers), key=lambda s: (name_sort_key(s.name), s.id))
+    return sorted((_speaker_view(s) for s in data.speakers), key=lambda s: (name_sort_key(s.name), s.id))
 
 
 def speaker_detail(
-    db: DbSession, event: Event, speaker_id: int, *, tz: str | None = None
+    data: ProgrammeData, event: Event, speaker_id: int, *, tz: str | None = None
 ) -> SpeakerDetail | None:
-    """A speaker of this event (only if they have a role) and their sessions, in time order."""
-    speaker = db.exec(select(Speaker).where(Speaker.id == speaker_id, Speaker.event_id == event.id)).first()
-    if speaker is None:
+    """A speaker of this programme (only if they have a role) and their sessions, in time order."""
+    speaker = data.index.speakers.get(speaker_id)
+    session_ids = set(data.index.sessions_of_speaker.get(speaker_id, ()))
+    if speaker is None or not session_ids:
         return None
-    session_ids = select(SessionRole.session_id).where(SessionRole.speaker_id == speaker_id)
-    rows = list(db.execute(_sessions_statement(event).where(col(Session.id).in_(session_ids))).all())
-    if not rows:
-        return None
-    sessions = _load_session_views(db, rows, tz or event.timezone)
+    sessions = _session_views(data, (s for s in data.sessions if s.id in session_ids), tz or event.timezone)
     roles_by_session: dict[int, list[str]] = {}
     for session in sessions:
         labels = [_role_description(role) for role in session.all_roles if role.speaker_id == speaker_id]
@@ -395,127 +588,48 @@ def speaker_detail(
 
 # --- Building the views ---
 
-# Plain columns, not ORM entities: building hundreds of model instances costs more than the query.
-_SESSION_COLUMNS = (
-    Session.id,
-    Session.uid,
-    Session.title,
-    Session.kind,
-    Session.abstract,
-    Session.start_at,
-    Session.end_at,
-    Session.room_id,
-    Session.track_id,
-    Session.is_cancelled,
-    Session.seat_limit,
-    col(Room.name).label("room_name"),
-    col(Track.name).label("track_name"),
-    col(Track.colour).label("track_colour"),
-)
-_SessionRow = Row[Any]
 
-
-def _sessions_statement(event: Event) -> Select[Any]:
-    return (
-        sa_select(*_SESSION_COLUMNS)
-        .outerjoin(Room, col(Room.id) == Session.room_id)
-        .outerjoin(Track, col(Track.id) == Session.track_id)
-        .where(col(Session.event_id) == event.id)
-        .order_by(col(Session.start_at), col(Room.position), col(Room.name), col(Session.id))
-    )
-
-
-def _load_session_views(
-    db: DbSession, rows: Sequence[_SessionRow], tz: str, sessions_query: Select[Any] | None = None
-) -> list[SessionView]:
-    """Two bulk queries (talks, then roles with their speakers) for any number of sessions.
-
-    With `sessions_query` (the statement that gave `rows`), talks and roles are selected by that
-    statement as a subquery rather than by a list of hundreds of bound ids.
-    """
-    session_ids: Any = (
-        sessions_query.with_only_columns(Session.id).order_by(None)
-        if sessions_query is not None
-        else [row[0] for row in rows]
-    )
-    talk_rows = db.execute(
-        sa_select(
-            Talk.id, Talk.session_id, Talk.title, Talk.abstract, Talk.position, Talk.start_at, Talk.end_at
-        )
-        .where(col(Talk.session_id).in_(session_ids))
-        .order_by(col(Talk.position), col(Talk.start_at), col(Talk.id))
-    ).all()
-
-    role_labels = {kind: _(label) for kind, label in ROLE_LABELS.items()}
-    session_roles: dict[int, list[RoleView]] = defaultdict(list)
-    talk_roles: dict[int, list[RoleView]] = defaultdict(list)
-    # Only the public columns of the speaker are selected: the email never leaves the database here.
-    role_rows = db.execute(
-        sa_select(
-            SessionRole.session_id,
-            SessionRole.talk_id,
-            SessionRole.speaker_id,
-            SessionRole.role,
-            SessionRole.is_remote,
-            Speaker.name,
-            Speaker.affiliation,
-            Speaker.photo_url,
-        )
-        .join(Speaker, col(Speaker.id) == SessionRole.speaker_id)
-        .where(col(SessionRole.session_id).in_(session_ids))
-        .order_by(col(SessionRole.position), col(SessionRole.id))
-    ).all()
-    for session_id, talk_id, speaker_id, role, is_remote, name, affiliation, photo_url in role_rows:
-        view = RoleView(
-            speaker_id=speaker_id,
-            speaker_name=name,
-            affiliation=affiliation,
-            photo_url=photo_url,
-            role=role,
-            role_label=role_labels[role],
-            is_remote=is_remote,
-            talk_id=talk_id,
-        )
-        (talk_roles[talk_id] if talk_id is not None else session_roles[session_id]).append(view)
-
+def _session_views(data: ProgrammeData, sessions: Iterable[SessionData], tz: str) -> list[SessionView]:
     zone = ZoneInfo(tz)
-    talks_by_session: dict[int, list[TalkView]] = defaultdict(list)
-    for talk_id, talk_session_id, title, abstract, position, start_at, end_at in talk_rows:
-        talks_by_session[talk_session_id].append(
-            TalkView(
-                id=talk_id,
-                title=title,
-                abstract=abstract,
-                position=position,
-                start_at=start_at,
-                end_at=end_at,
-                time_label=_time_range_label(start_at, end_at, zone) if start_at and end_at else "",
-                roles=tuple(talk_roles.get(talk_id, ())),
-            )
+    index = data.index
+    role_labels = {kind: _(label) for kind, label in ROLE_LABELS.items()}
+    kind_labels = {kind: _(label) for kind, label in SESSION_KIND_LABELS.items()}
+
+    def role_view(role: RoleData) -> RoleView:
+        speaker = index.speakers[role.speaker_id]
+        return RoleView(
+            speaker_id=role.speaker_id,
+            speaker_name=speaker.name,
+            affiliation=speaker.affiliation,
+            photo_url=speaker.photo_url,
+            role=role.role,
+            role_label=role_labels[role.role],
+            is_remote=role.is_remote,
+            talk_id=role.talk_id,
         )
 
-    kind_labels = {kind: _(label) for kind, label in SESSION_KIND_LABELS.items()}
     views = []
-    for (
-        session_id,
-        uid,
-        title,
-        kind,
-        abstract,
-        start_at,
-        end_at,
-        room_id,
-        track_id,
-        is_cancelled,
-        seat_limit,
-        room_name,
-        track_name,
-        track_colour,
-    ) in rows:
-        talks = tuple(talks_by_session.get(session_id, ()))
-        roles = tuple(session_roles.get(session_id, ()))
-        local_start = start_at.astimezone(zone)
-        local_end = end_at.astimezone(zone)
+    for session in sessions:
+        talks = tuple(
+            TalkView(
+                id=talk.id,
+                title=talk.title,
+                abstract=talk.abstract,
+                position=talk.position,
+                start_at=talk.start_at,
+                end_at=talk.end_at,
+                time_label=_time_range_label(talk.start_at, talk.end_at, zone)
+                if talk.start_at and talk.end_at
+                else "",
+                roles=tuple(role_view(role) for role in index.talk_roles.get(talk.id, ())),
+            )
+            for talk in index.talks_of_session.get(session.id, ())
+        )
+        roles = tuple(role_view(role) for role in index.session_roles.get(session.id, ()))
+        room = index.rooms.get(session.room_id) if session.room_id is not None else None
+        track = index.tracks.get(session.track_id) if session.track_id is not None else None
+        local_start = session.start_at.astimezone(zone)
+        local_end = session.end_at.astimezone(zone)
         start_label = _clock(local_start)
         end_label = _clock(local_end)
         people = dict.fromkeys(role.speaker_name for role in roles)
@@ -523,14 +637,14 @@ def _load_session_views(
             people.update(dict.fromkeys(role.speaker_name for role in talk.roles))
         views.append(
             SessionView(
-                id=session_id,
-                uid=uid,
-                title=title,
-                kind=kind,
-                kind_label=kind_labels[kind],
-                abstract=abstract,
-                start_at=start_at,
-                end_at=end_at,
+                id=session.id,
+                uid=session.uid,
+                title=session.title,
+                kind=session.kind,
+                kind_label=kind_labels[session.kind],
+                abstract=session.abstract,
+                start_at=session.start_at,
+                end_at=session.end_at,
                 day=local_start.date(),
                 start_label=start_label,
                 end_label=end_label,
@@ -540,13 +654,13 @@ def _load_session_views(
                 end_minute=(local_end.date() - local_start.date()).days * MINUTES_PER_DAY
                 + local_end.hour * 60
                 + local_end.minute,
-                room_id=room_id,
-                room_name=room_name or "",
-                track_id=track_id,
-                track_name=track_name or "",
-                track_colour=track_colour or "",
-                is_cancelled=is_cancelled,
-                seat_limit=seat_limit,
+                room_id=session.room_id,
+                room_name=room.name if room else "",
+                track_id=session.track_id,
+                track_name=track.name if track else "",
+                track_colour=track.colour if track else "",
+                is_cancelled=session.is_cancelled,
+                seat_limit=session.seat_limit,
                 talks=talks,
                 roles=roles,
                 speakers_label=", ".join(people),
@@ -556,7 +670,7 @@ def _load_session_views(
 
 
 def _place_in_grid(
-    sessions: list[SessionView], room_models: list[Room]
+    sessions: list[SessionView], room_models: Sequence[RoomData]
 ) -> tuple[list[RoomView], list[GridCell], list[HourMark], int]:
     """Columns are the rooms in use; rows are five-minute slots of wall-clock time.
 
@@ -567,7 +681,7 @@ def _place_in_grid(
         return [], [], [], 0
     used = {s.room_id for s in sessions if s.room_id is not None}
     grid_rooms = [
-        RoomView(id=_id(r.id), name=r.name, capacity=r.capacity, grid_column=index + 2)
+        RoomView(id=r.id, name=r.name, capacity=r.capacity, grid_column=index + 2)
         for index, r in enumerate(r for r in room_models if r.id in used)
     ]
     column_of = {room.id: room.grid_column for room in grid_rooms}
@@ -624,7 +738,7 @@ def _matches(session: SessionView, q: str) -> bool:
 
 
 def _drop_unknown_filters(
-    filters: ProgrammeFilters, rooms: list[Room], tracks: list[Track], notices: list[str]
+    filters: ProgrammeFilters, rooms: Sequence[RoomData], tracks: Sequence[TrackData], notices: list[str]
 ) -> ProgrammeFilters:
     track_id, room_id = filters.track_id, filters.room_id
     if track_id is not None and track_id not in {t.id for t in tracks}:
@@ -656,9 +770,9 @@ def _role_description(role: RoleView) -> str:
     return role.role_label
 
 
-def _speaker_view(speaker: Speaker) -> SpeakerView:
+def _speaker_view(speaker: SpeakerData) -> SpeakerView:
     return SpeakerView(
-        id=_id(speaker.id),
+        id=speaker.id,
         name=speaker.name,
         affiliation=speaker.affiliation,
         bio=speaker.bio,
@@ -674,9 +788,3 @@ def name_sort_key(name: str) -> str:
 
 def _as_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _id(value: int | None) -> int:
-    # Rows read from the database always have their primary key.
-    assert value is not None  # noqa: S101
-    return value

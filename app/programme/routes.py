@@ -7,15 +7,18 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from app.caching import RenderedViews
-from app.db import DbSession, utcnow
+from app.conditional import http_date, is_not_modified, quoted, version_tag
+from app.csrf import csrf_token
+from app.db import utcnow
 from app.events.access import PublicEvent
 from app.events.forms import all_timezones
 from app.events.models import Event
 from app.i18n import _, current_locale
 from app.materials.queries import materials_of_session, materials_of_speaker
+from app.programme.access import PublicProgramme
 from app.programme.models import SESSION_KIND_LABELS, Session, SessionKind
 from app.programme.queries import (
     ProgrammeFilters,
@@ -25,8 +28,9 @@ from app.programme.queries import (
     session_detail,
     speaker_detail,
 )
+from app.programme.releases import PublishedProgramme
 from app.speakers.models import Speaker
-from app.web import Db, not_found, render, render_block_html
+from app.web import Db, not_found, render, render_block_html, wants_fragment
 
 router = APIRouter()
 
@@ -105,8 +109,8 @@ def _read_id(value: str, message: str, notices: list[str]) -> int | None:
 @router.get("/events/{slug}/programme", response_class=HTMLResponse, include_in_schema=False)
 def programme_page(
     request: Request,
-    db: Db,
     event: PublicEvent,
+    published: PublicProgramme,
     day: str = "",
     tz: str = "",
     view: str = "grid",
@@ -114,13 +118,14 @@ def programme_page(
     room: str = "",
     kind: str = "",
     q: str = "",
-) -> HTMLResponse:
+) -> Response:
     asked = read_programme_request(event, day, tz, view, track, room, kind, q)
     today = datetime.now(ZoneInfo(asked.tz)).date()
     key = (
         str(request.base_url),
         event.id,
-        event.updated_at,  # stamped on every programme change (app/programme/freshness.py)
+        # The released version shown (or, before any release, the draft's change stamp).
+        published.version_key,
         asked.day or today,
         asked.tz,
         asked.view,
@@ -128,9 +133,25 @@ def programme_page(
         tuple(asked.notices),
         current_locale.get(),
     )
+    # The page around the grid differs per visitor only by their account and CSRF token.
+    tag = version_tag((key, wants_fragment(request), request.session.get("user_id"), csrf_token(request)))
+    headers = {
+        "ETag": quoted(tag),
+        "Last-Modified": http_date(published.last_modified),
+        # Personal (user menu, CSRF token): browsers may keep it but must ask again each time.
+        "Cache-Control": "private, no-cache",
+    }
+    if is_not_modified(request, tag, published.last_modified):
+        return Response(status_code=304, headers={**headers, "Vary": PAGE_VARY})
     views: RenderedViews[dict[str, object]] = request.app.state.programme_views
-    view_context = views.get_or_build(key, lambda: _programme_view(request, db, event, asked, today))
-    return render(request, PROGRAMME_TEMPLATE, view_context, blocks=["programme_grid"])
+    view_context = views.get_or_build(key, lambda: _programme_view(request, event, published, asked, today))
+    response = render(request, PROGRAMME_TEMPLATE, view_context, blocks=["programme_grid"])
+    response.headers.update(headers)
+    response.headers["Vary"] = PAGE_VARY
+    return response
+
+
+PAGE_VARY = "HX-Request, Cookie, Accept-Language"
 
 
 # The day's grid is the costly part of the page (hundreds of cards): it is built once per programme
@@ -149,10 +170,11 @@ class ProgrammeShell:
 
 
 def _programme_view(
-    request: Request, db: DbSession, event: Event, asked: ProgrammeRequest, today: date
+    request: Request, event: Event, published: PublishedProgramme, asked: ProgrammeRequest, today: date
 ) -> dict[str, object]:
-    programme = programme_day(db, event, asked.day, asked.filters, tz=asked.tz, today=today)
+    programme = programme_day(published.data, event, asked.day, asked.filters, tz=asked.tz, today=today)
     context = _programme_context(request, event, programme, asked)
+    context["release"] = published.release
     grid_html = render_block_html(request, PROGRAMME_TEMPLATE, "programme_grid", context)
     shell = ProgrammeShell(day=programme.day, tz=programme.tz, filters=programme.filters)
     return {**context, "programme": shell, "grid_html": grid_html}
@@ -218,10 +240,12 @@ def _card_labels() -> dict[str, str]:
 
 
 @router.get("/events/{slug}/sessions/{session_id}", response_class=HTMLResponse, include_in_schema=False)
-def session_page(request: Request, db: Db, event: PublicEvent, session_id: int, tz: str = "") -> HTMLResponse:
+def session_page(
+    request: Request, db: Db, event: PublicEvent, published: PublicProgramme, session_id: int, tz: str = ""
+) -> HTMLResponse:
     notices: list[str] = []
     zone = read_display_zone(event, tz, notices)
-    detail = session_detail(db, event, session_id, tz=zone)
+    detail = session_detail(published.data, event, session_id, tz=zone)
     if detail is None:
         raise not_found(_("This session is not part of the programme of {event}.").format(event=event.title))
     context = {
@@ -232,26 +256,31 @@ def session_page(request: Request, db: Db, event: PublicEvent, session_id: int, 
         "programme_url": _programme_link(request, event, detail.session.day, zone),
         "speaker_url_prefix": _url_prefix(request, "speaker_page", slug=event.slug, speaker_id=0),
         "labels": _card_labels(),
-        "materials": materials_of_session(db, db.get_one(Session, session_id), utcnow()),
+        # A released session may since have been deleted from the draft: it has no materials then.
+        "materials": materials_of_session(db, found, utcnow())
+        if (found := db.get(Session, session_id))
+        else [],
     }
     return render(request, "programme/session.html", context)
 
 
 @router.get("/events/{slug}/speakers", response_class=HTMLResponse, include_in_schema=False)
-def speakers_page(request: Request, db: Db, event: PublicEvent) -> HTMLResponse:
+def speakers_page(request: Request, event: PublicEvent, published: PublicProgramme) -> HTMLResponse:
     context = {
         "event": event,
-        "speakers": event_speakers(db, event),
+        "speakers": event_speakers(published.data),
         "speaker_url_prefix": _url_prefix(request, "speaker_page", slug=event.slug, speaker_id=0),
     }
     return render(request, "programme/speakers.html", context)
 
 
 @router.get("/events/{slug}/speakers/{speaker_id}", response_class=HTMLResponse, include_in_schema=False)
-def speaker_page(request: Request, db: Db, event: PublicEvent, speaker_id: int, tz: str = "") -> HTMLResponse:
+def speaker_page(
+    request: Request, db: Db, event: PublicEvent, published: PublicProgramme, speaker_id: int, tz: str = ""
+) -> HTMLResponse:
     notices: list[str] = []
     zone = read_display_zone(event, tz, notices)
-    detail = speaker_detail(db, event, speaker_id, tz=zone)
+    detail = speaker_detail(published.data, event, speaker_id, tz=zone)
     if detail is None:
         raise not_found(_("This speaker is not on the programme of {event}.").format(event=event.title))
     context = {
@@ -262,6 +291,8 @@ def speaker_page(request: Request, db: Db, event: PublicEvent, speaker_id: int, 
         "notices": notices,
         **_session_links(request, event, zone),
         "labels": _card_labels(),
-        "materials": materials_of_speaker(db, db.get_one(Speaker, speaker_id), utcnow()),
+        "materials": materials_of_speaker(db, found, utcnow())
+        if (found := db.get(Speaker, speaker_id))
+        else [],
     }
     return render(request, "programme/speaker.html", context)

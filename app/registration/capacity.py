@@ -1,7 +1,8 @@
 """Seat limits: in-person seats and online places per event, and seats in the parallel sessions people choose.
 
 Pending and confirmed registrations hold a seat; people waiting do not. Seats are counted only after
-`lock_event`, so two registrations (in two threads or two app processes) never take the same last seat.
+`lock_event` (app/events/locks.py), so two registrations (in two threads or two app processes) never
+take the same last seat.
 """
 
 from dataclasses import dataclass
@@ -20,30 +21,6 @@ from app.registration.models import (
     RegistrationForm,
     SessionChoice,
 )
-
-_LOCKED_TRANSACTION = "registration_locked_transaction"
-
-
-def lock_event(db: DbSession, event: Event) -> None:
-    """Serialises every seat-counting transaction of this event; call it before counting anything.
-
-    PostgreSQL locks the event row until the transaction ends (locking it again is harmless). SQLite
-    has one writer at a time, taken up front with BEGIN IMMEDIATE; a transaction that has already read
-    cannot take it safely (in WAL mode its snapshot may be stale), so that read-only transaction is
-    ended first, unless it already holds the lock.
-    """
-    if db.get_bind().dialect.name != "sqlite":
-        db.exec(select(Event.id).where(Event.id == event.id).with_for_update())
-        return
-    transaction = db.get_transaction()
-    if transaction is not None and db.info.get(_LOCKED_TRANSACTION) is transaction:
-        return
-    if db.in_transaction():
-        if db.new or db.dirty or db.deleted:
-            raise RuntimeError("lock_event must come before any change in the transaction")
-        db.rollback()
-    db.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-    db.info[_LOCKED_TRANSACTION] = db.get_transaction()
 
 
 def mode_limit(form: RegistrationForm | None, mode: AttendanceChoice) -> int | None:

@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from app.db import DbSession, utcnow
 from app.errors import DomainError
+from app.events.locks import lock_event
 from app.events.models import AttendanceMode, Event
 from app.i18n import _
 from app.mail import Mailer, OutgoingMail
@@ -158,7 +159,7 @@ def organiser_edit(
     moves_seat = changes.mode != old_mode and registration.status in SEAT_HOLDING_STATUSES
     if moves_seat:
         # Counting the places of the new mode must not race a registration taking the last one.
-        capacity.lock_event(db, event)
+        lock_event(db, event)
         _check_seat_free(db, event, registration, changes.mode)
     registration.name = changes.name
     registration.affiliation = changes.affiliation

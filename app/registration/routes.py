@@ -362,21 +362,3 @@ def attendee_calendar_renew(
     service.renew_calendar_link(db, registration)
     notice = _("Your calendar has a new address; the old one no longer works.")
     return _changed(request, db, event, registration, token, notice)
-
-
-@router.get("/registrations/calendar/{calendar_secret}.ics")
-def registration_calendar(request: Request, db: Db, calendar_secret: str) -> Response:
-    found = service.calendar_of(db, calendar_secret)
-    if found is None:
-        raise not_found(
-            _("This calendar address no longer works. Copy the new one from your registration page.")
-        )
-    event, registration = found
-    return Response(
-        # The public feeds' UIDs (same host), so a person subscribed to both sees each session once.
-        service.personal_calendar(
-            db, event, registration, request.app.state.settings.base_url.host or "localhost"
-        ),
-        media_type="text/calendar; charset=utf-8",
-        headers={"Cache-Control": "private, no-store"},
-    )

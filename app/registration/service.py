@@ -1,6 +1,6 @@
 """What attendees do: register, change their answers and sessions, switch mode, cancel, delete their data.
 
-Each action is one transaction that starts by locking the event (capacity.lock_event), so seat counts
+Each action is one transaction that starts by locking the event (app.events.locks.lock_event), so seat counts
 hold under a rush of registrations across processes; emails go out after the commit. The reads at the
 end serve the attendee's own pages (the manage link) and personal calendar feed.
 """
@@ -12,18 +12,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from icalendar import Calendar
-from icalendar import Event as CalendarEvent
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from app.db import DbSession, utcnow
 from app.errors import DomainError
+from app.events.locks import lock_event
 from app.events.models import AttendanceMode, Event, Visibility
 from app.i18n import _
 from app.mail import Mailer
-from app.programme.models import Room, Session, calendar_uid
+from app.programme.models import Room, Session
 from app.registration import capacity, invitations, notifications, waiting_list
 from app.registration.links import Links
 from app.registration.models import (
@@ -258,7 +257,7 @@ def register_attendee(
 ) -> RegistrationOutcome:
     """Registers a person once per event: an address already registered gets its manage link again by email
     and nothing changes; when the mode is full, the person joins its waiting list if the form has one."""
-    capacity.lock_event(db, event)
+    lock_event(db, event)
     form = registration_form_of(db, event)
     window = registration_window(form, event, now)
     if not window.is_open:
@@ -336,7 +335,7 @@ def register_attendee(
 
 
 def _lock_active(db: DbSession, event: Event, registration: Registration) -> RegistrationForm | None:
-    capacity.lock_event(db, event)
+    lock_event(db, event)
     db.refresh(registration)
     if registration.status not in ACTIVE_STATUSES:
         raise RegistrationInactive(_("This registration is cancelled; it can no longer be changed."))
@@ -464,7 +463,7 @@ def delete_personal_data(
 ) -> None:
     """Erases the person's name, address, answers and session choices; an active registration is cancelled
     (its seat goes to the next person waiting), and every link sent to them stops working."""
-    capacity.lock_event(db, event)
+    lock_event(db, event)
     db.refresh(registration)
     form = registration_form_of(db, event)
     held_seat = registration.status in SEAT_HOLDING_STATUSES
@@ -564,27 +563,3 @@ def calendar_of(db: DbSession, calendar_secret: str) -> tuple[Event, Registratio
     )
     row = db.exec(statement).first()
     return (row[0], row[1]) if row is not None else None
-
-
-def personal_calendar(db: DbSession, event: Event, registration: Registration, uid_host: str) -> bytes:
-    """The attendee's sessions as iCalendar; empty once the registration no longer holds a seat."""
-    calendar = Calendar()
-    calendar.add("prodid", "-//Plenary//Personal programme//EN")
-    calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", event.title)
-    if registration.status in SEAT_HOLDING_STATUSES:
-        stamp = utcnow()
-        for line in attendee_sessions(db, event, registration):
-            item = CalendarEvent()
-            item.add("uid", calendar_uid(line.session.uid, uid_host))
-            item.add("dtstamp", stamp)
-            item.add("dtstart", line.session.start_at)
-            item.add("dtend", line.session.end_at)
-            item.add("summary", line.session.title)
-            location = ", ".join(part for part in (line.room.name if line.room else "", event.venue) if part)
-            if location:
-                item.add("location", location)
-            if line.session.is_cancelled:
-                item.add("status", "CANCELLED")
-            calendar.add_component(item)
-    return calendar.to_ical()

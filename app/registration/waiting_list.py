@@ -2,7 +2,7 @@
 
 A freed seat goes at once to the first person waiting (by `waiting_since` for a mode, by when they chose
 the session for a session), who is told by email. Nobody is ever promoted past the limit: the seats are
-counted under the event's lock (capacity.lock_event).
+counted under the event's lock (app.events.locks.lock_event).
 """
 
 from collections.abc import Sequence
@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from sqlmodel import col, select
 
 from app.db import DbSession, utcnow
+from app.events.locks import lock_event
 from app.events.models import Event
 from app.mail import Mailer
 from app.programme.models import Session
@@ -143,7 +144,7 @@ def promote_next_waiting(
     Every seat free at that moment is filled (in the mode and in the parallel sessions), so a seat never
     stays empty while someone waits; returns the first person promoted in the mode, if any.
     """
-    capacity.lock_event(db, event)
+    lock_event(db, event)
     promotions = fill_all_free_seats(db, event, registration_form_of(db, event), [mode])
     db.commit()
     announce_promotions(db, event, promotions, mailer, links)

@@ -7,6 +7,7 @@ from app.programme.queries import (
     ProgrammeFilters,
     event_sessions,
     event_speakers,
+    load_programme,
     programme_day,
     session_detail,
     speaker_detail,
@@ -93,7 +94,9 @@ def titles(view):
 def test_programme_day_lists_the_day_in_time_order_with_rooms_tracks_talks_and_roles(db):
     conference = build_conference(db)
 
-    view = programme_day(db, conference["event"], date(2022, 10, 5), ProgrammeFilters())
+    view = programme_day(
+        load_programme(db, conference["event"]), conference["event"], date(2022, 10, 5), ProgrammeFilters()
+    )
 
     assert [
         (s.time_label, s.title, s.kind_label, s.room_name, s.track_name, s.speakers_label, s.is_cancelled)
@@ -123,7 +126,9 @@ def test_programme_day_lists_the_day_in_time_order_with_rooms_tracks_talks_and_r
 def test_programme_day_places_sessions_in_room_columns_and_roomless_sessions_across_all(db):
     conference = build_conference(db)
 
-    view = programme_day(db, conference["event"], date(2022, 10, 5), ProgrammeFilters())
+    view = programme_day(
+        load_programme(db, conference["event"]), conference["event"], date(2022, 10, 5), ProgrammeFilters()
+    )
 
     assert [(c.session.title, c.column, c.row_start, c.row_end, c.css) for c in view.grid_cells] == [
         ("The promises of single-cell technologies", 2, 2, 14, "ps-2 pe-14 pc-2"),
@@ -137,8 +142,10 @@ def test_programme_day_without_a_day_opens_today_during_the_event_else_the_first
     conference = build_conference(db)
     event = conference["event"]
 
-    during = programme_day(db, event, None, ProgrammeFilters(), today=date(2022, 10, 6))
-    before = programme_day(db, event, None, ProgrammeFilters(), today=date(2022, 9, 1))
+    during = programme_day(
+        load_programme(db, event), event, None, ProgrammeFilters(), today=date(2022, 10, 6)
+    )
+    before = programme_day(load_programme(db, event), event, None, ProgrammeFilters(), today=date(2022, 9, 1))
 
     assert (during.day, titles(during), before.day) == (
         date(2022, 10, 6),
@@ -153,9 +160,15 @@ def test_programme_day_filters_by_track_room_and_kind(db):
     data_track, _genomics = conference["tracks"]
     auditorium, _salon = conference["rooms"]
 
-    by_track = programme_day(db, event, date(2022, 10, 5), ProgrammeFilters(track_id=data_track.id))
-    by_room = programme_day(db, event, date(2022, 10, 5), ProgrammeFilters(room_id=auditorium.id))
-    by_kind = programme_day(db, event, date(2022, 10, 5), ProgrammeFilters(kind=SessionKind.break_))
+    by_track = programme_day(
+        load_programme(db, event), event, date(2022, 10, 5), ProgrammeFilters(track_id=data_track.id)
+    )
+    by_room = programme_day(
+        load_programme(db, event), event, date(2022, 10, 5), ProgrammeFilters(room_id=auditorium.id)
+    )
+    by_kind = programme_day(
+        load_programme(db, event), event, date(2022, 10, 5), ProgrammeFilters(kind=SessionKind.break_)
+    )
 
     assert (titles(by_track), titles(by_room), titles(by_kind)) == (
         ["The challenges of health data governance"],
@@ -170,7 +183,9 @@ def test_programme_day_search_matches_session_titles_talk_titles_and_speaker_nam
     event = conference["event"]
 
     def search(q):
-        return titles(programme_day(db, event, date(2022, 10, 5), ProgrammeFilters(q=q)))
+        return titles(
+            programme_day(load_programme(db, event), event, date(2022, 10, 5), ProgrammeFilters(q=q))
+        )
 
     assert {q: search(q) for q in ("SINGLE-CELL", "tehdas", "sang-heon", "MÜLLER", "nobody")} == {
         "SINGLE-CELL": ["The promises of single-cell technologies"],
@@ -187,7 +202,10 @@ def test_programme_day_unknown_filters_and_day_are_dropped_with_notices(db):
     foreign_track = make_track(db, other, name="Elsewhere")
 
     view = programme_day(
-        db, conference["event"], date(2030, 1, 1), ProgrammeFilters(track_id=foreign_track.id, room_id=9999)
+        load_programme(db, conference["event"]),
+        conference["event"],
+        date(2030, 1, 1),
+        ProgrammeFilters(track_id=foreign_track.id, room_id=9999),
     )
 
     assert (view.day, view.filters, len(view.sessions)) == (date(2022, 10, 5), ProgrammeFilters(), 3)
@@ -202,7 +220,7 @@ def test_programme_day_keeps_cancelled_sessions_marked(db):
     event = make_event(db)
     make_session(db, event, title="Called off", is_cancelled=True)
 
-    view = programme_day(db, event, date(2022, 10, 5), ProgrammeFilters())
+    view = programme_day(load_programme(db, event), event, date(2022, 10, 5), ProgrammeFilters())
 
     assert [(s.title, s.is_cancelled) for s in view.sessions] == [("Called off", True)]
 
@@ -225,9 +243,9 @@ def test_programme_day_runs_the_same_queries_for_one_session_and_for_thirty(db, 
         add_role(db, session, speaker, talk_id=make_talk(db, session).id)
 
     with count_queries() as small_statements:
-        programme_day(db, small, None, ProgrammeFilters())
+        programme_day(load_programme(db, small), small, None, ProgrammeFilters())
     with count_queries() as large_statements:
-        view = programme_day(db, large, None, ProgrammeFilters())
+        view = programme_day(load_programme(db, large), large, None, ProgrammeFilters())
 
     assert (len(view.sessions), len(large_statements)) == (30, len(small_statements))
 
@@ -235,7 +253,7 @@ def test_programme_day_runs_the_same_queries_for_one_session_and_for_thirty(db, 
 def test_event_speakers_lists_only_speakers_with_a_role_by_name(db):
     conference = build_conference(db)
 
-    speakers = event_speakers(db, conference["event"])
+    speakers = event_speakers(load_programme(db, conference["event"]))
 
     assert [(s.name, s.affiliation) for s in speakers] == [
         ("Émilie Müller", "ANR"),
@@ -249,7 +267,7 @@ def test_speaker_detail_lists_their_sessions_and_roles(db):
     conference = build_conference(db)
     _rajewsky, lee, _chair = conference["speakers"]
 
-    detail = speaker_detail(db, conference["event"], lee.id)
+    detail = speaker_detail(load_programme(db, conference["event"]), conference["event"], lee.id)
 
     assert (
         detail.speaker.name,
@@ -269,8 +287,8 @@ def test_speaker_detail_is_none_for_another_event_or_a_speaker_without_role(db):
     unassigned = make_speaker(db, conference["event"], name="No role yet")
 
     assert (
-        speaker_detail(db, conference["event"], outsider.id),
-        speaker_detail(db, conference["event"], unassigned.id),
+        speaker_detail(load_programme(db, conference["event"]), conference["event"], outsider.id),
+        speaker_detail(load_programme(db, conference["event"]), conference["event"], unassigned.id),
     ) == (None, None)
 
 
@@ -279,14 +297,16 @@ def test_session_detail_is_none_for_a_session_of_another_event(db):
     other = make_event(db, slug="other-event")
     foreign = make_session(db, other, title="Elsewhere")
 
-    assert session_detail(db, conference["event"], foreign.id) is None
+    assert session_detail(load_programme(db, conference["event"]), conference["event"], foreign.id) is None
 
 
 def test_session_detail_gives_times_in_the_viewer_zone_when_asked(db):
     conference = build_conference(db)
     keynote = conference["sessions"][0]
 
-    detail = session_detail(db, conference["event"], keynote.id, tz="Asia/Seoul")
+    detail = session_detail(
+        load_programme(db, conference["event"]), conference["event"], keynote.id, tz="Asia/Seoul"
+    )
 
     assert (detail.session.time_label, detail.viewer_tz, detail.viewer_time_label) == (
         "09:00–10:00",
@@ -298,6 +318,8 @@ def test_session_detail_gives_times_in_the_viewer_zone_when_asked(db):
 def test_event_sessions_of_one_day_uses_the_event_zone(db):
     conference = build_conference(db)
 
-    sessions = event_sessions(db, conference["event"], day=date(2022, 10, 6))
+    sessions = event_sessions(
+        load_programme(db, conference["event"]), conference["event"], day=date(2022, 10, 6)
+    )
 
     assert [s.title for s in sessions] == ["Stakeholder Forum"]

@@ -3,7 +3,7 @@
 import re
 from datetime import UTC, date, datetime
 
-from app.programme.queries import ProgrammeFilters, day_bounds, programme_day
+from app.programme.queries import ProgrammeFilters, day_bounds, load_programme, programme_day
 from tests.factories import at, make_event, make_room, make_session
 
 
@@ -109,7 +109,7 @@ def test_programme_day_grid_rows_follow_the_wall_clock_on_a_clock_change_day(db)
         db, event, title="Afternoon", room_id=room.id, start_at=at(event, 0, 15), end_at=at(event, 0, 16)
     )
 
-    view = programme_day(db, event, None, ProgrammeFilters())
+    view = programme_day(load_programme(db, event), event, None, ProgrammeFilters())
 
     # Rows are five-minute slots from 09:00 (row 2): 15:00 is six hours, 72 rows, further down.
     assert [(c.session.title, c.row_start, c.row_end) for c in view.grid_cells] == [

@@ -1,0 +1,30 @@
+"""One writer at a time per event, for the rules that count or number things (seats, programme releases)."""
+
+from sqlmodel import select
+
+from app.db import DbSession
+from app.events.models import Event
+
+_LOCKED_TRANSACTION = "event_locked_transaction"
+
+
+def lock_event(db: DbSession, event: Event) -> None:
+    """Serialises every seat-counting transaction of this event; call it before counting anything.
+
+    PostgreSQL locks the event row until the transaction ends (locking it again is harmless). SQLite
+    has one writer at a time, taken up front with BEGIN IMMEDIATE; a transaction that has already read
+    cannot take it safely (in WAL mode its snapshot may be stale), so that read-only transaction is
+    ended first, unless it already holds the lock.
+    """
+    if db.get_bind().dialect.name != "sqlite":
+        db.exec(select(Event.id).where(Event.id == event.id).with_for_update())
+        return
+    transaction = db.get_transaction()
+    if transaction is not None and db.info.get(_LOCKED_TRANSACTION) is transaction:
+        return
+    if db.in_transaction():
+        if db.new or db.dirty or db.deleted:
+            raise RuntimeError("lock_event must come before any change in the transaction")
+        db.rollback()
+    db.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    db.info[_LOCKED_TRANSACTION] = db.get_transaction()

@@ -1,0 +1,62 @@
+"""Programme versions: the organiser's release page and the public changelog."""
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.csrf import require_csrf
+from app.db import DbSession
+from app.events.access import ManagedEvent, PublicEvent
+from app.events.models import Event
+from app.forms import BoundForm, submit_form
+from app.programme import releases
+from app.programme.forms import ReleaseForm
+from app.web import CurrentUser, Db, SubmittedForm, redirect_after_post, render
+
+router = APIRouter(dependencies=[Depends(require_csrf)])
+
+RELEASES = "programme/releases.html"
+
+
+@router.get("/manage/events/{slug}/releases", response_class=HTMLResponse, name="releases_page")
+def releases_page(request: Request, db: Db, event: ManagedEvent, released: int | None = None) -> HTMLResponse:
+    return _releases_page(request, db, event, form=None, released=released)
+
+
+@router.post("/manage/events/{slug}/releases", response_class=HTMLResponse, name="release_submit")
+def release_submit(
+    request: Request, db: Db, event: ManagedEvent, user: CurrentUser, data: SubmittedForm
+) -> Response:
+    form = submit_form(
+        ReleaseForm, data, lambda value: releases.release_programme(db, event, value.note, user)
+    )
+    if not form.is_valid:
+        return _releases_page(request, db, event, form=form, status_code=422)
+    url = request.url_for("releases_page", slug=event.slug).include_query_params(released=form.result.number)
+    return redirect_after_post(request, str(url))
+
+
+@router.get("/events/{slug}/changelog", response_class=HTMLResponse, name="changelog_page")
+def changelog_page(request: Request, db: Db, event: PublicEvent) -> HTMLResponse:
+    context = {"event": event, "history": releases.release_history(db, event)}
+    return render(request, "programme/changelog.html", context)
+
+
+def _releases_page(
+    request: Request,
+    db: DbSession,
+    event: Event,
+    *,
+    form: BoundForm[ReleaseForm] | None,
+    released: int | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    history = releases.release_history(db, event)
+    context = {
+        "event": event,
+        "form": form,
+        "history": history,
+        "latest": history[0] if history else None,
+        "pending": releases.unreleased_changes(db, event),
+        "released": released if history and released == history[0].info.number else None,
+    }
+    return render(request, RELEASES, context, blocks=["release_form"], status_code=status_code)

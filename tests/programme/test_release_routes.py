@@ -1,0 +1,160 @@
+"""Releasing the programme through the organiser's page, and what the public then sees."""
+
+import re
+
+from sqlmodel import select
+
+from app.events.models import EventOrganiser
+from app.programme import service as programme_service
+from app.programme.models import Release
+from app.programme.releases import release_programme
+from tests.factories import at, make_event, make_room, make_session
+
+
+def organised_event(db, organiser):
+    event = make_event(db)
+    db.add(EventOrganiser(event_id=event.id, user_id=organiser.id))
+    db.commit()
+    auditorium = make_room(db, event, name="Auditorium")
+    salon = make_room(db, event, name="Salon Pasteur", position=2)
+    panel = make_session(
+        db,
+        event,
+        title="Data governance panel",
+        room_id=salon.id,
+        start_at=at(event, 0, 14),
+        end_at=at(event, 0, 15),
+    )
+    return event, auditorium, panel
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+
+
+def test_organiser_releases_a_version_with_a_note_and_sees_it_public(db, organiser, organiser_client):
+    event, _auditorium, _panel = organised_event(db, organiser)
+    page = organiser_client.get(f"/manage/events/{event.slug}/releases")
+
+    response = organiser_client.post(f"/manage/events/{event.slug}/releases", {"note": "First programme"})
+    after = organiser_client.get(response.headers["location"])
+
+    assert "Nothing has been released yet" in text_of(page.text)
+    assert response.status_code == 303
+    assert response.headers["location"].endswith(f"/manage/events/{event.slug}/releases?released=1")
+    assert "Version 1 is now the public programme." in text_of(after.text)
+    assert "Release version 2" in text_of(after.text)
+    db.rollback()
+    assert db.exec(select(Release.number, Release.note)).all() == [(1, "First programme")]
+
+
+def test_public_programme_keeps_the_released_time_until_the_move_is_released(
+    db, organiser, organiser_client, client
+):
+    event, auditorium, panel = organised_event(db, organiser)
+    organiser_client.post(f"/manage/events/{event.slug}/releases", {"note": ""})
+    db.rollback()
+    programme_service.move_session(db, event, panel, room_id=auditorium.id, start_at=at(event, 0, 16))
+
+    before = client.get(f"/events/{event.slug}/sessions/{panel.id}")
+    pending = organiser_client.get(f"/manage/events/{event.slug}/releases")
+    organiser_client.post(f"/manage/events/{event.slug}/releases", {"note": "Panel moved to 16:00"})
+    after = client.get(f"/events/{event.slug}/sessions/{panel.id}")
+    changelog = client.get(f"/events/{event.slug}/changelog")
+    programme = client.get(f"/events/{event.slug}/programme")
+
+    assert "14:00–15:00" in text_of(before.text)
+    assert "16:00–17:00" in text_of(after.text)
+    assert (
+        "1 session moved Data governance panel: Wed 5 Oct 2022, 14:00–15:00, Salon Pasteur → now "
+        "Wed 5 Oct 2022, 16:00–17:00, Auditorium"
+    ) in text_of(pending.text)
+    assert "Version 2 · " in text_of(changelog.text)
+    assert "Panel moved to 16:00" in text_of(changelog.text)
+    assert "14:00–15:00, Salon Pasteur → now Wed 5 Oct 2022, 16:00–17:00, Auditorium" in text_of(changelog.text)
+    assert "Version 2, released" in text_of(programme.text)
+
+
+def test_releasing_without_changes_shows_why_and_saves_nothing(db, organiser, organiser_client):
+    event, _auditorium, _panel = organised_event(db, organiser)
+    release_programme(db, event, "", organiser)
+
+    response = organiser_client.post(f"/manage/events/{event.slug}/releases", {"note": "again"}, htmx=True)
+
+    assert response.status_code == 422
+    assert 'id="release-form"' in response.text
+    assert "Nothing has changed since version 1." in text_of(response.text)
+    db.rollback()
+    assert db.exec(select(Release.number)).all() == [1]
+
+
+def test_a_note_too_long_is_a_form_error(db, organiser, organiser_client):
+    event, _auditorium, _panel = organised_event(db, organiser)
+
+    response = organiser_client.post(f"/manage/events/{event.slug}/releases", {"note": "x" * 501})
+
+    assert response.status_code == 422
+    assert "This is too long." in response.text
+    db.rollback()
+    assert db.exec(select(Release)).all() == []
+
+
+def test_only_organisers_release(db, organiser, client, admin):
+    event = make_event(db)
+    make_session(db, event)
+
+    anonymous = client.get(f"/manage/events/{event.slug}/releases")
+
+    assert anonymous.status_code == 303
+    assert "/login" in anonymous.headers["location"]
+
+
+def test_other_users_may_not_release(db, organiser, organiser_client):
+    event = make_event(db, slug="someone-elses")
+    make_session(db, event)
+
+    page = organiser_client.get(f"/manage/events/{event.slug}/releases")
+    response = organiser_client.post(f"/manage/events/{event.slug}/releases", {"note": ""})
+
+    assert (page.status_code, response.status_code) == (403, 403)
+    db.rollback()
+    assert db.exec(select(Release)).all() == []
+
+
+def test_changelog_of_an_event_never_released_says_so(db, client):
+    event = make_event(db)
+
+    page = client.get(f"/events/{event.slug}/changelog")
+
+    assert page.status_code == 200
+    assert "The programme has not been released in numbered versions yet" in text_of(page.text)
+
+
+def test_a_released_session_deleted_from_the_draft_still_has_its_public_page(db, organiser, client):
+    event, _auditorium, panel = organised_event(db, organiser)
+    release_programme(db, event, "", organiser)
+    programme_service.delete_session(db, panel)
+
+    page = client.get(f"/events/{event.slug}/sessions/{panel.id}")
+
+    assert page.status_code == 200
+    assert "Data governance panel" in page.text
+
+
+def test_programme_page_answers_304_to_the_same_visitor_until_a_new_release(db, organiser, client):
+    event, auditorium, panel = organised_event(db, organiser)
+    release_programme(db, event, "", organiser)
+    first = client.get(f"/events/{event.slug}/programme")
+    etag = first.headers["etag"]
+
+    quoted_again = client.get(f"/events/{event.slug}/programme", headers={"If-None-Match": etag})
+    weak_again = client.get(f"/events/{event.slug}/programme", headers={"If-None-Match": f"W/{etag}"})
+    programme_service.move_session(db, event, panel, room_id=auditorium.id, start_at=at(event, 0, 16))
+    after_draft_edit = client.get(f"/events/{event.slug}/programme", headers={"If-None-Match": etag})
+    release_programme(db, event, "", organiser)
+    after_release = client.get(f"/events/{event.slug}/programme", headers={"If-None-Match": etag})
+
+    assert [first.status_code, quoted_again.status_code, weak_again.status_code] == [200, 304, 304]
+    assert (after_draft_edit.status_code, after_release.status_code) == (304, 200)
+    assert (first.headers["cache-control"], "last-modified" in first.headers) == ("private, no-cache", True)
+    assert quoted_again.content == b""
