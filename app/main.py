@@ -20,6 +20,7 @@ from app.errors import DomainError
 from app.events import api as event_api
 from app.events import routes as event_routes
 from app.events.models import ATTENDANCE_LABELS, EVENT_KIND_LABELS, VISIBILITY_LABELS
+from app.exports import import_routes
 from app.exports import routes as export_routes
 from app.i18n import _, current_locale, negotiate_locale
 from app.mail import mailer_from_settings
@@ -27,7 +28,7 @@ from app.materials import manage_routes as material_manage_routes
 from app.materials import routes as material_routes
 from app.materials.models import MATERIAL_KIND_LABELS
 from app.programme import api as programme_api
-from app.programme import builder_routes
+from app.programme import builder_routes, release_routes
 from app.programme import routes as programme_routes
 from app.programme.models import ROLE_LABELS, SESSION_KIND_LABELS
 from app.registration import manage_routes as registration_manage_routes
@@ -114,7 +115,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         speaker_routes,
         # Before the programme pages, whose /sessions/{id} would otherwise catch /sessions/{id}.ics.
         export_routes,
+        import_routes,
         programme_routes,
+        release_routes,
         registration_routes,
         registration_manage_routes,
         material_routes,
