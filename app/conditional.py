@@ -6,8 +6,10 @@ Clients send the tag back in every form seen in the wild: quoted as browsers do,
 strong ETag names one representation) and matches too.
 """
 
+import gzip
 import hashlib
 from collections.abc import Hashable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 
@@ -61,4 +63,33 @@ def _etag_matches(header: str, tag: str) -> bool:
         value = value.strip().strip('"').removesuffix(GZIP_SUFFIX)
         if value == tag:
             return True
+    return False
+
+
+# Below this size gzip saves less than its own header costs.
+GZIP_MIN_BYTES = 512
+
+
+@dataclass(frozen=True)
+class CompressedBody:
+    body: bytes
+    gzipped: bytes | None
+
+
+def compressed(body: bytes) -> CompressedBody:
+    if len(body) < GZIP_MIN_BYTES:
+        return CompressedBody(body=body, gzipped=None)
+    # mtime=0: the same file always compresses to the same bytes.
+    return CompressedBody(body=body, gzipped=gzip.compress(body, compresslevel=6, mtime=0))
+
+
+def accepts_gzip(accept_encoding: str) -> bool:
+    for coding in accept_encoding.split(","):
+        name, _separator, params = coding.strip().partition(";")
+        if name.strip().lower() in ("gzip", "x-gzip", "*"):
+            quality = params.strip().removeprefix("q=").strip() if params.strip().startswith("q=") else "1"
+            try:
+                return float(quality) > 0
+            except ValueError:
+                return True
     return False

@@ -1,11 +1,11 @@
 """Templates, rendering of full pages and htmx fragments, redirects, and request dependencies."""
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextvars import ContextVar
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import nh3
@@ -24,6 +24,8 @@ from app.csrf import csrf_token
 from app.db import POOL_CONNECTIONS, DbSession
 from app.i18n import current_locale, ngettext, translations_for
 from app.settings import PROJECT_DIR
+
+ResponseValue = TypeVar("ResponseValue")
 
 TEMPLATES_DIR = PROJECT_DIR / "templates"
 STATIC_DIR = PROJECT_DIR / "static"
@@ -156,6 +158,20 @@ async def get_db(request: Request) -> AsyncIterator[DbSession]:
             yield db
         finally:
             await run_in_threadpool(db.close)
+
+
+async def run_with_db(request: Request, work: Callable[[DbSession], ResponseValue]) -> ResponseValue:
+    """Runs `work` with its own database handle in one worker thread, once a pool slot is free.
+
+    For hot read-only routes whose work is smaller than the cost of a thread hop per dependency.
+    """
+
+    def in_thread() -> ResponseValue:
+        with DbSession(request.app.state.engine, expire_on_commit=False) as db:
+            return work(db)
+
+    async with db_slots(request):
+        return await run_in_threadpool(in_thread)
 
 
 def db_slots(request: Request) -> asyncio.Semaphore:

@@ -9,7 +9,6 @@ edit: app/programme/freshness.py) changes the key: no stale file is ever served 
 be invalidated.
 """
 
-import gzip
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,14 +16,20 @@ from datetime import datetime
 from fastapi import Request, Response
 
 from app.caching import RenderedViews
-from app.conditional import http_date, is_not_modified, quoted, version_tag
+from app.conditional import (
+    CompressedBody,
+    accepts_gzip,
+    compressed,
+    http_date,
+    is_not_modified,
+    quoted,
+    version_tag,
+)
 from app.i18n import current_locale
 
 PUBLIC_CACHE_CONTROL = "public, max-age=300"
 # An organiser previewing a draft: their browser may keep it, shared caches must not.
 PRIVATE_CACHE_CONTROL = "private, no-cache"
-# Below this size gzip saves less than its own header costs.
-GZIP_MIN_BYTES = 512
 
 
 @dataclass(frozen=True)
@@ -35,12 +40,6 @@ class ExportKey:
     format: str
     # The feed's scope and filters, e.g. (("track", 3), ("kind", "talk")) or (("speaker", 12),).
     filters: tuple[tuple[str, Hashable], ...] = ()
-
-
-@dataclass(frozen=True)
-class BuiltExport:
-    body: bytes
-    gzipped: bytes | None
 
 
 def export_response(
@@ -61,7 +60,7 @@ def export_response(
     cache_key = (key_parts, current_locale.get(), str(request.app.state.settings.base_url))
     tag = version_tag(cache_key)
     last_modified = key_parts.last_modified
-    wants_gzip = _accepts_gzip(request.headers.get("accept-encoding", ""))
+    wants_gzip = accepts_gzip(request.headers.get("accept-encoding", ""))
     headers = {
         "Cache-Control": PUBLIC_CACHE_CONTROL if public else PRIVATE_CACHE_CONTROL,
         "Last-Modified": http_date(last_modified),
@@ -73,8 +72,8 @@ def export_response(
         headers["ETag"] = quoted(tag, gzipped=wants_gzip)
         return Response(status_code=304, headers=headers)
 
-    views: RenderedViews[BuiltExport] = request.app.state.programme_views
-    built = views.get_or_build(cache_key, lambda: _compress(build()))
+    views: RenderedViews[CompressedBody] = request.app.state.programme_views
+    built = views.get_or_build(cache_key, lambda: compressed(build()))
     # A spreadsheet is saved and opened in another program; feeds and schedules may show in the tab.
     disposition = "attachment" if download else "inline"
     headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
@@ -84,22 +83,3 @@ def export_response(
         return Response(built.gzipped, media_type=media_type, headers=headers)
     headers["ETag"] = quoted(tag, gzipped=False)
     return Response(built.body, media_type=media_type, headers=headers)
-
-
-def _compress(body: bytes) -> BuiltExport:
-    if len(body) < GZIP_MIN_BYTES:
-        return BuiltExport(body=body, gzipped=None)
-    # mtime=0: the same file always compresses to the same bytes.
-    return BuiltExport(body=body, gzipped=gzip.compress(body, compresslevel=6, mtime=0))
-
-
-def _accepts_gzip(accept_encoding: str) -> bool:
-    for coding in accept_encoding.split(","):
-        name, _separator, params = coding.strip().partition(";")
-        if name.strip().lower() in ("gzip", "x-gzip", "*"):
-            quality = params.strip().removeprefix("q=").strip() if params.strip().startswith("q=") else "1"
-            try:
-                return float(quality) > 0
-            except ValueError:
-                return True
-    return False

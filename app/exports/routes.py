@@ -7,7 +7,8 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request, Response
 
-from app.events.access import PublicEvent
+from app.db import DbSession
+from app.events.access import public_event
 from app.events.models import Event
 from app.events.permissions import is_publicly_viewable
 from app.exports import csv as programme_spreadsheet
@@ -24,12 +25,11 @@ from app.exports.snapshot import (
     speaker_snapshot,
 )
 from app.i18n import _
-from app.programme.access import PublicProgramme
 from app.programme.models import SessionKind
 from app.programme.releases import PublishedProgramme, published_programme
 from app.registration import service as registration_service
 from app.registration.models import SEAT_HOLDING_STATUSES
-from app.web import Db, not_found
+from app.web import Db, not_found, optional_user, run_with_db
 
 router = APIRouter()
 # Link checkers and feed readers ask HEAD before GET; uvicorn sends the headers without the body.
@@ -41,13 +41,8 @@ SnapshotBuilder = Callable[[], ProgrammeSnapshot | None]
 @router.api_route(
     "/events/{slug}/programme.ics", methods=FEED_METHODS, name="programme_ics", response_class=Response
 )
-def programme_ics(
-    request: Request,
-    event: PublicEvent,
-    published: PublicProgramme,
-    track: str = "",
-    room: str = "",
-    kind: str = "",
+async def programme_ics(
+    request: Request, slug: str, track: str = "", room: str = "", kind: str = ""
 ) -> Response:
     filters = FeedFilters(
         track_id=_read_id(track, _("That track is not part of this event.")),
@@ -57,11 +52,14 @@ def programme_ics(
     scope = (("track", filters.track_id), ("room", filters.room_id), ("kind", filters.kind))
     subject = "-".join(["programme", *(f"{name}-{value}" for name, value in scope if value is not None)])
 
-    def build() -> ProgrammeSnapshot | None:
-        return programme_snapshot(published, event, filters, _site_links(request, event))
+    def respond(event: Event, published: PublishedProgramme) -> Response:
+        def build() -> ProgrammeSnapshot | None:
+            return programme_snapshot(published, event, filters, _site_links(request, event))
 
-    message = _("That track or room is not part of this event.")
-    return _feed(request, event, published, scope, subject, build, message)
+        message = _("That track or room is not part of this event.")
+        return _feed(request, event, published, scope, subject, build, message)
+
+    return await _in_one_thread(request, slug, respond)
 
 
 @router.api_route(
@@ -70,15 +68,16 @@ def programme_ics(
     name="speaker_ics",
     response_class=Response,
 )
-def speaker_ics(
-    request: Request, event: PublicEvent, published: PublicProgramme, speaker_id: int
-) -> Response:
-    def build() -> ProgrammeSnapshot | None:
-        return speaker_snapshot(published, event, speaker_id, _site_links(request, event))
+async def speaker_ics(request: Request, slug: str, speaker_id: int) -> Response:
+    def respond(event: Event, published: PublishedProgramme) -> Response:
+        def build() -> ProgrammeSnapshot | None:
+            return speaker_snapshot(published, event, speaker_id, _site_links(request, event))
 
-    message = _("This speaker is not on the programme of {event}.").format(event=event.title)
-    scope = (("speaker", speaker_id),)
-    return _feed(request, event, published, scope, f"speaker-{speaker_id}", build, message)
+        message = _("This speaker is not on the programme of {event}.").format(event=event.title)
+        scope = (("speaker", speaker_id),)
+        return _feed(request, event, published, scope, f"speaker-{speaker_id}", build, message)
+
+    return await _in_one_thread(request, slug, respond)
 
 
 @router.api_route(
@@ -87,15 +86,16 @@ def speaker_ics(
     name="session_ics",
     response_class=Response,
 )
-def session_ics(
-    request: Request, event: PublicEvent, published: PublicProgramme, session_id: int
-) -> Response:
-    def build() -> ProgrammeSnapshot | None:
-        return session_snapshot(published, event, session_id, _site_links(request, event))
+async def session_ics(request: Request, slug: str, session_id: int) -> Response:
+    def respond(event: Event, published: PublishedProgramme) -> Response:
+        def build() -> ProgrammeSnapshot | None:
+            return session_snapshot(published, event, session_id, _site_links(request, event))
 
-    message = _("This session is not part of the programme of {event}.").format(event=event.title)
-    scope = (("session", session_id),)
-    return _feed(request, event, published, scope, f"session-{session_id}", build, message)
+        message = _("This session is not part of the programme of {event}.").format(event=event.title)
+        scope = (("session", session_id),)
+        return _feed(request, event, published, scope, f"session-{session_id}", build, message)
+
+    return await _in_one_thread(request, slug, respond)
 
 
 def _feed(
@@ -117,6 +117,23 @@ def _feed(
 
     filename = ical_filename(event.slug, subject)
     return export_response(request, key, build, MEDIA_TYPE, filename, public=is_publicly_viewable(event))
+
+
+async def _in_one_thread(
+    request: Request, slug: str, respond: Callable[[Event, PublishedProgramme], Response]
+) -> Response:
+    """Finds the public event and its released programme, then answers, all in one worker thread.
+
+    An export served from cache costs about a millisecond; handing the request to a worker thread once
+    per dependency (user, event, programme) and again for the route cost more than that, so these hot
+    read-only routes take their database handle and do everything in a single hop.
+    """
+
+    def work(db: DbSession) -> Response:
+        event = public_event(slug, db, optional_user(request, db))
+        return respond(event, published_programme(db, event, request.app.state.programme_views))
+
+    return await run_with_db(request, work)
 
 
 def _export_key(
@@ -160,17 +177,25 @@ def _read_kind(value: str) -> SessionKind | None:
 @router.api_route(
     "/events/{slug}/schedule.xml", methods=FEED_METHODS, name="schedule_xml", response_class=Response
 )
-def schedule_xml_export(request: Request, event: PublicEvent, published: PublicProgramme) -> Response:
+async def schedule_xml_export(request: Request, slug: str) -> Response:
     """The frab schedule XML that conference apps (Giggity, ConfClerk, EventFahrplan) read."""
-    return _frab(request, event, published, "xml", frab.schedule_xml, frab.XML_MEDIA_TYPE)
+
+    def respond(event: Event, published: PublishedProgramme) -> Response:
+        return _frab(request, event, published, "xml", frab.schedule_xml, frab.XML_MEDIA_TYPE)
+
+    return await _in_one_thread(request, slug, respond)
 
 
 @router.api_route(
     "/events/{slug}/schedule.json", methods=FEED_METHODS, name="schedule_json", response_class=Response
 )
-def schedule_json_export(request: Request, event: PublicEvent, published: PublicProgramme) -> Response:
+async def schedule_json_export(request: Request, slug: str) -> Response:
     """The same schedule in frab's JSON form."""
-    return _frab(request, event, published, "json", frab.schedule_json, frab.JSON_MEDIA_TYPE)
+
+    def respond(event: Event, published: PublishedProgramme) -> Response:
+        return _frab(request, event, published, "json", frab.schedule_json, frab.JSON_MEDIA_TYPE)
+
+    return await _in_one_thread(request, slug, respond)
 
 
 def _frab(
@@ -194,8 +219,12 @@ def _frab(
 @router.api_route(
     "/events/{slug}/programme.csv", methods=FEED_METHODS, name="programme_csv", response_class=Response
 )
-def programme_csv_export(request: Request, event: PublicEvent, published: PublicProgramme) -> Response:
+async def programme_csv_export(request: Request, slug: str) -> Response:
     """One row per session for organisers' spreadsheets, downloaded rather than shown."""
+    return await _in_one_thread(request, slug, lambda event, published: _csv(request, event, published))
+
+
+def _csv(request: Request, event: Event, published: PublishedProgramme) -> Response:
     key = _export_key(published, "csv")
     filename = programme_spreadsheet.csv_filename(event.slug)
 

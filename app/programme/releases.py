@@ -12,10 +12,11 @@ who never uses versions publishes as they edit.
 """
 
 import json
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property
 from typing import Any, TypeVar
 
 from sqlalchemy import select as sa_select
@@ -94,16 +95,31 @@ class ReleaseInfo:
     released_at: datetime
 
 
-@dataclass(frozen=True)
 class PublishedProgramme:
-    """The programme the public sees: the latest release, or the draft of an event never released."""
+    """The programme the public sees: the latest release, or the draft of an event never released.
 
-    data: ProgrammeData
-    release: ReleaseInfo | None
-    # Names this version for caches and ETags: it moves with each release (or, before the first
-    # release, with each edit) and with the event's own public details, and with nothing else.
-    version_key: Hashable
-    last_modified: datetime
+    Its version is known from one small query; the programme itself is read only when `data` is first
+    used, so a client that already holds this version gets its 304 without the programme being read.
+    """
+
+    def __init__(
+        self,
+        *,
+        release: ReleaseInfo | None,
+        version_key: Hashable,
+        last_modified: datetime,
+        load: Callable[[], ProgrammeData],
+    ) -> None:
+        self.release = release
+        # Names this version for caches and ETags: it moves with each release (or, before the first
+        # release, with each edit) and with the event's own public details, and with nothing else.
+        self.version_key = version_key
+        self.last_modified = last_modified
+        self._load = load
+
+    @cached_property
+    def data(self) -> ProgrammeData:
+        return self._load()
 
     @property
     def version_label(self) -> str:
@@ -135,23 +151,26 @@ def latest_release(db: DbSession, event: Event) -> ReleaseInfo | None:
 def published_programme(
     db: DbSession, event: Event, cache: RenderedViews[Any] | None = None
 ) -> PublishedProgramme:
-    """One small query when `cache` already holds this version; the programme is read only on a miss."""
+    """One small query names the version; its data is read (or taken from `cache`) on first use."""
     release = latest_release(db, event)
     if release is None:
         key: Hashable = ("draft", event.id, event.updated_at)
-        data = _cached(cache, ("programme-data", key), lambda: load_programme(db, event))
-        return PublishedProgramme(data=data, release=None, version_key=key, last_modified=event.updated_at)
+        return PublishedProgramme(
+            release=None,
+            version_key=key,
+            last_modified=event.updated_at,
+            load=lambda: _cached(cache, ("programme-data", key), lambda: load_programme(db, event)),
+        )
 
     def read_release() -> ProgrammeData:
         stored = db.execute(sa_select(Release.programme).where(col(Release.id) == release.id)).scalar_one()
         return programme_from_json(stored)
 
-    data = _cached(cache, ("programme-data", "release", release.id), read_release)
     return PublishedProgramme(
-        data=data,
         release=release,
         version_key=("release", event.id, release.id, release.released_at, _public_details(event)),
         last_modified=release.released_at,
+        load=lambda: _cached(cache, ("programme-data", "release", release.id), read_release),
     )
 
 

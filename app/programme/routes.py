@@ -1,19 +1,30 @@
 """Public programme pages: the day grid and list, one session, the speakers and one speaker."""
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
+from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from app.accounts.models import User
 from app.caching import RenderedViews
-from app.conditional import http_date, is_not_modified, quoted, version_tag
+from app.conditional import (
+    CompressedBody,
+    accepts_gzip,
+    compressed,
+    http_date,
+    is_not_modified,
+    quoted,
+    version_tag,
+)
 from app.csrf import csrf_token
-from app.db import utcnow
-from app.events.access import PublicEvent
+from app.db import DbSession, utcnow
+from app.events.access import PublicEvent, public_event
 from app.events.forms import all_timezones
 from app.events.models import Event
 from app.i18n import _, current_locale
@@ -28,9 +39,9 @@ from app.programme.queries import (
     session_detail,
     speaker_detail,
 )
-from app.programme.releases import PublishedProgramme
+from app.programme.releases import PublishedProgramme, published_programme
 from app.speakers.models import Speaker
-from app.web import Db, not_found, render, render_block_html, wants_fragment
+from app.web import Db, not_found, optional_user, render, render_block_html, run_with_db, wants_fragment
 
 router = APIRouter()
 
@@ -107,10 +118,9 @@ def _read_id(value: str, message: str, notices: list[str]) -> int | None:
 
 
 @router.get("/events/{slug}/programme", response_class=HTMLResponse, include_in_schema=False)
-def programme_page(
+async def programme_page(
     request: Request,
-    event: PublicEvent,
-    published: PublicProgramme,
+    slug: str,
     day: str = "",
     tz: str = "",
     view: str = "grid",
@@ -119,7 +129,21 @@ def programme_page(
     kind: str = "",
     q: str = "",
 ) -> Response:
-    asked = read_programme_request(event, day, tz, view, track, room, kind, q)
+    """The busiest page of an event: found, checked and answered in one worker thread (no hop per step)."""
+
+    def work(db: DbSession) -> Response:
+        user = optional_user(request, db)
+        event = public_event(slug, db, user)
+        published = published_programme(db, event, request.app.state.programme_views)
+        asked = read_programme_request(event, day, tz, view, track, room, kind, q)
+        return _programme_response(request, event, published, asked, user)
+
+    return await run_with_db(request, work)
+
+
+def _programme_response(
+    request: Request, event: Event, published: PublishedProgramme, asked: ProgrammeRequest, user: User | None
+) -> Response:
     today = datetime.now(ZoneInfo(asked.tz)).date()
     key = (
         str(request.base_url),
@@ -132,23 +156,56 @@ def programme_page(
         asked.filters,
         tuple(asked.notices),
         current_locale.get(),
+        wants_fragment(request),
     )
-    # The page around the grid differs per visitor only by their account and CSRF token.
-    tag = version_tag((key, wants_fragment(request), request.session.get("user_id"), csrf_token(request)))
+    views: RenderedViews[Any] = request.app.state.programme_views
+
+    def page() -> HTMLResponse:
+        view_context = views.get_or_build(
+            key, lambda: _programme_view(request, event, published, asked, today)
+        )
+        # Nothing on this page posts for a visitor who is not logged in: no CSRF token, one page for all.
+        context = {**view_context, "shared_page": user is None}
+        return render(request, PROGRAMME_TEMPLATE, context, blocks=["programme_grid"])
+
+    if user is None:
+        return _shared_page(request, ("programme-page", key), published, page)
+    # A logged-in visitor's page has their menu and CSRF token: built for them, still answered with 304.
+    tag = version_tag((key, user.id, csrf_token(request)))
     headers = {
         "ETag": quoted(tag),
         "Last-Modified": http_date(published.last_modified),
-        # Personal (user menu, CSRF token): browsers may keep it but must ask again each time.
         "Cache-Control": "private, no-cache",
+        "Vary": PAGE_VARY,
     }
     if is_not_modified(request, tag, published.last_modified):
-        return Response(status_code=304, headers={**headers, "Vary": PAGE_VARY})
-    views: RenderedViews[dict[str, object]] = request.app.state.programme_views
-    view_context = views.get_or_build(key, lambda: _programme_view(request, event, published, asked, today))
-    response = render(request, PROGRAMME_TEMPLATE, view_context, blocks=["programme_grid"])
+        return Response(status_code=304, headers=headers)
+    response = page()
     response.headers.update(headers)
-    response.headers["Vary"] = PAGE_VARY
     return response
+
+
+def _shared_page(
+    request: Request, key: Hashable, published: PublishedProgramme, page: Callable[[], HTMLResponse]
+) -> Response:
+    """The same page for every anonymous visitor: rendered and compressed once per version, then reused."""
+    tag = version_tag(key)
+    wants_gzip = accepts_gzip(request.headers.get("accept-encoding", ""))
+    headers = {
+        "Last-Modified": http_date(published.last_modified),
+        # Browsers and shared caches may keep it, but must ask again: a new release changes it at once.
+        "Cache-Control": "public, no-cache",
+        "Vary": f"{PAGE_VARY}, Accept-Encoding",
+    }
+    if is_not_modified(request, tag, published.last_modified):
+        return Response(status_code=304, headers={**headers, "ETag": quoted(tag, gzipped=wants_gzip)})
+    views: RenderedViews[CompressedBody] = request.app.state.programme_views
+    built = views.get_or_build(key, lambda: compressed(bytes(page().body)))
+    if wants_gzip and built.gzipped is not None:
+        headers |= {"ETag": quoted(tag, gzipped=True), "Content-Encoding": "gzip"}
+        return Response(built.gzipped, media_type="text/html; charset=utf-8", headers=headers)
+    headers["ETag"] = quoted(tag)
+    return Response(built.body, media_type="text/html; charset=utf-8", headers=headers)
 
 
 PAGE_VARY = "HX-Request, Cookie, Accept-Language"

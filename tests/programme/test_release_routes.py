@@ -71,7 +71,9 @@ def test_public_programme_keeps_the_released_time_until_the_move_is_released(
     ) in text_of(pending.text)
     assert "Version 2 · " in text_of(changelog.text)
     assert "Panel moved to 16:00" in text_of(changelog.text)
-    assert "14:00–15:00, Salon Pasteur → now Wed 5 Oct 2022, 16:00–17:00, Auditorium" in text_of(changelog.text)
+    assert "14:00–15:00, Salon Pasteur → now Wed 5 Oct 2022, 16:00–17:00, Auditorium" in text_of(
+        changelog.text
+    )
     assert "Version 2, released" in text_of(programme.text)
 
 
@@ -156,5 +158,32 @@ def test_programme_page_answers_304_to_the_same_visitor_until_a_new_release(db, 
 
     assert [first.status_code, quoted_again.status_code, weak_again.status_code] == [200, 304, 304]
     assert (after_draft_edit.status_code, after_release.status_code) == (304, 200)
-    assert (first.headers["cache-control"], "last-modified" in first.headers) == ("private, no-cache", True)
+    assert (first.headers["cache-control"], "last-modified" in first.headers) == ("public, no-cache", True)
     assert quoted_again.content == b""
+
+
+def test_anonymous_visitors_share_one_compressed_page_without_a_csrf_token(db, organiser, client):
+    event, _auditorium, _panel = organised_event(db, organiser)
+
+    plain = client.get(f"/events/{event.slug}/programme", headers={"Accept-Encoding": "identity"})
+    zipped = client.get(f"/events/{event.slug}/programme", headers={"Accept-Encoding": "gzip"})
+
+    assert (plain.headers.get("content-encoding"), zipped.headers["content-encoding"]) == (None, "gzip")
+    assert zipped.text == plain.text
+    assert "X-CSRF-Token" not in plain.text
+    assert "Data governance panel" in plain.text
+
+
+def test_a_logged_in_organiser_gets_a_private_page_with_their_token_and_their_own_304(
+    db, organiser, organiser_client
+):
+    event, _auditorium, _panel = organised_event(db, organiser)
+
+    first = organiser_client.get(f"/events/{event.slug}/programme")
+    again = organiser_client.get(
+        f"/events/{event.slug}/programme", headers={"If-None-Match": first.headers["etag"]}
+    )
+
+    assert (first.headers["cache-control"], again.status_code) == ("private, no-cache", 304)
+    assert "X-CSRF-Token" in first.text
+    assert "Log out" in first.text
