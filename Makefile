@@ -6,7 +6,7 @@ PORT ?= 8000
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install translations migrate demo lint format browser-test test-postgres bench messages clean
+.PHONY: run test install translations migrate demo lint format browser-test test-postgres bench bench-exports messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,9 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/programme_bench.py
+
+bench-exports: $(STAMP)
+	$(BIN)/python bench/exports_bench.py
 
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 -o app/translations/messages.pot .

@@ -9,33 +9,32 @@ directory is touched, and only 127.0.0.1 is ever contacted.
 """
 
 import argparse
-import os
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
-import threading
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-from alembic.config import Config
 from sqlmodel import select
 
-from alembic import command
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT_DIR))
+from _harness import (  # noqa: E402 - the bench folder is put on the path just above
+    HOST,
+    LoadResult,
+    free_port,
+    generate_published_conference,
+    httpx_load,
+    migrate,
+    print_log_tail,
+    start_server,
+    stop_server,
+    wait_until_healthy,
+)
 
-from app.db import DbSession, make_engine  # noqa: E402 - the project is put on the path just above
-from app.demo import generate_conference  # noqa: E402
-from app.events.service import set_published  # noqa: E402
+from app.db import DbSession, make_engine  # noqa: E402 - _harness puts the project on the path
 from app.programme.models import Session, SessionKind, SessionRole  # noqa: E402
 
 SLUG = "bench-conference"
-HOST = "127.0.0.1"
 
 
 @dataclass
@@ -47,32 +46,15 @@ class Target:
 @dataclass
 class Measurement:
     target: Target
-    seconds: float
-    latencies: list[float] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
-    body_bytes: int = 0
-
-    @property
-    def rps(self) -> float:
-        return len(self.latencies) / self.seconds
-
-    def percentile(self, fraction: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else float("nan")
+    load: LoadResult
 
 
 def build_database(directory: Path, sessions: int, rooms: int, days: int) -> tuple[str, list[Target]]:
     url = f"sqlite:///{directory / 'bench.sqlite3'}"
-    config = Config(str(PROJECT_DIR / "alembic.ini"))
-    config.set_main_option("sqlalchemy.url", url)
-    command.upgrade(config, "head")
+    migrate(url)
     engine = make_engine(url)
     with DbSession(engine, expire_on_commit=False) as db:
-        started = time.perf_counter()
-        event = generate_conference(db, SLUG, sessions=sessions, rooms=rooms, days=days, seed=0)
-        took = time.perf_counter() - started
-        print(f"generated {sessions} sessions / {rooms} rooms / {days} days in {took:.2f} s")
-        event = set_published(db, event, True)
+        event = generate_published_conference(db, SLUG, sessions, rooms, days)
         # A themed session with talks: the heaviest kind of session page.
         session = db.exec(
             select(Session)
@@ -97,101 +79,17 @@ def build_database(directory: Path, sessions: int, rooms: int, days: int) -> tup
     return url, targets
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
-def start_server(url: str, port: int, log_path: Path) -> subprocess.Popen:
-    python = PROJECT_DIR / ".venv" / "bin" / "python"
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret-key-0123456789abcdef"}
-    arguments = [str(python if python.exists() else sys.executable), "-m", "uvicorn", "app.main:create_app"]
-    arguments += [
-        "--factory",
-        "--host",
-        HOST,
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
-    with log_path.open("wb") as log:
-        return subprocess.Popen(arguments, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-
-def wait_until_healthy(base_url: str, server: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"the server exited with code {server.returncode}; see its log")
-        try:
-            if httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"the server did not answer /healthz within {timeout:.0f} s")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    if server.poll() is None:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
-def measure(base_url: str, target: Target, concurrency: int, seconds: float) -> Measurement:
-    """Keeps `concurrency` clients busy on one address for `seconds`, each waiting for its answer."""
-    with httpx.Client(base_url=base_url, timeout=30) as warm_up:
-        first = warm_up.get(target.path)
-    result = Measurement(target, seconds, body_bytes=len(first.content))
-    if first.status_code != 200 or not first.content:
-        result.failures.append(f"warm-up answered {first.status_code} with {len(first.content)} bytes")
-        return result
-    lock = threading.Lock()
-    stop_at = time.perf_counter() + seconds
-
-    def worker() -> None:
-        latencies, failures = [], []
-        with httpx.Client(base_url=base_url, timeout=30) as client:
-            while time.perf_counter() < stop_at:
-                started = time.perf_counter()
-                response = client.get(target.path)
-                elapsed = time.perf_counter() - started
-                if response.status_code == 200 and response.content:
-                    latencies.append(elapsed)
-                else:
-                    failures.append(f"{response.status_code} with {len(response.content)} bytes")
-        with lock:
-            result.latencies += latencies
-            result.failures += failures
-
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    result.seconds = time.perf_counter() - started
-    return result
-
-
 def report(measurements: list[Measurement]) -> None:
     print()
     print(f"{'address':<30} {'rps':>8} {'median ms':>10} {'p95 ms':>8} {'KiB':>7} {'failed':>7}")
     for m in measurements:
-        median = statistics.median(m.latencies) * 1000 if m.latencies else float("nan")
+        load = m.load
         print(
-            f"{m.target.name:<30} {m.rps:>8.1f} {median:>10.1f} {m.percentile(0.95) * 1000:>8.1f} "
-            f"{m.body_bytes / 1024:>7.0f} {len(m.failures):>7}"
+            f"{m.target.name:<30} {load.rps:>8.1f} {load.median_s * 1000:>10.1f} {load.p95_s * 1000:>8.1f} "
+            f"{load.body_bytes / 1024:>7.0f} {len(load.failures):>7}"
         )
     for m in measurements:
-        for failure in sorted(set(m.failures)):
+        for failure in sorted(set(m.load.failures)):
             print(f"  {m.target.name}: {failure}")
 
 
@@ -216,14 +114,15 @@ def main() -> int:
         print(f"server pid {server.pid} on {base_url}; {load}")
         try:
             wait_until_healthy(base_url, server)
-            measurements = [measure(base_url, t, options.concurrency, options.seconds) for t in targets]
+            measurements = [
+                Measurement(target, httpx_load(base_url, target.path, options.concurrency, options.seconds))
+                for target in targets
+            ]
         finally:
             stop_server(server)
-            server_log = log_path.read_text(errors="replace").strip()
-            if server_log:
-                print("\nserver log (last lines):\n" + "\n".join(server_log.splitlines()[-15:]))
+            print_log_tail(log_path)
         report(measurements)
-    return 1 if any(m.failures for m in measurements) else 0
+    return 1 if any(m.load.failures for m in measurements) else 0
 
 
 if __name__ == "__main__":
