@@ -13,6 +13,7 @@ from app.events.models import Event
 from app.events.permissions import is_publicly_viewable
 from app.exports import csv as programme_spreadsheet
 from app.exports import frab
+from app.exports import pdf as booklet
 from app.exports.caching import ExportKey, export_response
 from app.exports.ical import MEDIA_TYPE, ical_filename, render_ical
 from app.exports.snapshot import (
@@ -236,6 +237,28 @@ def _csv(request: Request, event: Event, published: PublishedProgramme) -> Respo
     media_type = programme_spreadsheet.MEDIA_TYPE
     return export_response(
         request, key, build, media_type, filename, public=is_publicly_viewable(event), download=True
+    )
+
+
+@router.api_route(
+    "/events/{slug}/programme.pdf", methods=FEED_METHODS, name="programme_pdf", response_class=Response
+)
+async def programme_pdf_export(request: Request, slug: str) -> Response:
+    """The printable booklet: days, rooms, sessions and speakers, with a speaker index."""
+    return await _in_one_thread(request, slug, lambda event, published: _pdf(request, event, published))
+
+
+def _pdf(request: Request, event: Event, published: PublishedProgramme) -> Response:
+    key = _export_key(published, "pdf")
+
+    def build() -> bytes:
+        snapshot = programme_snapshot(published, event, FeedFilters(), _site_links(request, event))
+        assert snapshot is not None  # noqa: S101 - None only for a track or room filter, and there is none
+        return booklet.render_programme_pdf(snapshot)
+
+    filename = booklet.pdf_filename(event.slug)
+    return export_response(
+        request, key, build, booklet.MEDIA_TYPE, filename, public=is_publicly_viewable(event)
     )
 
 
