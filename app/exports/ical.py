@@ -18,6 +18,7 @@ What calendar apps rely on:
   feeds never do: they carry the public page in URL.
 """
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from html.parser import HTMLParser
@@ -67,15 +68,14 @@ def ical_filename(event_slug: str, subject: str) -> str:
 
 def _calendar_event(snapshot: ProgrammeSnapshot, exported: ExportedSession, zone: ZoneInfo) -> Event:
     session = exported.view
-    item = Event()
-    item.add("uid", calendar_uid(session.uid, snapshot.host))
-    item.add("dtstamp", snapshot.stamped_at.astimezone(UTC))
-    item.add("created", exported.created_at.astimezone(UTC))
-    item.add("last-modified", exported.updated_at.astimezone(UTC))
-    item.add("sequence", exported.sequence)
-    item.add("dtstart", _in_zone(session.start_at, zone))
-    item.add("dtend", _in_zone(session.end_at, zone))
-    item.add("summary", session.title)
+    item = _dated_event(
+        snapshot,
+        zone,
+        _Identity(session.uid, exported.created_at, exported.updated_at, exported.sequence),
+        session.start_at,
+        session.end_at,
+        session.title,
+    )
     location = ", ".join(part for part in (session.room_name, snapshot.venue) if part)
     if location:
         item.add("location", location)
@@ -96,18 +96,41 @@ def _calendar_event(snapshot: ProgrammeSnapshot, exported: ExportedSession, zone
 
 
 def _withdrawn_event(snapshot: ProgrammeSnapshot, withdrawn: WithdrawnSession, zone: ZoneInfo) -> Event:
-    item = Event()
-    item.add("uid", calendar_uid(withdrawn.uid, snapshot.host))
-    item.add("dtstamp", snapshot.stamped_at.astimezone(UTC))
-    item.add("created", withdrawn.created_at.astimezone(UTC))
-    item.add("last-modified", withdrawn.withdrawn_at.astimezone(UTC))
-    item.add("sequence", withdrawn.sequence)
-    item.add("dtstart", _in_zone(withdrawn.start_at, zone))
-    item.add("dtend", _in_zone(withdrawn.end_at, zone))
-    item.add("summary", withdrawn.title)
+    identity = _Identity(withdrawn.uid, withdrawn.created_at, withdrawn.withdrawn_at, withdrawn.sequence)
+    item = _dated_event(snapshot, zone, identity, withdrawn.start_at, withdrawn.end_at, withdrawn.title)
     item.add("description", _("This session was removed from the programme."))
     item.add("status", "CANCELLED")
     item.add("transp", "TRANSPARENT")
+    return item
+
+
+@dataclass(frozen=True)
+class _Identity:
+    """What lets a calendar match an entry with its earlier copies and tell which one is newer."""
+
+    uid: str
+    created_at: datetime
+    modified_at: datetime
+    sequence: int
+
+
+def _dated_event(
+    snapshot: ProgrammeSnapshot,
+    zone: ZoneInfo,
+    identity: _Identity,
+    start: datetime,
+    end: datetime,
+    title: str,
+) -> Event:
+    item = Event()
+    item.add("uid", calendar_uid(identity.uid, snapshot.host))
+    item.add("dtstamp", snapshot.stamped_at.astimezone(UTC))
+    item.add("created", identity.created_at.astimezone(UTC))
+    item.add("last-modified", identity.modified_at.astimezone(UTC))
+    item.add("sequence", identity.sequence)
+    item.add("dtstart", _in_zone(start, zone))
+    item.add("dtend", _in_zone(end, zone))
+    item.add("summary", title)
     return item
 
 

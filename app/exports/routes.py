@@ -25,7 +25,7 @@ from app.exports.snapshot import (
     session_snapshot,
     speaker_snapshot,
 )
-from app.i18n import _
+from app.i18n import N_, _
 from app.programme.models import SessionKind
 from app.programme.releases import PublishedProgramme, published_programme
 from app.registration import service as registration_service
@@ -70,15 +70,8 @@ async def programme_ics(
     response_class=Response,
 )
 async def speaker_ics(request: Request, slug: str, speaker_id: int) -> Response:
-    def respond(event: Event, published: PublishedProgramme) -> Response:
-        def build() -> ProgrammeSnapshot | None:
-            return speaker_snapshot(published, event, speaker_id, _site_links(request, event))
-
-        message = _("This speaker is not on the programme of {event}.").format(event=event.title)
-        scope = (("speaker", speaker_id),)
-        return _feed(request, event, published, scope, f"speaker-{speaker_id}", build, message)
-
-    return await _in_one_thread(request, slug, respond)
+    message = N_("This speaker is not on the programme of {event}.")
+    return await _one_feed(request, slug, "speaker", speaker_id, speaker_snapshot, message)
 
 
 @router.api_route(
@@ -88,13 +81,25 @@ async def speaker_ics(request: Request, slug: str, speaker_id: int) -> Response:
     response_class=Response,
 )
 async def session_ics(request: Request, slug: str, session_id: int) -> Response:
+    message = N_("This session is not part of the programme of {event}.")
+    return await _one_feed(request, slug, "session", session_id, session_snapshot, message)
+
+
+OneSubjectSnapshot = Callable[[PublishedProgramme, Event, int, SiteLinks], ProgrammeSnapshot | None]
+
+
+async def _one_feed(
+    request: Request, slug: str, subject: str, subject_id: int, snapshot: OneSubjectSnapshot, missing: str
+) -> Response:
+    """The feed of one speaker or one session; 404 (with `missing`) when the programme has no such one."""
+
     def respond(event: Event, published: PublishedProgramme) -> Response:
         def build() -> ProgrammeSnapshot | None:
-            return session_snapshot(published, event, session_id, _site_links(request, event))
+            return snapshot(published, event, subject_id, _site_links(request, event))
 
-        message = _("This session is not part of the programme of {event}.").format(event=event.title)
-        scope = (("session", session_id),)
-        return _feed(request, event, published, scope, f"session-{session_id}", build, message)
+        message = _(missing).format(event=event.title)
+        scope = ((subject, subject_id),)
+        return _feed(request, event, published, scope, f"{subject}-{subject_id}", build, message)
 
     return await _in_one_thread(request, slug, respond)
 
