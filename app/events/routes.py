@@ -14,7 +14,8 @@ from app.events.queries import listed_events, managed_events, organisers_of
 from app.forms import BoundForm, submit_form
 from app.i18n import _
 from app.programme import editions
-from app.programme.queries import event_overview
+from app.programme.queries import event_overview, programme_overview
+from app.programme.releases import published_programme
 from app.registration.queries import registration_form_of
 from app.registration.service import registration_window
 from app.web import CurrentUser, Db, SubmittedForm, redirect_after_post, render
@@ -42,7 +43,9 @@ def home_page(request: Request, db: Db) -> HTMLResponse:
 @router.get("/events/{slug}", response_class=HTMLResponse)
 def event_page(request: Request, db: Db, event: PublicEvent) -> HTMLResponse:
     window = registration_window(registration_form_of(db, event), event, datetime.now(UTC))
-    context = {"event": event, "overview": event_overview(db, event), "registration": window}
+    # The public counts are those of the released programme, not of the organisers' draft.
+    published = published_programme(db, event, request.app.state.programme_views)
+    context = {"event": event, "overview": programme_overview(published.data), "registration": window}
     return render(request, "events/event.html", context)
 
 

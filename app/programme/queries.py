@@ -64,6 +64,17 @@ def event_overview(db: DbSession, event: Event) -> EventOverview:
     )
 
 
+def programme_overview(data: "ProgrammeData") -> EventOverview:
+    """The same counts for a programme's data: what the public sees of a released version."""
+    return EventOverview(
+        sessions=len(data.sessions),
+        cancelled=sum(session.is_cancelled for session in data.sessions),
+        rooms=len(data.rooms),
+        tracks=len(data.tracks),
+        speakers=len(data.speakers),
+    )
+
+
 # --- View dataclasses: what the public pages and the API show. Speakers' emails are never copied in. ---
 
 

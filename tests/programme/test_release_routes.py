@@ -187,3 +187,13 @@ def test_a_logged_in_organiser_gets_a_private_page_with_their_token_and_their_ow
     assert (first.headers["cache-control"], again.status_code) == ("private, no-cache", 304)
     assert "X-CSRF-Token" in first.text
     assert "Log out" in first.text
+
+
+def test_event_page_counts_the_released_sessions_not_the_draft(db, organiser, client):
+    event, _auditorium, _panel = organised_event(db, organiser)
+    release_programme(db, event, "", organiser)
+    make_session(db, event, title="Unreleased addition", start_at=at(event, 1, 9), end_at=at(event, 1, 10))
+
+    page = client.get(f"/events/{event.slug}")
+
+    assert "1 session ·" in text_of(page.text)
