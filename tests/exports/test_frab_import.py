@@ -463,7 +463,9 @@ def _garbage() -> list[tuple[str, bytes]]:
             b'{"schedule": {"conference": {"days": [{"rooms": {"R": [{"id": ' + b"9" * 5000 + b"}]}}]}}}",
         ),
     ]
-    for name in ("good-38c3-excerpt.xml", "good-pretalx-democon.json", "good-hub-schedule2.json"):
+    # Real files cut short or with bytes flipped, where the sample files are at hand.
+    real_files = ("good-38c3-excerpt.xml", "good-pretalx-democon.json", "good-hub-schedule2.json")
+    for name in real_files if SAMPLES.exists() else ():
         original = sample(name)
         for cut in rng.sample(range(1, len(original)), 15):
             cases.append((f"{name}-cut-{cut}", original[:cut]))
@@ -477,7 +479,6 @@ def _garbage() -> list[tuple[str, bytes]]:
     return cases
 
 
-@needs_shared
 @pytest.mark.parametrize(("name", "content"), _garbage(), ids=[name for name, _ in _garbage()])
 def test_garbage_gives_a_plan_or_one_clear_refusal_never_a_crash(name: str, content: bytes) -> None:
     try:
