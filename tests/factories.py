@@ -93,3 +93,43 @@ def add_role(db: DbSession, session: Session, speaker: Speaker, **overrides: Any
     values: dict[str, Any] = {"session_id": session.id, "speaker_id": speaker.id, "role": RoleKind.speaker}
     values.update(overrides)
     return _save(db, SessionRole(**values))
+
+
+def make_hybrid_day(db: DbSession) -> dict[str, Any]:
+    """A small hybrid conference day: a streamed plenary room and a salon, a keynote, a coffee break without
+    a room, and a panel in the salon with a chair and a remote-friendly panelist."""
+    event = make_event(db)
+    plenary = make_room(
+        db, event, name="Amphithéâtre", position=1, stream_url="https://stream.example.org/amphi?room=1;hd"
+    )
+    salon = make_room(db, event, name="Salon Pasteur", position=2)
+    track = make_track(db, event, name="Health data")
+    keynote = make_session(
+        db,
+        event,
+        title="Opening keynote",
+        room_id=plenary.id,
+        start_at=at(event, 0, 9),
+        end_at=at(event, 0, 10),
+    )
+    panel = make_session(
+        db,
+        event,
+        title="Data governance panel",
+        room_id=salon.id,
+        track_id=track.id,
+        start_at=at(event, 0, 14),
+        end_at=at(event, 0, 15, 30),
+    )
+    coffee = make_session(db, event, title="Coffee", start_at=at(event, 0, 10), end_at=at(event, 0, 10, 30))
+    chair = make_speaker(db, event, name="Émilie Müller", email="em@example.org")
+    panelist = make_speaker(db, event, name="Sang-Heon Lee")
+    add_role(db, panel, chair)
+    add_role(db, panel, panelist)
+    return {
+        "event": event,
+        "rooms": (plenary, salon),
+        "track": track,
+        "sessions": (keynote, panel, coffee),
+        "speakers": (chair, panelist),
+    }

@@ -8,7 +8,7 @@ from app.programme import service as programme_service
 from app.programme.models import Room
 from app.programme.releases import release_programme
 from app.registration.models import AttendanceChoice, Registration, RegistrationStatus
-from tests.factories import at, make_event, make_room, make_session, make_track
+from tests.factories import at, make_hybrid_day
 from tests.registration.manage_factories import make_registration_form
 from tests.registration.public_factories import links, register
 
@@ -30,31 +30,8 @@ def sequences(body: bytes) -> dict[str, tuple[int, int, str]]:
 
 
 def hybrid_day(db):
-    event = make_event(db)
-    plenary = make_room(
-        db, event, name="Amphithéâtre", stream_url="https://stream.example.org/amphi?room=1;hd"
-    )
-    salon = make_room(db, event, name="Salon Pasteur", position=2)
-    track = make_track(db, event, name="Health data")
-    keynote = make_session(
-        db,
-        event,
-        title="Opening keynote",
-        room_id=plenary.id,
-        start_at=at(event, 0, 9),
-        end_at=at(event, 0, 10),
-    )
-    panel = make_session(
-        db,
-        event,
-        title="Data governance panel",
-        room_id=salon.id,
-        track_id=track.id,
-        start_at=at(event, 0, 14),
-        end_at=at(event, 0, 15),
-    )
-    coffee = make_session(db, event, title="Coffee", start_at=at(event, 0, 10), end_at=at(event, 0, 10, 30))
-    return event, (plenary, salon), track, (keynote, panel, coffee)
+    day = make_hybrid_day(db)
+    return day["event"], day["rooms"], day["track"], day["sessions"]
 
 
 def test_sequence_is_raised_for_the_moved_session_only_and_only_when_released(db, client):

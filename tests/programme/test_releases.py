@@ -27,48 +27,11 @@ from tests.factories import (
     add_role,
     at,
     make_event,
-    make_room,
+    make_hybrid_day,
     make_session,
     make_speaker,
     make_talk,
-    make_track,
 )
-
-
-def build_workshop(db: DbSession) -> dict:
-    """A small hybrid day: two rooms, a keynote, a panel with a chair and a panelist, a break."""
-    event = make_event(db)
-    auditorium = make_room(db, event, name="Auditorium", position=1)
-    salon = make_room(db, event, name="Salon Pasteur", position=2)
-    track = make_track(db, event, name="Health data")
-    keynote = make_session(
-        db,
-        event,
-        title="Opening keynote",
-        room_id=auditorium.id,
-        start_at=at(event, 0, 9),
-        end_at=at(event, 0, 10),
-    )
-    panel = make_session(
-        db,
-        event,
-        title="Data governance panel",
-        room_id=salon.id,
-        track_id=track.id,
-        start_at=at(event, 0, 14),
-        end_at=at(event, 0, 15, 30),
-    )
-    coffee = make_session(db, event, title="Coffee", start_at=at(event, 0, 10), end_at=at(event, 0, 10, 30))
-    chair = make_speaker(db, event, name="Émilie Müller", email="em@example.org")
-    lee = make_speaker(db, event, name="Sang-Heon Lee")
-    add_role(db, panel, chair)
-    add_role(db, panel, lee)
-    return {
-        "event": event,
-        "rooms": (auditorium, salon),
-        "sessions": (keynote, panel, coffee),
-        "speakers": (chair, lee),
-    }
 
 
 def titles(db: DbSession, event) -> list[str]:
@@ -76,7 +39,7 @@ def titles(db: DbSession, event) -> list[str]:
 
 
 def test_before_any_release_the_public_programme_follows_the_draft(db):
-    workshop = build_workshop(db)
+    workshop = make_hybrid_day(db)
     event = workshop["event"]
 
     make_session(db, event, title="Late addition", start_at=at(event, 1, 9), end_at=at(event, 1, 10))
@@ -86,7 +49,7 @@ def test_before_any_release_the_public_programme_follows_the_draft(db):
 
 
 def test_after_a_release_draft_edits_stay_private_until_the_next_release(db, organiser):
-    workshop = build_workshop(db)
+    workshop = make_hybrid_day(db)
     event = workshop["event"]
     release_programme(db, event, "First programme", organiser)
 
@@ -105,7 +68,7 @@ def test_after_a_release_draft_edits_stay_private_until_the_next_release(db, org
 
 
 def test_releasing_nothing_new_is_refused_with_the_version_number(db, organiser):
-    event = build_workshop(db)["event"]
+    event = make_hybrid_day(db)["event"]
     release_programme(db, event, "", organiser)
 
     with pytest.raises(NothingToRelease) as refused:
@@ -125,7 +88,7 @@ def test_an_empty_programme_cannot_be_released(db, organiser):
 
 
 def test_a_note_longer_than_500_characters_is_refused_and_nothing_is_released(db, organiser):
-    event = build_workshop(db)["event"]
+    event = make_hybrid_day(db)["event"]
 
     with pytest.raises(InvalidInput) as refused:
         release_programme(db, event, "x" * 501, organiser)
@@ -138,7 +101,7 @@ def test_a_note_longer_than_500_characters_is_refused_and_nothing_is_released(db
 
 
 def test_a_speaker_bio_change_alone_can_be_released_and_lists_no_session_change(db, organiser):
-    workshop = build_workshop(db)
+    workshop = make_hybrid_day(db)
     event = workshop["event"]
     release_programme(db, event, "", organiser)
     chair = workshop["speakers"][0]
@@ -156,14 +119,14 @@ def test_a_speaker_bio_change_alone_can_be_released_and_lists_no_session_change(
 def test_the_changelog_tells_what_was_added_moved_cancelled_withdrawn_and_whose_speakers_changed(
     db, organiser
 ):
-    workshop = build_workshop(db)
+    workshop = make_hybrid_day(db)
     event = workshop["event"]
-    auditorium, salon = workshop["rooms"]
+    plenary, salon = workshop["rooms"]
     keynote, panel, coffee = workshop["sessions"]
     chair, lee = workshop["speakers"]
     release_programme(db, event, "", organiser)
 
-    programme_service.move_session(db, event, panel, room_id=auditorium.id, start_at=at(event, 1, 11))
+    programme_service.move_session(db, event, panel, room_id=plenary.id, start_at=at(event, 1, 11))
     programme_service.cancel_session(db, keynote)
     programme_service.delete_session(db, coffee)
     added = make_session(
@@ -186,7 +149,7 @@ def test_the_changelog_tells_what_was_added_moved_cancelled_withdrawn_and_whose_
             title="Opening keynote",
             start_at=keynote.start_at,
             end_at=keynote.end_at,
-            room="Auditorium",
+            room="Amphithéâtre",
         ),
         SessionChange(
             kind=ChangeKind.changed,
@@ -195,7 +158,7 @@ def test_the_changelog_tells_what_was_added_moved_cancelled_withdrawn_and_whose_
             title="Data governance panel",
             start_at=panel_start,
             end_at=panel_start + timedelta(minutes=90),
-            room="Auditorium",
+            room="Amphithéâtre",
             old_start_at=at(event, 0, 14),
             old_end_at=at(event, 0, 15, 30),
             old_room="Salon Pasteur",
@@ -229,13 +192,13 @@ def test_the_changelog_tells_what_was_added_moved_cancelled_withdrawn_and_whose_
 def test_sequence_rises_once_per_release_that_changes_a_session_and_withdrawn_sessions_keep_theirs(
     db, organiser
 ):
-    workshop = build_workshop(db)
+    workshop = make_hybrid_day(db)
     event = workshop["event"]
-    auditorium, salon = workshop["rooms"]
+    plenary, salon = workshop["rooms"]
     keynote, panel, coffee = workshop["sessions"]
     release_programme(db, event, "", organiser)
 
-    programme_service.move_session(db, event, panel, room_id=auditorium.id, start_at=at(event, 1, 11))
+    programme_service.move_session(db, event, panel, room_id=plenary.id, start_at=at(event, 1, 11))
     release_programme(db, event, "", organiser)
     make_talk(db, panel, title="TEHDAS and the European Health Data Space")
     programme_service.delete_session(db, coffee)
@@ -248,7 +211,7 @@ def test_sequence_rises_once_per_release_that_changes_a_session_and_withdrawn_se
 
 
 def test_a_released_programme_reads_back_from_storage_exactly(db, organiser):
-    workshop = build_workshop(db)
+    workshop = make_hybrid_day(db)
     make_talk(
         db,
         workshop["sessions"][1],
@@ -262,14 +225,14 @@ def test_a_released_programme_reads_back_from_storage_exactly(db, organiser):
 
 
 def test_compare_of_identical_programmes_is_empty(db):
-    event = build_workshop(db)["event"]
+    event = make_hybrid_day(db)["event"]
     data = load_programme(db, event)
 
     assert compare_programmes(data, data) == []
 
 
 def test_two_organisers_releasing_at_once_never_get_the_same_version(db, database_url, organiser):
-    workshop = build_workshop(db)
+    workshop = make_hybrid_day(db)
     event = workshop["event"]
     release_programme(db, event, "", organiser)
     make_session(db, event, title="Late addition", start_at=at(event, 1, 9), end_at=at(event, 1, 10))
