@@ -25,12 +25,13 @@ from app.programme import service as programme_service
 from app.programme.conflicts import conflicts_by_session, programme_conflicts
 from app.programme.forms import MoveForm, RoleForm, RoomForm, SessionForm, TalkForm, TalkMoveForm, TrackForm
 from app.programme.models import ROLE_LABELS, SESSION_KIND_LABELS, Room, Session, SessionRole, Talk, Track
+from app.programme.releases import latest_release
 from app.web import Db, SubmittedForm, format_day, not_found, redirect_after_post, render, wants_fragment
 
 router = APIRouter(prefix="/manage/events/{slug}", dependencies=[Depends(require_csrf)])
 
 BUILDER = "programme/builder.html"
-CHANGED_BLOCKS = ["builder_grid", "conflict_list", "session_editor"]
+CHANGED_BLOCKS = ["builder_grid", "conflict_list", "session_editor", "release_status"]
 
 
 # Loading what the path names, always inside the managed event (404 otherwise) --------------------
@@ -125,6 +126,7 @@ def _builder_context(
         "kinds": [(kind.value, _(label)) for kind, label in SESSION_KIND_LABELS.items()],
         "role_kinds": [(kind.value, _(label)) for kind, label in ROLE_LABELS.items()],
         "forms": forms or {},
+        "release": latest_release(db, event),
     }
 
 

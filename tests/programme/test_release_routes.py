@@ -197,3 +197,26 @@ def test_event_page_counts_the_released_sessions_not_the_draft(db, organiser, cl
     page = client.get(f"/events/{event.slug}")
 
     assert "1 session ·" in text_of(page.text)
+
+
+def test_builder_tells_whether_the_public_version_is_behind_the_draft(db, organiser, organiser_client):
+    event, auditorium, panel = organised_event(db, organiser)
+    builder = f"/manage/events/{event.slug}/programme"
+    before = organiser_client.get(builder)
+    release_programme(db, event, "", organiser)
+    released = organiser_client.get(builder)
+
+    moved = organiser_client.post(
+        f"{builder}/sessions/{panel.id}/move",
+        {"room_id": auditorium.id, "day": "2022-10-05", "start": "16:00"},
+        htmx=True,
+    )
+
+    def status(html: str) -> str:
+        return text_of(html.split('id="release-status"', 1)[1].split("</p>", 1)[0].split(">", 1)[1])
+
+    assert status(before.text) == "Not released yet: the public programme shows your edits as you make them."
+    assert status(released.text) == "The public sees version 1, which is up to date."
+    assert status(moved.text) == (
+        "The public sees version 1; your edits since then are not public until you release them."
+    )
