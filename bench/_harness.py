@@ -65,9 +65,11 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(url: str, port: int, log_path: Path) -> subprocess.Popen:
+def start_server(
+    url: str, port: int, log_path: Path, extra_env: dict[str, str] | None = None
+) -> subprocess.Popen:
     python = PROJECT_DIR / ".venv" / "bin" / "python"
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET_KEY}
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET_KEY, **(extra_env or {})}
     arguments = [str(python if python.exists() else sys.executable), "-m", "uvicorn", "app.main:create_app"]
     arguments += [
         "--factory",

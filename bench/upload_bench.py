@@ -13,7 +13,6 @@ Exit status 1 if the upload failed or the growth reached the target of 30 MB.
 
 import argparse
 import hashlib
-import os
 import re
 import subprocess
 import sys
@@ -33,6 +32,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 sys.path.insert(0, str(PROJECT_DIR / "bench"))
 
+from _harness import start_server as start_harness_server  # noqa: E402
 from programme_bench import HOST, free_port, stop_server, wait_until_healthy  # noqa: E402
 
 from app.accounts.service import create_user  # noqa: E402 - the project is put on the path just above
@@ -81,27 +81,9 @@ def build_database(directory: Path) -> tuple[str, int]:
 
 
 def start_server(url: str, directory: Path, port: int, log_path: Path) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "SECRET_KEY": "bench-secret-key-0123456789abcdef",
-        "UPLOAD_DIR": str(directory / "uploads"),
-        "VAR_DIR": str(directory / "var"),
-    }
-    python = PROJECT_DIR / ".venv" / "bin" / "python"
-    arguments = [str(python if python.exists() else sys.executable), "-m", "uvicorn", "app.main:create_app"]
-    arguments += [
-        "--factory",
-        "--host",
-        HOST,
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
-    with log_path.open("wb") as log:
-        return subprocess.Popen(arguments, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
+    # Uploads and the generated files stay in the benchmark's temporary directory.
+    extra_env = {"UPLOAD_DIR": str(directory / "uploads"), "VAR_DIR": str(directory / "var")}
+    return start_harness_server(url, port, log_path, extra_env)
 
 
 def resident_kib(pid: int) -> int:
