@@ -4,7 +4,6 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextvars import ContextVar
 from datetime import date, datetime
-from pathlib import Path
 from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -227,7 +226,3 @@ def not_found(detail: str) -> HTTPException:
 
 def forbidden(detail: str) -> HTTPException:
     return HTTPException(status_code=403, detail=detail)
-
-
-def static_path(name: str) -> Path:
-    return STATIC_DIR / name

@@ -59,7 +59,6 @@ class ImportSummary:
     """What the organiser is shown: before confirming what would happen, after it what did."""
 
     format: str
-    file_title: str
     event_title: str
     event_slug: str
     sessions_new: int
@@ -326,7 +325,6 @@ class _Matching:
                 )
         return ImportSummary(
             format=plan.format,
-            file_title=plan.conference.title,
             event_title=target.title if target is not None else plan.conference.title,
             event_slug=target.slug if target is not None else "",
             sessions_new=len(plan.sessions) - updated,

@@ -15,8 +15,8 @@ from app.accounts.models import User
 from app.db import DbSession
 from app.events.models import Event
 from app.events.permissions import can_manage_event, is_publicly_viewable
-from app.materials.models import Material, MaterialKind, MaterialVersion, MaterialVisibility
-from app.programme.models import Confirmation, RoleKind, Session, SessionRole, Talk
+from app.materials.models import Material, MaterialVersion, MaterialVisibility
+from app.programme.models import Session, Talk
 from app.speakers.models import Speaker
 
 
@@ -97,34 +97,6 @@ def materials_of_session(
 def materials_of_speaker(db: DbSession, speaker: Speaker, now: datetime) -> list[MaterialItem]:
     """What the public may see of the material a speaker uploaded or was credited with."""
     return _items(db, col(Material.speaker_id) == speaker.id, _public_clause(now))
-
-
-def sessions_missing_slides(db: DbSession, event: Event) -> list[Session]:
-    """Sessions that will happen, with a speaker who has not declined, and no slides uploaded yet."""
-    has_speaker = (
-        select(SessionRole.id)
-        .where(
-            SessionRole.session_id == Session.id,
-            SessionRole.role == RoleKind.speaker,
-            SessionRole.confirmation != Confirmation.declined,
-        )
-        .exists()
-    )
-    has_slides = (
-        select(Material.id)
-        .join(MaterialVersion, col(MaterialVersion.material_id) == Material.id)
-        .where(Material.session_id == Session.id, Material.kind == MaterialKind.slides)
-        .exists()
-    )
-    return list(
-        db.exec(
-            select(Session)
-            .where(
-                Session.event_id == event.id, col(Session.is_cancelled).is_(False), has_speaker, ~has_slides
-            )
-            .order_by(col(Session.start_at), col(Session.id))
-        )
-    )
 
 
 def downloadable_version(

@@ -65,7 +65,6 @@ class BuilderGrid:
     rooms: list[Room]
     rows: list[GridRow]
     session_count: int
-    unassigned_count: int
 
 
 @dataclass(frozen=True)
@@ -218,7 +217,6 @@ def builder_grid(
         rooms=rooms,
         rows=rows,
         session_count=len(cards),
-        unassigned_count=sum(1 for card in cards if card.session.room_id not in room_ids),
     )
 
 

@@ -62,13 +62,6 @@ def _read_payload(secret_key: str, token: str, max_age_seconds: int) -> tuple[in
     return payload["r"], payload["k"]
 
 
-def read_manage_token(
-    secret_key: str, token: str, max_age_seconds: int = MANAGE_TOKEN_MAX_AGE_SECONDS
-) -> int:
-    """The registration id a manage token was signed for; refused when tampered with or expired."""
-    return _read_payload(secret_key, token, max_age_seconds)[0]
-
-
 def registration_for_manage_token(
     db: DbSession, secret_key: str, token: str, max_age_seconds: int = MANAGE_TOKEN_MAX_AGE_SECONDS
 ) -> Registration:

@@ -13,11 +13,10 @@ from app.materials.models import Material, MaterialKind, MaterialVersion, Materi
 from app.materials.queries import (
     materials_of_session,
     published_materials,
-    sessions_missing_slides,
 )
-from app.programme.models import Confirmation, Session
+from app.programme.models import Session
 from app.storage import StoredUpload, content_key
-from tests.factories import add_role, at, make_event, make_session, make_speaker, make_talk
+from tests.factories import at, make_event, make_session, make_speaker, make_talk
 
 
 def _count(db: DbSession, model: type) -> int:
@@ -226,23 +225,6 @@ def test_delete_material_removes_it_with_its_versions(db: DbSession, event: Even
     service.delete_material(db, material)
 
     assert (_count(db, Material), _count(db, MaterialVersion)) == (0, 0)
-
-
-def test_sessions_missing_slides_lists_sessions_whose_speakers_have_not_uploaded(
-    db: DbSession, event: Event
-) -> None:
-    speaker = make_speaker(db, event)
-    done = make_session(db, event, title="Done")
-    missing = make_session(db, event, title="Missing", start_at=at(event, 0, 16), end_at=at(event, 0, 17))
-    declined = make_session(db, event, title="Declined", start_at=at(event, 1, 9), end_at=at(event, 1, 10))
-    cancelled = make_session(db, event, title="Cancelled", is_cancelled=True)
-    make_session(db, event, title="Break without speakers")
-    for each in (done, missing, cancelled):
-        add_role(db, each, speaker)
-    add_role(db, declined, speaker, confirmation=Confirmation.declined)
-    _slides(db, done, MaterialVisibility.hidden, speaker=speaker)
-
-    assert [s.title for s in sessions_missing_slides(db, event)] == ["Missing"]
 
 
 def test_published_materials_takes_the_same_number_of_queries_for_one_or_three_sessions(

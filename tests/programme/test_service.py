@@ -324,11 +324,14 @@ def test_deleting_a_room_keeps_its_sessions_unassigned(db: DbSession) -> None:
     event = make_event(db)
     room = service.create_room(db, event, name="Auditorium", capacity=300)
     session = make_session(db, event, room_id=room.id)
+    stamped = session.updated_at
 
     service.delete_room(db, room)
 
     db.expire_all()
-    assert (db.get(Session, session.id).room_id, db.exec(select(Room)).all()) == (None, [])
+    moved = db.get(Session, session.id)
+    # Its change stamp moves too: calendar feeds show the session's new place as a change.
+    assert (moved.room_id, moved.updated_at > stamped, db.exec(select(Room)).all()) == (None, True, [])
 
 
 def test_tracks_are_created_updated_and_deleted_keeping_sessions(db: DbSession) -> None:
