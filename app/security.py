@@ -1,6 +1,9 @@
 """Password hashing and signed tokens (the CSRF check, which needs the web stack, is in app/csrf.py)."""
 
+import hashlib
+import hmac
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -44,3 +47,40 @@ def read_token(secret_key: str, purpose: str, token: str, max_age_seconds: int) 
         raise TokenExpired(str(error)) from error
     except BadSignature as error:
         raise TokenInvalid(str(error)) from error
+
+
+@dataclass(frozen=True)
+class RevocableLink:
+    """A signed link to one record (a registration, a speaker's portal) that a new secret revokes.
+
+    The token carries the record's id and a digest of its secret, signed with the site's key: changing a
+    character breaks the signature, one record's token never opens another, and renewing the record's
+    secret kills every link sent before.
+    """
+
+    purpose: str
+    # The payload's keys and the digest's label, as links already sent by email have them.
+    id_key: str
+    label: str
+
+    def sign(self, secret_key: str, record_id: int, record_secret: str) -> str:
+        return sign_token(
+            secret_key, self.purpose, {self.id_key: record_id, "k": self._digest(record_secret)}
+        )
+
+    def read(self, secret_key: str, token: str, max_age_seconds: int) -> tuple[int, str]:
+        """The record id and secret digest; TokenExpired or TokenInvalid when it cannot be trusted."""
+        payload = read_token(secret_key, self.purpose, token, max_age_seconds)
+        if (
+            not isinstance(payload, dict)
+            or not isinstance(payload.get(self.id_key), int)
+            or not isinstance(payload.get("k"), str)
+        ):
+            raise TokenInvalid("a token of another shape")
+        return payload[self.id_key], payload["k"]
+
+    def matches(self, record_secret: str, digest: str) -> bool:
+        return hmac.compare_digest(self._digest(record_secret), digest)
+
+    def _digest(self, record_secret: str) -> str:
+        return hashlib.sha256(f"{self.label}:{record_secret}".encode()).hexdigest()[:16]

@@ -1,14 +1,10 @@
 """Links attendees get by email: the signed manage link, the personal calendar feed, the check-in URL.
 
-The manage token carries the registration's id and a digest of its secret, signed with the site's key:
-changing a character breaks the signature, a token of one registration never opens another, and
-regenerating the secret (when personal data is deleted) kills every link sent before.
+The manage link is a RevocableLink (app/security.py): regenerating the registration's secret (when its
+personal data is deleted) kills every link sent before.
 """
 
-import hashlib
-import hmac
 from dataclasses import dataclass
-from typing import Any
 
 from app.db import DbSession
 from app.errors import DomainError
@@ -17,7 +13,7 @@ from app.i18n import _
 from app.registration.checkin import checkin_url_path
 from app.registration.invitations import invitation_path, invitation_token
 from app.registration.models import Invitation, Registration
-from app.security import TokenExpired, TokenInvalid, read_token, sign_token
+from app.security import RevocableLink, TokenExpired, TokenInvalid
 
 MANAGE_PURPOSE = "registration-manage"
 # Long enough to manage a registration made months ahead and to reach the recordings afterwards.
@@ -32,17 +28,20 @@ class ManageLinkExpired(ManageLinkRefused):
     status_code = 410
 
 
-def _secret_digest(registration: Registration) -> str:
-    return hashlib.sha256(f"manage:{registration.secret}".encode()).hexdigest()[:16]
+MANAGE_LINK = RevocableLink(purpose=MANAGE_PURPOSE, id_key="r", label="manage")
 
 
 def manage_token(secret_key: str, registration: Registration) -> str:
-    return sign_token(secret_key, MANAGE_PURPOSE, {"r": registration.id, "k": _secret_digest(registration)})
+    assert registration.id is not None  # noqa: S101 - a saved registration has its id
+    return MANAGE_LINK.sign(secret_key, registration.id, registration.secret)
 
 
-def _read_payload(secret_key: str, token: str, max_age_seconds: int) -> tuple[int, str]:
+def registration_for_manage_token(
+    db: DbSession, secret_key: str, token: str, max_age_seconds: int = MANAGE_TOKEN_MAX_AGE_SECONDS
+) -> Registration:
+    """The registration the link opens; a link sent before its personal data was deleted opens nothing."""
     try:
-        payload: Any = read_token(secret_key, MANAGE_PURPOSE, token, max_age_seconds)
+        registration_id, digest = MANAGE_LINK.read(secret_key, token, max_age_seconds)
     except TokenExpired as error:
         raise ManageLinkExpired(
             _("This link has expired. Write to the organisers of the event to receive a new one.")
@@ -51,24 +50,8 @@ def _read_payload(secret_key: str, token: str, max_age_seconds: int) -> tuple[in
         raise ManageLinkRefused(
             _("This link is not valid. Open the whole link from your confirmation email.")
         ) from error
-    if (
-        not isinstance(payload, dict)
-        or not isinstance(payload.get("r"), int)
-        or not isinstance(payload.get("k"), str)
-    ):
-        raise ManageLinkRefused(
-            _("This link is not valid. Open the whole link from your confirmation email.")
-        )
-    return payload["r"], payload["k"]
-
-
-def registration_for_manage_token(
-    db: DbSession, secret_key: str, token: str, max_age_seconds: int = MANAGE_TOKEN_MAX_AGE_SECONDS
-) -> Registration:
-    """The registration the link opens; a link sent before its personal data was deleted opens nothing."""
-    registration_id, digest = _read_payload(secret_key, token, max_age_seconds)
     registration = db.get(Registration, registration_id)
-    if registration is None or not hmac.compare_digest(_secret_digest(registration), digest):
+    if registration is None or not MANAGE_LINK.matches(registration.secret, digest):
         raise ManageLinkRefused(
             _("This link no longer opens a registration: it was cancelled and its personal data deleted.")
         )

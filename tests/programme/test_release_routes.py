@@ -101,14 +101,20 @@ def test_a_note_too_long_is_a_form_error(db, organiser, organiser_client):
     assert db.exec(select(Release)).all() == []
 
 
-def test_only_organisers_release(db, organiser, client, admin):
+def test_visitors_who_are_not_logged_in_are_sent_to_log_in_and_release_nothing(db, client):
     event = make_event(db)
     make_session(db, event)
 
-    anonymous = client.get(f"/manage/events/{event.slug}/releases")
+    page = client.get(f"/manage/events/{event.slug}/releases")
+    post = client.post(f"/manage/events/{event.slug}/releases", data={"note": ""})
 
-    assert anonymous.status_code == 303
-    assert "/login" in anonymous.headers["location"]
+    assert (page.status_code, page.headers["location"]) == (
+        303,
+        f"http://testserver/login?next=%2Fmanage%2Fevents%2F{event.slug}%2Freleases",
+    )
+    # No session, so no CSRF token: the form is refused before anything else is looked at.
+    assert post.status_code == 403
+    assert db.exec(select(Release)).all() == []
 
 
 def test_other_users_may_not_release(db, organiser, organiser_client):
