@@ -11,7 +11,7 @@ from datetime import date
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.csrf import require_csrf
@@ -95,7 +95,14 @@ def _session_day(event: Event, session: Session) -> date:
     return session.start_at.astimezone(ZoneInfo(event.timezone)).date()
 
 
+def _shown_room_ids(request: Request, event: Event) -> list[int]:
+    # The organiser's choice of columns, kept per event for the browser session so that every htmx
+    # update of the grid keeps it.
+    return request.session.get(f"builder_rooms:{event.id}", [])
+
+
 def _builder_context(
+    request: Request,
     db: Db,
     event: Event,
     *,
@@ -107,7 +114,11 @@ def _builder_context(
         day = _session_day(event, selected)
     conflicts = programme_conflicts(db, event)
     grid = builder_view.builder_grid(
-        db, event, builder_view.chosen_day(event, day), conflicts_by_session(conflicts)
+        db,
+        event,
+        builder_view.chosen_day(event, day),
+        conflicts_by_session(conflicts),
+        shown_room_ids=_shown_room_ids(request, event),
     )
     tracks = builder_view.tracks_of(db, event)
     speakers = builder_view.speakers_of(db, event)
@@ -119,7 +130,7 @@ def _builder_context(
         "conflicts": conflicts,
         "detail": detail,
         "talk_options": [(line.talk.id, line.talk.title) for line in detail.talks] if detail else [],
-        "room_options": [(room.id, room.name) for room in grid.rooms],
+        "room_options": [(room.id, room.name) for room in grid.all_rooms],
         "track_options": [(track.id, track.name) for track in tracks],
         "speaker_options": [(speaker.id, speaker.name) for speaker in speakers],
         "day_options": [(each.isoformat(), format_day(each, "EEE d MMM")) for each in event.days],
@@ -146,14 +157,14 @@ def _changed(
         return RedirectResponse(
             _builder_url(request, event, builder_view.chosen_day(event, day), selected), 303
         )
-    context = _builder_context(db, event, day=day, selected=selected)
+    context = _builder_context(request, db, event, day=day, selected=selected)
     return render(request, BUILDER, context, blocks=[*CHANGED_BLOCKS, "session_create"])
 
 
 def _invalid(
     request: Request, db: Db, event: Event, selected: Session | None, forms: dict[str, BoundForm[Any]]
 ) -> Response:
-    context = _builder_context(db, event, selected=selected, forms=forms)
+    context = _builder_context(request, db, event, selected=selected, forms=forms)
     block = "session_editor" if selected is not None else "session_create"
     return render(request, BUILDER, context, blocks=[block], status_code=422)
 
@@ -164,10 +175,18 @@ def _time_context(event: Event) -> dict[str, Any]:
 
 @router.get("/programme", response_class=HTMLResponse)
 def builder_page(
-    request: Request, db: Db, event: ManagedEvent, day: str | None = None, session: int | None = None
+    request: Request,
+    db: Db,
+    event: ManagedEvent,
+    day: str | None = None,
+    session: int | None = None,
+    rooms: Annotated[str | None, Query(description="'chosen' when the room chooser was sent")] = None,
+    room: Annotated[list[int] | None, Query()] = None,
 ) -> HTMLResponse:
+    if rooms == "chosen":
+        request.session[f"builder_rooms:{event.id}"] = sorted(set(room or []))
     selected = builder_view.session_in_event(db, event, session) if session is not None else None
-    context = _builder_context(db, event, day=_parse_day(day), selected=selected)
+    context = _builder_context(request, db, event, day=_parse_day(day), selected=selected)
     return render(request, BUILDER, context, blocks=["builder_grid", "session_editor"])
 
 

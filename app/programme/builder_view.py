@@ -4,6 +4,7 @@ Each function runs a fixed number of queries, whatever the size of the programme
 """
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -62,9 +63,14 @@ class GridRow:
 class BuilderGrid:
     day: date
     days: list[date]
-    rooms: list[Room]
+    rooms: list[Room]  # the columns shown
+    all_rooms: list[Room]
     rows: list[GridRow]
     session_count: int
+
+    @property
+    def hides_rooms(self) -> bool:
+        return len(self.rooms) < len(self.all_rooms)
 
 
 @dataclass(frozen=True)
@@ -155,11 +161,21 @@ def _minutes(moment: datetime, day: date) -> int:
 
 
 def builder_grid(
-    db: DbSession, event: Event, day: date, conflicts_by_session: dict[int, list[Conflict]] | None = None
+    db: DbSession,
+    event: Event,
+    day: date,
+    conflicts_by_session: dict[int, list[Conflict]] | None = None,
+    *,
+    shown_room_ids: Collection[int] = (),
 ) -> BuilderGrid:
-    """Rooms as columns (unassigned sessions last), 15-minute rows, each session spanning its time."""
+    """Rooms as columns (unassigned sessions last), 15-minute rows, each session spanning its time.
+
+    With `shown_room_ids`, only those rooms are columns (an import can bring 72 rooms); sessions of the
+    hidden rooms are left out of the grid, not moved to "Unassigned".
+    """
     tz = ZoneInfo(event.timezone)
-    rooms = rooms_of(db, event)
+    all_rooms = rooms_of(db, event)
+    rooms = [room for room in all_rooms if room.id in shown_room_ids] or all_rooms
     tracks = {track.id: track for track in tracks_of(db, event)}
     day_start, day_end = local_day_bounds(event, day)
     sessions = db.exec(
@@ -169,6 +185,8 @@ def builder_grid(
         )
         .order_by(col(Session.start_at), col(Session.id))
     ).all()
+    hidden_room_ids = {room.id for room in all_rooms} - {room.id for room in rooms}
+    sessions = [s for s in sessions if s.room_id not in hidden_room_ids]
     marked = conflicts_by_session or {}
     cards = [
         SessionCard(
@@ -215,6 +233,7 @@ def builder_grid(
         day=day,
         days=event.days,
         rooms=rooms,
+        all_rooms=all_rooms,
         rows=rows,
         session_count=len(cards),
     )

@@ -60,11 +60,35 @@ def test_builder_page_shows_sessions_in_their_room_column_with_conflicts(
     response = organiser_client.get(builder(event) + "?day=2022-10-05")
 
     assert response.status_code == 200
-    assert '<th scope="col">Amphi Charcot</th>' in response.text
+    assert '<div class="room-head">Amphi Charcot</div>' in response.text
     assert f'class="slot-filled double-booked" data-room-id="{room.id}" data-start="09:00"' in response.text
     assert 'data-room-id="" data-start="10:00"' in response.text  # Coffee sits in the unassigned column
     assert "Amphi Charcot is booked twice: “Opening” and “Welcome” overlap" in response.text
     assert "HX-Request" in response.headers["vary"].split(", ")
+
+
+def test_organiser_chooses_which_rooms_the_builder_shows_and_the_choice_is_kept(
+    db: DbSession, organiser_client: BrowserLikeClient, event: Event
+) -> None:
+    shown = make_room(db, event, name="Amphi Charcot")
+    hidden = make_room(db, event, name="Salle Pasteur")
+    make_session(
+        db, event, title="Opening", room_id=shown.id, start_at=at(event, 0, 9), end_at=at(event, 0, 10)
+    )
+    make_session(
+        db, event, title="Poster", room_id=hidden.id, start_at=at(event, 0, 9), end_at=at(event, 0, 10)
+    )
+
+    chosen = organiser_client.get(builder(event) + f"?day=2022-10-05&rooms=chosen&room={shown.id}")
+    later = organiser_client.get(builder(event) + "?day=2022-10-05", headers={"HX-Request": "true"})
+    everything_again = organiser_client.get(builder(event) + "?day=2022-10-05&rooms=chosen")
+
+    for page in (chosen, later):
+        assert "Rooms shown: 1 of 2" in page.text
+        assert '<div class="room-head">Salle Pasteur</div>' not in page.text
+        assert "Opening" in page.text and "Poster" not in page.text  # not moved to "Unassigned"
+    assert "Rooms shown: 2 of 2" in everything_again.text
+    assert "Poster" in everything_again.text
 
 
 def test_builder_htmx_request_gets_only_the_blocks(
