@@ -158,7 +158,10 @@ def _changed(
             _builder_url(request, event, builder_view.chosen_day(event, day), selected), 303
         )
     context = _builder_context(request, db, event, day=day, selected=selected)
-    return render(request, BUILDER, context, blocks=[*CHANGED_BLOCKS, "session_create"])
+    response = render(request, BUILDER, context, blocks=[*CHANGED_BLOCKS, "session_create"])
+    # The address follows the change (a session moved to another day shows that day after a reload).
+    response.headers["HX-Replace-Url"] = _builder_url(request, event, context["grid"].day, selected)
+    return response
 
 
 def _invalid(
