@@ -23,7 +23,16 @@ from app.i18n import _
 from app.programme import builder_view
 from app.programme import service as programme_service
 from app.programme.conflicts import conflicts_by_session, programme_conflicts
-from app.programme.forms import MoveForm, RoleForm, RoomForm, SessionForm, TalkForm, TalkMoveForm, TrackForm
+from app.programme.forms import (
+    MoveForm,
+    RoleAddForm,
+    RoleForm,
+    RoomForm,
+    SessionForm,
+    TalkForm,
+    TalkMoveForm,
+    TrackForm,
+)
 from app.programme.models import ROLE_LABELS, SESSION_KIND_LABELS, Room, Session, SessionRole, Talk, Track
 from app.programme.releases import latest_release
 from app.web import Db, SubmittedForm, format_day, not_found, redirect_after_post, render, wants_fragment
@@ -326,13 +335,20 @@ def builder_talk_delete(
     return _changed(request, db, event, session)
 
 
+def _add_role(db: DbSession, event: Event, session: Session, value: RoleAddForm) -> SessionRole:
+    details = value.model_dump(include={"role", "is_remote", "talk_id"})
+    if value.speaker_id is not None:
+        return programme_service.add_role(db, session, speaker_id=value.speaker_id, **details)
+    return programme_service.add_role_for_new_speaker(
+        db, event, session, name=value.new_speaker_name or "", email=value.new_speaker_email, **details
+    )
+
+
 @router.post("/programme/sessions/{session_id}/roles", response_class=HTMLResponse)
 def builder_role_add(
     request: Request, db: Db, event: ManagedEvent, session: ManagedSession, data: SubmittedForm
 ) -> Response:
-    form = submit_form(
-        RoleForm, data, lambda value: programme_service.add_role(db, session, **value.model_dump())
-    )
+    form = submit_form(RoleAddForm, data, lambda value: _add_role(db, event, session, value))
     if form.is_valid:
         return _changed(request, db, event, session)
     return _invalid(request, db, event, session, {"role_new": form})

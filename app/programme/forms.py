@@ -9,11 +9,13 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from app.i18n import _
 from app.programme.models import RoleKind, SessionKind
 from app.programme.service import MoveDirection, SessionDetails
+from app.speakers.forms import EMAIL_PATTERN
 
 COLOUR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -177,6 +179,32 @@ class RoleForm(BaseModel):
     role: RoleKind = RoleKind.speaker
     is_remote: bool = False
     talk_id: int | None = None
+
+
+class RoleAddForm(BaseModel):
+    """Puts a speaker of the event on a session, or a new speaker typed in by name (and email)."""
+
+    speaker_id: int | None = None
+    new_speaker_name: str | None = Field(default=None, max_length=200)
+    new_speaker_email: str | None = Field(default=None, max_length=254)
+    role: RoleKind = RoleKind.speaker
+    is_remote: bool = False
+    talk_id: int | None = None
+
+    @field_validator("new_speaker_email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not EMAIL_PATTERN.match(value):
+            raise ValueError(_("Enter an email address, such as name@example.org."))
+        return value
+
+    @model_validator(mode="after")
+    def _one_speaker(self) -> "RoleAddForm":
+        if self.speaker_id is None and not self.new_speaker_name:
+            raise PydanticCustomError("value_error", _("Choose a speaker, or type the name of a new one."))
+        if self.speaker_id is not None and self.new_speaker_name:
+            raise PydanticCustomError("value_error", _("Choose a speaker or type a new name, not both."))
+        return self
 
 
 class ReleaseForm(BaseModel):

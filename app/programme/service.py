@@ -20,6 +20,7 @@ from app.events.models import Event
 from app.i18n import _
 from app.programme.models import RoleKind, Room, Session, SessionKind, SessionRole, Talk, Track
 from app.speakers.models import Speaker
+from app.speakers.service import check_speaker_email_free
 
 
 class MoveDirection(StrEnum):
@@ -361,6 +362,32 @@ def add_role(
     )
     _touch(db, session)
     return _save(db, record)
+
+
+def add_role_for_new_speaker(
+    db: DbSession,
+    event: Event,
+    session: Session,
+    *,
+    name: str,
+    email: str | None = None,
+    role: RoleKind = RoleKind.speaker,
+    is_remote: bool = False,
+    talk_id: int | None = None,
+) -> SessionRole:
+    """Creates a speaker from the builder and puts them in the session, both or neither."""
+    try:
+        check_speaker_email_free(db, event, email, None)
+    except DomainError as error:
+        raise DomainError(error.message, field="new_speaker_email") from error
+    speaker = Speaker(event_id=event.id, name=name, email=email)
+    db.add(speaker)
+    db.flush()
+    try:
+        return add_role(db, session, speaker_id=speaker.id, role=role, is_remote=is_remote, talk_id=talk_id)  # type: ignore[arg-type]
+    except DomainError:
+        db.rollback()
+        raise
 
 
 def update_role(

@@ -11,7 +11,7 @@ from app.speakers.forms import SpeakerForm
 from app.speakers.models import Speaker
 
 
-def _check_email_free(db: DbSession, event: Event, email: str | None, own_id: int | None) -> None:
+def check_speaker_email_free(db: DbSession, event: Event, email: str | None, own_id: int | None) -> None:
     if email is None:
         return
     statement = select(Speaker.id).where(
@@ -24,7 +24,7 @@ def _check_email_free(db: DbSession, event: Event, email: str | None, own_id: in
 
 def create_speaker(db: DbSession, event: Event, data: SpeakerForm) -> Speaker:
     """A speaker belongs to one event; the email (private) links the same person across events."""
-    _check_email_free(db, event, data.email, None)
+    check_speaker_email_free(db, event, data.email, None)
     speaker = Speaker(event_id=event.id, **data.model_dump())
     db.add(speaker)
     db.commit()
@@ -34,7 +34,7 @@ def create_speaker(db: DbSession, event: Event, data: SpeakerForm) -> Speaker:
 
 def update_speaker(db: DbSession, event: Event, speaker: Speaker, data: SpeakerForm) -> Speaker:
     """Editing a speaker keeps their roles in sessions and talks."""
-    _check_email_free(db, event, data.email, speaker.id)
+    check_speaker_email_free(db, event, data.email, speaker.id)
     for name, value in data.model_dump().items():
         setattr(speaker, name, value)
     db.add(speaker)

@@ -109,6 +109,24 @@
     form.elements.title.focus();
   });
 
+  // The speaker picker: a search box keeps the options of its list that match what was typed.
+  document.addEventListener("input", function (event) {
+    const box = event.target;
+    if (!(box instanceof HTMLInputElement) || !box.dataset.filters) return;
+    const list = document.getElementById(box.dataset.filters);
+    if (!list) return;
+    const wanted = box.value.trim().toLocaleLowerCase();
+    let first = null;
+    Array.from(list.options).forEach(function (option) {
+      if (!option.value) return;
+      const matches = option.textContent.toLocaleLowerCase().includes(wanted);
+      option.hidden = !matches;
+      if (matches && !first) first = option;
+    });
+    if (wanted && first) list.value = first.value;
+    if (!wanted) list.value = "";
+  });
+
   document.addEventListener("htmx:after:settle", function () {
     if (!focusAfterSwap) return;
     const link = document.querySelector('.session-card[data-session-id="' + focusAfterSwap + '"] .card-title a');

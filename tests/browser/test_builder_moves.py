@@ -81,8 +81,26 @@ def test_organiser_moves_sessions_with_the_mouse_the_keyboard_and_to_another_day
     assert create.get_by_label("Room").input_value() == empty_room
     assert page.evaluate("document.activeElement.name") == "title"
 
-    # Moved to the second day from the editor: the address follows the session to that day.
+    # The speaker picker: typing filters the list; a new speaker is created inline.
     page.locator(f'.session-card[data-session-id="{session_id}"] .card-title a').click()
+    page.locator("#role-new-form").wait_for(state="attached")
+    page.wait_for_load_state("networkidle")
+    page.get_by_text("Add a speaker").click()
+    picker = page.locator("#role-new-form")
+    speaker_list = picker.get_by_label("Speaker", exact=True)
+    last_name = speaker_list.locator("option").nth(1).inner_text().split()[-1]
+    picker.get_by_label("Find a speaker").fill(last_name.lower())
+    visible = speaker_list.evaluate(
+        "list => Array.from(list.options).filter(o => o.value && !o.hidden).map(o => o.textContent)"
+    )
+    assert visible and all(last_name.lower() in name.lower() for name in visible)
+    assert speaker_list.input_value() != ""
+    picker.get_by_label("Find a speaker").fill("")
+    picker.get_by_label("Name").fill("Ana Costa")
+    picker.get_by_role("button", name="Add speaker").click()
+    page.locator("#session-editor .role-list", has_text="Ana Costa").wait_for()
+
+    # Moved to the second day from the editor: the address follows the session to that day.
     move_form = page.locator("#move-form")
     move_form.wait_for()
     page.wait_for_load_state("networkidle")
