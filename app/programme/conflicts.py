@@ -23,8 +23,9 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from app.db import DbSession
+from app.errors import DomainError
 from app.events.models import Event
-from app.i18n import _, current_locale
+from app.i18n import _, current_locale, ngettext
 from app.programme.models import Room, Session, SessionRole, Talk
 from app.speakers.models import Speaker
 
@@ -278,6 +279,22 @@ def _slots_elsewhere(db: DbSession, event: Event, slots: list[SpeakerSlot]) -> l
         _slot(role, speaker, session, talk, other_event.title)
         for role, speaker, session, talk, other_event in db.exec(statement).all()
     ]
+
+
+class OpenConflicts(DomainError):
+    """Releasing or publishing a programme with conflicts needs the organiser's confirmation."""
+
+    def __init__(self, conflicts: list[Conflict]) -> None:
+        super().__init__(
+            ngettext(
+                "The programme has %(num)d open conflict: confirm that the public may see it as it is.",
+                "The programme has %(num)d open conflicts: confirm that the public may see it as it is.",
+                len(conflicts),
+            )
+            % {"num": len(conflicts)},
+            field="confirm_conflicts",
+        )
+        self.conflicts = conflicts
 
 
 def programme_conflicts(db: DbSession, event: Event) -> list[Conflict]:

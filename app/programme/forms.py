@@ -209,3 +209,4 @@ class RoleAddForm(BaseModel):
 
 class ReleaseForm(BaseModel):
     note: str = Field(default="", max_length=500)
+    confirm_conflicts: bool = False

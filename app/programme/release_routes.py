@@ -9,6 +9,7 @@ from app.events.access import ManagedEvent, PublicEvent
 from app.events.models import Event
 from app.forms import BoundForm, submit_form
 from app.programme import releases
+from app.programme.conflicts import programme_conflicts
 from app.programme.forms import ReleaseForm
 from app.web import CurrentUser, Db, SubmittedForm, redirect_after_post, render
 
@@ -27,7 +28,11 @@ def release_submit(
     request: Request, db: Db, event: ManagedEvent, user: CurrentUser, data: SubmittedForm
 ) -> Response:
     form = submit_form(
-        ReleaseForm, data, lambda value: releases.release_programme(db, event, value.note, user)
+        ReleaseForm,
+        data,
+        lambda value: releases.release_programme(
+            db, event, value.note, user, conflicts_confirmed=value.confirm_conflicts
+        ),
     )
     if not form.is_valid:
         return _releases_page(request, db, event, form=form, status_code=422)
@@ -57,6 +62,7 @@ def _releases_page(
         "history": history,
         "latest": history[0] if history else None,
         "pending": releases.unreleased_changes(db, event),
+        "conflicts": programme_conflicts(db, event),
         "released": released if history and released == history[0].info.number else None,
     }
     return render(request, RELEASES, context, blocks=["release_form"], status_code=status_code)

@@ -29,6 +29,7 @@ from app.errors import DomainError, InvalidInput
 from app.events.locks import lock_event
 from app.events.models import Event
 from app.i18n import _
+from app.programme.conflicts import OpenConflicts, programme_conflicts
 from app.programme.models import Release, RoleKind, SessionKind
 from app.programme.queries import (
     ProgrammeData,
@@ -214,14 +215,28 @@ def unreleased_changes(db: DbSession, event: Event) -> list[SessionChange]:
 
 
 def release_programme(
-    db: DbSession, event: Event, note: str, released_by: User | None, *, now: datetime | None = None
+    db: DbSession,
+    event: Event,
+    note: str,
+    released_by: User | None,
+    *,
+    now: datetime | None = None,
+    conflicts_confirmed: bool = True,
 ) -> Release:
-    """The draft becomes the public programme as the next numbered version; the draft stays editable."""
+    """The draft becomes the public programme as the next numbered version; the draft stays editable.
+
+    An organiser releasing from the page confirms the open conflicts first (`conflicts_confirmed` False
+    until they did); the demo loader and the import release as they are.
+    """
     note = note.strip()
     if len(note) > NOTE_MAX_LENGTH:
         raise InvalidInput(
             _("The note can be at most {count} characters long.").format(count=NOTE_MAX_LENGTH), field="note"
         )
+    if not conflicts_confirmed:
+        open_conflicts = programme_conflicts(db, event)
+        if open_conflicts:
+            raise OpenConflicts(open_conflicts)
     # Two organisers releasing at once get versions N and N+1, never two N.
     lock_event(db, event)
     now = now or utcnow()

@@ -226,3 +226,76 @@ def test_builder_tells_whether_the_public_version_is_behind_the_draft(db, organi
     assert status(moved.text) == (
         "The public sees version 1; your edits since then are not public until you release them."
     )
+
+
+def _double_book(db, event, room) -> None:
+    for title in ("Opening keynote", "Poster walk"):
+        make_session(
+            db, event, title=title, room_id=room.id, start_at=at(event, 0, 9), end_at=at(event, 0, 10)
+        )
+
+
+def test_releasing_with_open_conflicts_lists_them_and_asks_for_confirmation(db, organiser, organiser_client):
+    event, auditorium, _panel = organised_event(db, organiser)
+    _double_book(db, event, auditorium)
+    page = organiser_client.get(f"/manage/events/{event.slug}/releases")
+
+    refused = organiser_client.post(f"/manage/events/{event.slug}/releases", {"note": "First"})
+    db.rollback()
+    nothing = db.exec(select(Release)).all()
+    confirmed = organiser_client.post(
+        f"/manage/events/{event.slug}/releases", {"note": "First", "confirm_conflicts": "on"}
+    )
+
+    assert "The draft has 1 open conflict:" in text_of(page.text)
+    assert "Auditorium is booked twice" in text_of(page.text)
+    assert refused.status_code == 422
+    assert "The programme has 1 open conflict: confirm that the public may see it as it is." in text_of(
+        refused.text
+    )
+    assert nothing == []
+    assert confirmed.status_code == 303
+    db.rollback()
+    assert db.exec(select(Release.number)).all() == [1]
+
+
+def test_publishing_a_draft_programme_with_conflicts_asks_first(db, organiser, organiser_client):
+    event, auditorium, _panel = organised_event(db, organiser)
+    event.is_published = False
+    db.add(event)
+    db.commit()
+    _double_book(db, event, auditorium)
+
+    refused = organiser_client.post(f"/manage/events/{event.slug}/publish", {"published": "true"})
+    db.rollback()
+    db.refresh(event)
+    still_draft = event.is_published
+    confirmed = organiser_client.post(
+        f"/manage/events/{event.slug}/publish", {"published": "true", "confirm_conflicts": "true"}
+    )
+    db.rollback()
+    db.refresh(event)
+
+    assert refused.status_code == 409
+    assert "Publish with open conflicts?" in refused.text
+    assert "Auditorium is booked twice" in text_of(refused.text)
+    assert still_draft is False
+    assert confirmed.status_code == 303
+    assert event.is_published is True
+
+
+def test_publishing_after_a_release_does_not_ask_again(db, organiser, organiser_client):
+    event, auditorium, _panel = organised_event(db, organiser)
+    release_programme(db, event, "", organiser)
+    _double_book(db, event, auditorium)  # draft edits after the release are not public
+    event.is_published = False
+    db.add(event)
+    db.commit()
+
+    response = organiser_client.post(f"/manage/events/{event.slug}/publish", {"published": "true"})
+
+    assert response.status_code == 303, response.text
+    assert response.headers["location"].endswith(f"/manage/events/{event.slug}"), response.headers
+    db.rollback()
+    db.refresh(event)
+    assert event.is_published is True
