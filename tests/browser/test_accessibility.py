@@ -81,3 +81,8 @@ def test_main_pages_pass_axe_and_the_content_security_policy(
         found[url] = _problems(page, axe_source, base + url, console)
 
     assert {url: problems for url, problems in found.items() if problems["axe"] or problems["csp"]} == {}
+    # htmx read its config from the meta tag and added no style sheet of its own.
+    assert page.evaluate("[htmx.config.includeIndicatorCSS, document.adoptedStyleSheets.length]") == [
+        False,
+        0,
+    ]
