@@ -1,7 +1,10 @@
 FROM python:3.11-slim
 
+# FORWARDED_ALLOW_IPS: the reverse proxy in front (address or network) whose X-Forwarded-For is believed;
+# set it to the proxy container's network, or every visitor shares the proxy's address.
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
-    DATABASE_URL=sqlite:////data/plenary.sqlite3 UPLOAD_DIR=/data/uploads HOST=0.0.0.0 PORT=8000
+    DATABASE_URL=sqlite:////data/plenary.sqlite3 UPLOAD_DIR=/data/uploads HOST=0.0.0.0 PORT=8000 \
+    FORWARDED_ALLOW_IPS=127.0.0.1
 
 WORKDIR /srv/plenary
 # Pango and fonts for WeasyPrint, which prints the programme booklet (programme.pdf).

@@ -4,6 +4,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -86,11 +87,27 @@ def generate(settings: Settings, slug: str, sessions: int, rooms: int, days: int
     return 0
 
 
+def server_options(settings: Settings) -> dict[str, Any]:
+    """How uvicorn serves the app: the client address from the trusted proxies only, tokens masked in logs."""
+    from app.access_log import log_config
+
+    return {
+        # X-Forwarded-For/-Proto are believed from these peers only; request.client.host is then the visitor's
+        # address, which the registration rate limit counts.
+        "proxy_headers": True,
+        "forwarded_allow_ips": settings.forwarded_allow_ips,
+        "log_config": log_config(),
+        "server_header": False,
+    }
+
+
 def serve(settings: Settings, host: str, port: int, reload: bool) -> int:
     import uvicorn
 
     # Settings were validated above; the factory reads them again from the same environment.
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, reload=reload, proxy_headers=True)
+    uvicorn.run(
+        "app.main:create_app", factory=True, host=host, port=port, reload=reload, **server_options(settings)
+    )
     return 0
 
 

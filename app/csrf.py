@@ -5,6 +5,7 @@ import secrets
 from fastapi import HTTPException, Request
 
 from app.i18n import _
+from app.request_limits import read_form
 
 CSRF_SESSION_KEY = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
@@ -24,14 +25,19 @@ async def require_csrf(request: Request) -> None:
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
     expected = request.session.get(CSRF_SESSION_KEY)
+    if not expected:
+        # No session, no token to match: refused before reading a byte of the body.
+        raise _form_expired()
     sent = request.headers.get(CSRF_HEADER)
     if not sent:
         content_type = request.headers.get("content-type", "")
         if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-            form = await request.form()
+            form = await read_form(request)
             value = form.get(CSRF_FIELD)
             sent = value if isinstance(value, str) else None
-    if not expected or not sent or not secrets.compare_digest(expected, sent):
-        raise HTTPException(
-            status_code=403, detail=_("This form has expired; reload the page and try again.")
-        )
+    if not sent or not secrets.compare_digest(expected, sent):
+        raise _form_expired()
+
+
+def _form_expired() -> HTTPException:
+    return HTTPException(status_code=403, detail=_("This form has expired; reload the page and try again."))

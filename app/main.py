@@ -1,18 +1,20 @@
 """The application factory: uvicorn runs ``app.main:create_app --factory``."""
 
 import logging
+import re
 import sys
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 import app.models  # noqa: F401 - every table, and the flush hook that stamps changed programmes
+from app import api_docs_routes
 from app.accounts import routes as account_routes
 from app.caching import RenderedViews
 from app.db import database_answers, make_engine
@@ -33,14 +35,25 @@ from app.programme import routes as programme_routes
 from app.programme.models import ROLE_LABELS, SESSION_KIND_LABELS
 from app.registration import manage_routes as registration_manage_routes
 from app.registration import routes as registration_routes
+from app.request_limits import UPLOAD_OVERHEAD_BYTES, BodySizeLimit, RequestTooLarge
+from app.security_headers import SecurityHeaders, content_security_policy
 from app.settings import Settings, describe_settings_error, get_settings
 from app.speakers import portal_routes as speaker_portal_routes
 from app.speakers import routes as speaker_routes
 from app.storage import storage_from_settings
-from app.web import STATIC_DIR, LoginRequired, render, templates
+from app.web import HTMX_CDN_URL, STATIC_DIR, LoginRequired, render, templates
 
 logger = logging.getLogger("plenary")
-SWAGGER_UI_VERSION = "5.35.0"
+# The routes that receive files; they accept MAX_UPLOAD_BYTES, every other route MAX_FORM_BYTES.
+UPLOAD_ROUTES = frozenset(
+    {
+        "material_upload",
+        "speaker_portal_slides_upload",
+        "speaker_portal_profile_save",  # the speaker's photo
+        "import_new_upload",
+        "import_upload",
+    }
+)
 
 
 class LocaleMiddleware:
@@ -97,15 +110,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.mailer = mailer_from_settings(settings)
     app.state.storage = storage_from_settings(settings)
 
-    app.add_middleware(
-        SessionMiddleware,
-        secret_key=app.state.secret_key,
-        session_cookie="plenary_session",
-        same_site="lax",
-        https_only=settings.secure_cookies,
-        max_age=14 * 24 * 3600,
-    )
-    app.add_middleware(LocaleMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     for module in (
@@ -128,17 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router, include_in_schema=False)
     for module in (event_api, programme_api):
         app.include_router(module.router)
-
-    @app.get("/docs", include_in_schema=False)
-    def api_docs() -> HTMLResponse:
-        # Swagger UI from our own static files, so the API docs work offline too.
-        return get_swagger_ui_html(
-            openapi_url="/openapi.json",
-            title="Plenary API",
-            swagger_js_url=f"/static/vendor/swagger-ui-{SWAGGER_UI_VERSION}/swagger-ui-bundle.js",
-            swagger_css_url=f"/static/vendor/swagger-ui-{SWAGGER_UI_VERSION}/swagger-ui.css",
-            swagger_favicon_url="/static/favicon.svg",
-        )
+    app.include_router(api_docs_routes.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> Response:
@@ -146,8 +140,45 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return PlainTextResponse("ok")
         return PlainTextResponse("database unavailable", status_code=503)
 
+    # After the routers, whose upload routes it needs. Innermost, so that its 413 page is rendered
+    # with the session and the language like any other page.
+    app.add_middleware(
+        BodySizeLimit,
+        max_body_bytes=settings.max_form_bytes,
+        max_upload_bytes=settings.max_upload_bytes + UPLOAD_OVERHEAD_BYTES,
+        upload_paths=_upload_paths(app),
+        refuse=_too_large,
+    )
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=app.state.secret_key,
+        session_cookie="plenary_session",
+        same_site="lax",
+        https_only=settings.secure_cookies,
+        max_age=14 * 24 * 3600,
+    )
+    app.add_middleware(LocaleMiddleware)
+    app.add_middleware(
+        SecurityHeaders,
+        content_security_policy=content_security_policy(HTMX_CDN_URL),
+        https=settings.secure_cookies or settings.base_url.scheme == "https",
+    )
     _install_error_handlers(app)
     return app
+
+
+def _upload_paths(app: FastAPI) -> list[re.Pattern[str]]:
+    paths = {route.name: route.path_regex for route in iter_route_contexts(app.routes)}
+    missing = UPLOAD_ROUTES - paths.keys()
+    if missing:  # a renamed upload route would silently fall back to the small form limit
+        raise RuntimeError(f"upload routes not found: {', '.join(sorted(missing))}")
+    return [paths[name] for name in sorted(UPLOAD_ROUTES)]
+
+
+def _too_large(request: Request, refusal: RequestTooLarge) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"detail": refusal.detail}, status_code=413)
+    return _error_page(request, 413, str(refusal.detail))
 
 
 def _wants_json(request: Request) -> bool:
@@ -190,7 +221,13 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 
 def _error_page(request: Request, status_code: int, message: str) -> HTMLResponse:
-    titles = {403: _("Not allowed"), 404: _("Not found"), 409: _("Not possible"), 422: _("Invalid input")}
+    titles = {
+        403: _("Not allowed"),
+        404: _("Not found"),
+        409: _("Not possible"),
+        413: _("Too large"),
+        422: _("Invalid input"),
+    }
     context = {"status_code": status_code, "title": titles.get(status_code, _("Error")), "message": message}
     return render(request, "error.html", context, blocks=["content"], status_code=status_code)
 

@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     base_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8000")
     upload_dir: Path = VAR_DIR / "uploads"
     max_upload_bytes: PositiveInt = 200 * 1024 * 1024
+    # The body of any request that is not a file upload (forms, htmx requests).
+    max_form_bytes: PositiveInt = 1024 * 1024
     # Uploaded files: the local upload_dir, or an S3-compatible bucket shared by several app servers
     # (credentials from boto3's usual chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile or a role).
     storage_backend: Literal["local", "s3"] = "local"
@@ -32,6 +34,9 @@ class Settings(BaseSettings):
     secure_cookies: bool = False
     # Registrations one address may submit per minute on the public form; 0 turns the limit off.
     registration_rate_limit: int = Field(default=10, ge=0)
+    # Addresses (or networks, comma-separated) of the reverse proxies whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed; "*" trusts every peer (only when nothing else can reach the server).
+    forwarded_allow_ips: str = "127.0.0.1,::1"
     var_dir: Path = VAR_DIR
 
     @field_validator("database_url")

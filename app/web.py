@@ -22,6 +22,7 @@ from app.accounts.models import User
 from app.csrf import csrf_token
 from app.db import POOL_CONNECTIONS, DbSession
 from app.i18n import current_locale, ngettext, translations_for
+from app.request_limits import read_form
 from app.settings import PROJECT_DIR
 
 ResponseValue = TypeVar("ResponseValue")
@@ -30,6 +31,7 @@ TEMPLATES_DIR = PROJECT_DIR / "templates"
 STATIC_DIR = PROJECT_DIR / "static"
 HTMX_VERSION = "4.0.1"
 HTMX_SRI = "sha384-Qp9rdC8H7EqOoX+nR0P3RPG2Noji+qdwJlGpfzwQJsfOpp3sGwIdSP9xO3+UlEhn"
+HTMX_CDN_URL = f"https://cdn.jsdelivr.net/npm/htmx.org@{HTMX_VERSION}/dist/htmx.min.js"
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 
@@ -76,6 +78,7 @@ def _template_globals(request: Request) -> dict[str, Any]:
         "locale": current_locale.get(),
         "htmx_version": HTMX_VERSION,
         "htmx_sri": HTMX_SRI,
+        "htmx_cdn_url": HTMX_CDN_URL,
     }
 
 
@@ -185,7 +188,7 @@ Db = Annotated[DbSession, Depends(get_db)]
 
 
 async def submitted_form(request: Request) -> FormData:
-    return await request.form()
+    return await read_form(request)
 
 
 SubmittedForm = Annotated[FormData, Depends(submitted_form)]
