@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator
 from app.i18n import _
 from app.programme.models import RoleKind, SessionKind
 from app.programme.service import MoveDirection, SessionDetails
+from app.text import SingleLine
 
 COLOUR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -40,9 +41,9 @@ def _check_day(value: date, info: ValidationInfo) -> date:
 
 
 class RoomForm(BaseModel):
-    name: str = Field(min_length=1, max_length=120)
+    name: SingleLine = Field(min_length=1, max_length=120)
     capacity: int | None = Field(default=None, ge=0)
-    stream_url: str | None = Field(default=None, max_length=500)
+    stream_url: SingleLine | None = Field(default=None, max_length=500)
 
     @field_validator("stream_url")
     @classmethod
@@ -53,7 +54,7 @@ class RoomForm(BaseModel):
 
 
 class TrackForm(BaseModel):
-    name: str = Field(min_length=1, max_length=120)
+    name: SingleLine = Field(min_length=1, max_length=120)
     colour: str = "#3b5ba9"
 
     @field_validator("colour")
@@ -65,7 +66,7 @@ class TrackForm(BaseModel):
 
 
 class SessionForm(BaseModel):
-    title: str = Field(min_length=1, max_length=300)
+    title: SingleLine = Field(min_length=1, max_length=300)
     kind: SessionKind = SessionKind.talk
     day: date
     start: time
@@ -134,7 +135,7 @@ class MoveForm(BaseModel):
 class TalkForm(BaseModel):
     """A talk's own times are optional and fall on its session's day (context key "day")."""
 
-    title: str = Field(min_length=1, max_length=300)
+    title: SingleLine = Field(min_length=1, max_length=300)
     abstract: str = Field(default="", max_length=20_000)
     start: time | None = None
     end: time | None = None

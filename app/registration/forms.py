@@ -15,6 +15,7 @@ from app.i18n import _, current_locale
 from app.registration.invitations import EMAIL_PATTERN
 from app.registration.models import AttendanceChoice, Question
 from app.registration.service import Applicant, AttendeeChanges
+from app.text import SingleLine
 
 QUESTION_PREFIX = "question_"
 SESSION_PREFIX = "session_"
@@ -65,8 +66,8 @@ def _known_country(value: str) -> str:
 
 
 class AttendeeDetails(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
-    affiliation: str = Field(default="", max_length=300)
+    name: SingleLine = Field(min_length=1, max_length=200)
+    affiliation: SingleLine = Field(default="", max_length=300)
     country: str = ""
     answers: dict[int, list[str]] = Field(default_factory=dict)
     session_ids: list[int] = Field(default_factory=list)
