@@ -38,7 +38,16 @@ from app.registration.models import (
 )
 from app.registration.queries import questions_of, registration_form_of
 from app.registration.rate_limit import SlidingWindowLimiter
-from app.web import Db, OptionalUser, SubmittedForm, not_found, redirect_after_post, render, wants_fragment
+from app.web import (
+    Db,
+    OptionalUser,
+    SubmittedForm,
+    forbidden,
+    not_found,
+    redirect_after_post,
+    render,
+    wants_fragment,
+)
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
 
@@ -69,18 +78,24 @@ def _limiter(request: Request) -> SlidingWindowLimiter:
 
 
 def registration_event(request: Request, slug: str, db: Db, user: OptionalUser, data: SubmittedForm) -> Event:
-    """Like PublicEvent, but an invitation-only event opens with a link signed for one of its invitations."""
+    """Like PublicEvent, but an invitation-only event opens with a link to one of its own invitations that
+    can still be used (or was used by the address registering again)."""
     event = event_by_slug(db, slug)
     if event is not None and (is_publicly_viewable(event) or can_manage_event(db, user, event)):
         return event
-    token = request.query_params.get("invitation") or data.get("invitation")
-    if (
-        event is not None
-        and event.is_published
-        and event.visibility == Visibility.invitation_only
-        and service.signed_invitation_id(request.app.state.secret_key, str(token or "")) is not None
-    ):
-        return event
+    token = str(request.query_params.get("invitation") or data.get("invitation") or "")
+    if event is not None and event.is_published and event.visibility == Visibility.invitation_only and token:
+        invitation = invitations.invitation_of_link(db, event, request.app.state.secret_key, token)
+        if invitation is not None:
+            try:
+                email = data.get("email")
+                invitations.check_invitation(
+                    db, event, invitation, utcnow(), email=email if isinstance(email, str) else None
+                )
+            except invitations.InvitationRefused as refusal:
+                # Its own invitee learns why, without the event's details.
+                raise forbidden(refusal.message) from refusal
+            return event
     raise not_found(_("There is no public event at this address."))
 
 

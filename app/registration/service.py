@@ -276,8 +276,6 @@ def register_attendee(
         if existing is not None and invited_id is not None and existing.invitation_id == invited_id:
             return _already_registered(db, event, existing, mailer, links)
         invitation = _checked_invitation(db, event, applicant.invitation, links.secret_key, now)
-    if existing is not None:
-        return _already_registered(db, event, existing, mailer, links)
 
     # Seats freed without anyone promoted (say, a raised limit) go to the people waiting before newcomers.
     promotions = waiting_list.fill_all_free_seats(db, event, form, [mode])
@@ -286,10 +284,17 @@ def register_attendee(
     elif form is not None and form.waiting_list:
         status = RegistrationStatus.waiting
     else:
-        raise NoSeatLeft(
+        full = NoSeatLeft(
             _("All places to attend %(mode)s are taken.") % {"mode": _(ATTENDANCE_CHOICE_PHRASES[mode])},
             field="mode",
         )
+        if existing is not None:
+            # The same answer as for a newcomer, so the page never tells who is registered; the person
+            # registered learns by email that their place is kept.
+            _already_registered(db, event, existing, mailer, links)
+        raise full
+    if existing is not None:
+        return _already_registered(db, event, existing, mailer, links)
     registration = Registration(
         event_id=event.id or 0,
         email=email,
@@ -461,7 +466,8 @@ def cancel_registration(
 def delete_personal_data(
     db: DbSession, event: Event, registration: Registration, *, mailer: Mailer, links: Links
 ) -> None:
-    """Erases the person's name, address, answers and session choices; an active registration is cancelled
+    """Erases the person's name, address, answers and session choices, and who their invitation was sent
+    to; an active registration is cancelled
     (its seat goes to the next person waiting), and every link sent to them stops working."""
     lock_event(db, event)
     db.refresh(registration)
@@ -469,6 +475,7 @@ def delete_personal_data(
     held_seat = registration.status in SEAT_HOLDING_STATUSES
     db.exec(delete(Answer).where(col(Answer.registration_id) == registration.id))  # type: ignore[call-overload]
     db.exec(delete(SessionChoice).where(col(SessionChoice.registration_id) == registration.id))  # type: ignore[call-overload]
+    invitations.erase_invitee(db, registration)
     registration.name = ""
     registration.email = f"deleted-{registration.id}@deleted.invalid"
     registration.affiliation = ""
