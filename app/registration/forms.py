@@ -117,6 +117,19 @@ class RegistrationSubmission(AttendeeDetails):
         )
 
 
+class LinkRequest(BaseModel):
+    """An attendee who lost their personal link asks for it again."""
+
+    email: str = Field(max_length=254)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        if not EMAIL_PATTERN.match(value):
+            raise ValueError(_("Enter an email address such as name@example.org."))
+        return value.lower()
+
+
 class ModeSwitch(BaseModel):
     mode: AttendanceChoice
 

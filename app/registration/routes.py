@@ -23,6 +23,7 @@ from app.registration import capacity, invitations, service, tickets
 from app.registration.forms import (
     AttendeeDetails,
     DeleteConfirmation,
+    LinkRequest,
     ModeSwitch,
     RegistrationSubmission,
     country_options,
@@ -56,6 +57,7 @@ THANKS_PAGE = "registration/thanks.html"
 MANAGE_PAGE = "registration/manage.html"
 DELETED_PAGE = "registration/deleted.html"
 RATE_LIMITED_PAGE = "registration/rate_limited.html"
+LINK_REQUEST_PAGE = "registration/link_request.html"
 
 _limiter_lock = threading.Lock()
 
@@ -199,6 +201,52 @@ def registration_thanks(request: Request, db: Db, slug: str, user: OptionalUser)
         else None
     )
     return render(request, THANKS_PAGE, {"event": shown})
+
+
+# Asking for one's link again ---------------------------------------------------------------------
+
+
+def _shown_event(db: Db, user: OptionalUser, slug: str) -> Event | None:
+    # The same page for every address and every slug: it names the event only where it is public.
+    event = event_by_slug(db, slug)
+    if event is not None and (is_publicly_viewable(event) or can_manage_event(db, user, event)):
+        return event
+    return None
+
+
+@router.get("/events/{slug}/registration-link", response_class=HTMLResponse)
+def registration_link_page(request: Request, db: Db, slug: str, user: OptionalUser) -> HTMLResponse:
+    context = {"event": _shown_event(db, user, slug), "slug": slug, "form": None, "sent": False}
+    return render(request, LINK_REQUEST_PAGE, context)
+
+
+@router.post("/events/{slug}/registration-link", response_class=HTMLResponse)
+def registration_link_request(
+    request: Request, db: Db, slug: str, user: OptionalUser, data: SubmittedForm
+) -> Response:
+    address = request.client.host if request.client else "unknown"
+    limiter = _limiter(request)
+    if not limiter.allow(address):
+        response = render(
+            request, RATE_LIMITED_PAGE, {"event": _shown_event(db, user, slug)}, status_code=429
+        )
+        response.headers["Retry-After"] = str(limiter.retry_after(address))
+        return response
+    event = event_by_slug(db, slug)
+    form = submit_form(
+        LinkRequest,
+        data,
+        lambda value: (
+            service.resend_manage_link(
+                db, event, value.email, mailer=request.app.state.mailer, links=links_for(request)
+            )
+            if event is not None and event.is_published
+            else None
+        ),
+    )
+    context = {"event": _shown_event(db, user, slug), "slug": slug, "form": form, "sent": form.is_valid}
+    status_code = 200 if form.is_valid else 422
+    return render(request, LINK_REQUEST_PAGE, context, blocks=["link_request"], status_code=status_code)
 
 
 # Behind the manage link --------------------------------------------------------------------------

@@ -7,6 +7,7 @@ end serve the attendee's own pages (the manage link) and personal calendar feed.
 
 import functools
 import secrets
+import smtplib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -477,7 +478,7 @@ def delete_personal_data(
     db.exec(delete(SessionChoice).where(col(SessionChoice.registration_id) == registration.id))  # type: ignore[call-overload]
     invitations.erase_invitee(db, registration)
     registration.name = ""
-    registration.email = f"deleted-{registration.id}@deleted.invalid"
+    registration.email = f"deleted-{registration.id}{ERASED_EMAIL_DOMAIN}"
     registration.affiliation = ""
     registration.country = ""
     registration.consented_at = None
@@ -492,6 +493,55 @@ def delete_personal_data(
     promotions = waiting_list.fill_all_free_seats(db, event, form, [registration.mode] if held_seat else [])
     db.commit()
     waiting_list.announce_promotions(db, event, promotions, mailer, links)
+
+
+class LinkNotSent(DomainError):
+    status_code = 503
+
+
+ERASED_EMAIL_DOMAIN = "@deleted.invalid"
+
+
+def renew_manage_link(
+    db: DbSession, event: Event, registration: Registration, *, mailer: Mailer, links: Links
+) -> Registration:
+    """Organisers send an attendee a new personal link; the old links stop working once it is sent, and
+    keep working when it cannot be."""
+    if registration.email.endswith(ERASED_EMAIL_DOMAIN):
+        raise RegistrationInactive(_("This person deleted their data; there is nobody to send a link to."))
+    old_secret = registration.secret
+    # Nothing is flushed before the email is out, so a mail server that fails leaves the old link valid.
+    with db.no_autoflush:
+        registration.secret = secrets.token_urlsafe(24)
+        mail = notifications.manage_link_mail(event, registration, links, renewed=True)
+    try:
+        mailer.send(mail)
+    except (OSError, smtplib.SMTPException) as error:
+        registration.secret = old_secret
+        db.rollback()
+        raise LinkNotSent(
+            _("The email to %(email)s could not be sent, so the old link still works; try again later.")
+            % {"email": registration.email}
+        ) from error
+    registration.updated_at = utcnow()
+    db.add(registration)
+    db.commit()
+    return registration
+
+
+def resend_manage_link(db: DbSession, event: Event, email: str, *, mailer: Mailer, links: Links) -> None:
+    """An attendee who lost their link gets it again by email; whoever asks learns nothing about whether
+    the address is registered, and no link is revoked by asking."""
+    statement = (
+        select(Registration)
+        .where(Registration.event_id == event.id, Registration.email == email.strip().lower())
+        .order_by(col(Registration.created_at).desc())
+    )
+    registration = db.exec(statement).first()
+    if registration is not None:
+        notifications.send_quietly(
+            mailer, notifications.manage_link_mail(event, registration, links, renewed=False)
+        )
 
 
 def renew_calendar_link(db: DbSession, registration: Registration) -> Registration:
