@@ -23,6 +23,7 @@ from app.events.locks import lock_event
 from app.events.models import AttendanceMode, Event, Visibility
 from app.i18n import _
 from app.mail import Mailer
+from app.programme import releases
 from app.programme.models import Room, Session
 from app.registration import capacity, invitations, notifications, waiting_list
 from app.registration.links import Links
@@ -564,7 +565,8 @@ class AttendeeSession:
 
 
 def attendee_sessions(db: DbSession, event: Event, registration: Registration) -> list[AttendeeSession]:
-    """The attendee's programme: every session, except the parallel ones they did not get a seat in."""
+    """The attendee's programme: every session of the public programme (the latest release, if any),
+    except the parallel ones they did not get a seat in."""
     chosen = dict(
         db.exec(
             select(SessionChoice.session_id, SessionChoice.status).where(
@@ -579,10 +581,18 @@ def attendee_sessions(db: DbSession, event: Event, registration: Registration) -
         .where(Session.event_id == event.id)
         .order_by(Session.start_at, Session.title)
     )
+    # A session added to the draft since the last release is not announced yet; one chosen is known.
+    released = (
+        {item.id for item in releases.published_programme(db, event).data.sessions}
+        if releases.latest_release(db, event) is not None
+        else None
+    )
     sessions = []
     for session, room in db.exec(statement):
         choice = ChoiceStatus(chosen[session.id]) if session.id in chosen else None
         if session.id in offered and choice != ChoiceStatus.confirmed:
+            continue
+        if released is not None and session.id not in released and choice is None:
             continue
         sessions.append(AttendeeSession(session, room, choice))
     return sessions

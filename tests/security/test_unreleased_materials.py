@@ -1,5 +1,5 @@
-"""Materials follow the programme the public sees: a session added to the draft after the last release
-shows nowhere publicly, and neither do its files, until the next release."""
+"""Materials and attendees' programmes follow the programme the public sees: a session added to the
+draft after the last release shows nowhere publicly, and neither do its files, until the next release."""
 
 from datetime import date
 from urllib.parse import quote
@@ -11,11 +11,15 @@ from app.materials import service
 from app.materials.models import MaterialKind, MaterialVersion, MaterialVisibility
 from app.programme.models import Session
 from app.programme.releases import release_programme
+from app.registration.models import AttendanceChoice
 from app.settings import Settings
 from app.speakers.models import Speaker
 from app.storage import LocalStorage, StoredUpload, store_bytes
-from tests.factories import add_role, at, make_event, make_session, make_speaker
+from tests.conftest import SmtpServer
+from tests.factories import add_role, at, make_event, make_room, make_session, make_speaker
 from tests.materials.samples import PDF_BYTES
+from tests.registration.manage_factories import make_registration_form
+from tests.registration.public_factories import links, register
 
 
 def _slides(
@@ -81,3 +85,22 @@ def test_materials_follow_the_draft_before_the_first_release(
 
     assert (page.status_code, "Opening" in page.text) == (200, True)
     assert (download.status_code, download.content) == (200, PDF_BYTES)
+
+
+def test_online_attendee_gets_stream_links_of_released_sessions_only(
+    client: TestClient, db: DbSession, smtp: SmtpServer
+) -> None:
+    event = make_event(db)
+    make_registration_form(db, event)
+    room = make_room(db, event, name="Main hall", stream_url="https://stream.example.org/main")
+    opening = dict(start_at=at(event, 0, 9), end_at=at(event, 0, 10), room_id=room.id)
+    make_session(db, event, title="Opening keynote", **opening)
+    release_programme(db, event, "", None)
+    later = dict(start_at=at(event, 0, 11), end_at=at(event, 0, 12), room_id=room.id)
+    make_session(db, event, title="Unannounced merger talk", **later)
+    person = register(db, event, smtp, 1, mode=AttendanceChoice.online).registration
+
+    page = client.get(links().manage_path(person))
+
+    assert (page.status_code, "Opening keynote" in page.text) == (200, True)
+    assert "Unannounced merger talk" not in page.text
