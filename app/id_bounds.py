@@ -30,9 +30,6 @@ def _int_parameters(route: APIRoute) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(path), tuple(query)
 
 
-_parameters_of: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {}
-
-
 def _out_of_range(value: str | None) -> bool:
     try:
         number = int(value) if value is not None else 0
@@ -46,9 +43,8 @@ def refuse_out_of_range_ids(request: Request) -> None:
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return
-    if id(route) not in _parameters_of:
-        _parameters_of[id(route)] = _int_parameters(route)
-    path, query = _parameters_of[id(route)]
+    # A walk over a few parameters: cheaper than any cache keyed by routes, which are unhashable.
+    path, query = _int_parameters(route)
     if any(_out_of_range(request.path_params.get(name)) for name in path) or any(
         _out_of_range(value) for name in query for value in request.query_params.getlist(name)
     ):

@@ -191,27 +191,20 @@ def registration_submit(request: Request, db: Db, event: RegistrationEvent, data
     return render(request, FORM_PAGE, context, blocks=["registration_form"], status_code=422)
 
 
-@router.get("/events/{slug}/register/thanks", response_class=HTMLResponse)
-def registration_thanks(request: Request, db: Db, slug: str, user: OptionalUser) -> HTMLResponse:
-    # The same page for every address, so it names the event only where the event itself is public.
-    event = event_by_slug(db, slug)
-    shown = (
-        event
-        if event is not None and (is_publicly_viewable(event) or can_manage_event(db, user, event))
-        else None
-    )
-    return render(request, THANKS_PAGE, {"event": shown})
-
-
-# Asking for one's link again ---------------------------------------------------------------------
-
-
 def _shown_event(db: Db, user: OptionalUser, slug: str) -> Event | None:
     # The same page for every address and every slug: it names the event only where it is public.
     event = event_by_slug(db, slug)
     if event is not None and (is_publicly_viewable(event) or can_manage_event(db, user, event)):
         return event
     return None
+
+
+@router.get("/events/{slug}/register/thanks", response_class=HTMLResponse)
+def registration_thanks(request: Request, db: Db, slug: str, user: OptionalUser) -> HTMLResponse:
+    return render(request, THANKS_PAGE, {"event": _shown_event(db, user, slug)})
+
+
+# Asking for one's link again ---------------------------------------------------------------------
 
 
 @router.get("/events/{slug}/registration-link", response_class=HTMLResponse)
@@ -236,12 +229,8 @@ def registration_link_request(
     form = submit_form(
         LinkRequest,
         data,
-        lambda value: (
-            service.resend_manage_link(
-                db, event, value.email, mailer=request.app.state.mailer, links=links_for(request)
-            )
-            if event is not None and event.is_published
-            else None
+        lambda value: service.resend_manage_link(
+            db, event, value.email, mailer=request.app.state.mailer, links=links_for(request)
         ),
     )
     context = {"event": _shown_event(db, user, slug), "slug": slug, "form": form, "sent": form.is_valid}

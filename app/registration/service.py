@@ -530,9 +530,13 @@ def renew_manage_link(
     return registration
 
 
-def resend_manage_link(db: DbSession, event: Event, email: str, *, mailer: Mailer, links: Links) -> None:
+def resend_manage_link(
+    db: DbSession, event: Event | None, email: str, *, mailer: Mailer, links: Links
+) -> None:
     """An attendee who lost their link gets it again by email; whoever asks learns nothing about whether
-    the address is registered, and no link is revoked by asking."""
+    the address (or the event) exists, and no link is revoked by asking."""
+    if event is None or not event.is_published:
+        return
     statement = (
         select(Registration)
         .where(Registration.event_id == event.id, Registration.email == email.strip().lower())
