@@ -67,7 +67,7 @@ class OutboxMailer:
         name = f"{utcnow():%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}.eml"
         path = self.directory / name
         path.write_bytes(bytes(build_message(mail, self.sender)))
-        logger.info("mail to %s written to %s: %s", mail.to, path, mail.subject)
+        logger.info("mail to %s written to %s: %s", one_line(mail.to), path, one_line(mail.subject))
 
 
 class SmtpMailer:
