@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 
 from app.db import utcnow
 from app.settings import Settings
+from app.text import one_line
 
 logger = logging.getLogger("plenary.mail")
 
@@ -34,10 +35,15 @@ class Mailer(Protocol):
 
 
 def build_message(mail: OutgoingMail, sender: str) -> EmailMessage:
+    """The MIME message; headers come out on one line whatever text they were built from.
+
+    Subjects carry event and session titles, which data stored before titles were checked, or imported,
+    may break over lines: a header with a line break would refuse the whole message.
+    """
     message = EmailMessage()
-    message["From"] = sender
-    message["To"] = mail.to
-    message["Subject"] = mail.subject
+    message["From"] = one_line(sender)
+    message["To"] = one_line(mail.to)
+    message["Subject"] = one_line(mail.subject)
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = make_msgid(domain="plenary.invalid")
     message.set_content(mail.text)
@@ -45,7 +51,7 @@ def build_message(mail: OutgoingMail, sender: str) -> EmailMessage:
         message.add_alternative(mail.html, subtype="html")
     for filename, mime_type, content in mail.attachments:
         maintype, _sep, subtype = mime_type.partition("/")
-        message.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
+        message.add_attachment(content, maintype=maintype, subtype=subtype, filename=one_line(filename))
     return message
 
 
@@ -61,7 +67,7 @@ class OutboxMailer:
         name = f"{utcnow():%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}.eml"
         path = self.directory / name
         path.write_bytes(bytes(build_message(mail, self.sender)))
-        logger.info("mail to %s written to %s: %s", mail.to, path, mail.subject)
+        logger.info("mail to %s written to %s: %s", one_line(mail.to), path, one_line(mail.subject))
 
 
 class SmtpMailer:

@@ -4,7 +4,7 @@ import logging
 import re
 import sys
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.routing import iter_route_contexts
@@ -25,6 +25,7 @@ from app.events.models import ATTENDANCE_LABELS, EVENT_KIND_LABELS, VISIBILITY_L
 from app.exports import import_routes
 from app.exports import routes as export_routes
 from app.i18n import _, current_locale, negotiate_locale
+from app.id_bounds import refuse_out_of_range_ids
 from app.mail import mailer_from_settings
 from app.materials import manage_routes as material_manage_routes
 from app.materials import routes as material_routes
@@ -101,6 +102,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         docs_url=None,
         redoc_url=None,
+        # Before any route loads a record: an id too large for the database is a 404, never a 500.
+        dependencies=[Depends(refuse_out_of_range_ids)],
     )
     _register_template_labels()
     app.state.settings = settings

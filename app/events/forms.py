@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from app.events.models import AttendanceMode, EventKind, Visibility
 from app.i18n import _
+from app.text import SingleLine
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -35,12 +36,12 @@ def check_slug(value: str) -> str:
 
 class EventForm(BaseModel):
     slug: str
-    title: str = Field(min_length=1, max_length=300)
+    title: SingleLine = Field(min_length=1, max_length=300)
     kind: EventKind = EventKind.conference
     start_date: date
     end_date: date
     timezone: str = "Europe/Paris"
-    venue: str = Field(default="", max_length=300)
+    venue: SingleLine = Field(default="", max_length=300)
     attendance_mode: AttendanceMode = AttendanceMode.in_person
     visibility: Visibility = Visibility.public
     description: str = Field(default="", max_length=50_000)
@@ -68,7 +69,7 @@ class EventForm(BaseModel):
 
 class CloneForm(BaseModel):
     slug: str
-    title: str = Field(min_length=1, max_length=300)
+    title: SingleLine = Field(min_length=1, max_length=300)
     start_date: date
 
     @field_validator("slug")
@@ -78,4 +79,4 @@ class CloneForm(BaseModel):
 
 
 class OrganiserForm(BaseModel):
-    email: str = Field(min_length=3, max_length=254)
+    email: SingleLine = Field(min_length=3, max_length=254)

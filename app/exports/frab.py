@@ -41,6 +41,7 @@ from app.programme.queries import (
     event_tracks,
 )
 from app.programme.releases import PublishedProgramme
+from app.text import one_line, printable
 
 XML_MEDIA_TYPE = "application/xml; charset=utf-8"
 JSON_MEDIA_TYPE = "application/json; charset=utf-8"
@@ -124,7 +125,7 @@ def schedule_xml(snapshot: FrabSnapshot) -> bytes:
     _text(root, "version", plan.version)
     conference = ET.SubElement(root, "conference")
     _text(conference, "acronym", plan.acronym)
-    _text(conference, "title", snapshot.event_title)
+    _text(conference, "title", one_line(snapshot.event_title))
     _text(conference, "start", snapshot.start_date.isoformat())
     _text(conference, "end", snapshot.end_date.isoformat())
     _text(conference, "days", str(len(plan.days)))
@@ -132,7 +133,7 @@ def schedule_xml(snapshot: FrabSnapshot) -> bytes:
     _text(conference, "time_zone_name", snapshot.timezone)
     _text(conference, "url", plan.event_url)
     for track in snapshot.tracks:
-        attributes = {"name": track.name, "color": track.colour}
+        attributes = {"name": one_line(track.name), "color": track.colour}
         track_slug = _slugify(track.name)
         # The XSD wants a track slug to start with a letter; apps do without one.
         if track_slug[:1].isalpha() and len(track_slug) >= 2:
@@ -147,7 +148,9 @@ def schedule_xml(snapshot: FrabSnapshot) -> bytes:
             {"index": str(day.index), "date": day.date.isoformat(), "start": day.start, "end": day.end},
         )
         for room, events in day.rooms:
-            room_element = ET.SubElement(day_element, "room", name=room.name, guid=plan.room_guids[room.id])
+            room_element = ET.SubElement(
+                day_element, "room", name=one_line(room.name), guid=plan.room_guids[room.id]
+            )
             for item in events:
                 event_element = ET.SubElement(room_element, "event", guid=item["guid"], id=str(item["id"]))
                 for name in ("date", "start", "duration", "room", "slug", "url", "title", "subtitle"):
@@ -323,7 +326,7 @@ def _event(
             {
                 "id": role.speaker_id,
                 "guid": person_guid(snapshot.base_url, role.speaker_id),
-                "public_name": role.speaker_name,
+                "public_name": one_line(role.speaker_name),
             },
         )
     minutes = int((session.end_at - session.start_at).total_seconds() // 60)
@@ -333,12 +336,12 @@ def _event(
         "date": local_start.isoformat(),
         "start": f"{local_start.hour:02d}:{local_start.minute:02d}",
         "duration": _hours_minutes(minutes),
-        "room": room_name,
+        "room": one_line(room_name),
         "slug": session_slug(acronym, session),
         "url": f"{event_url}/sessions/{session.id}",
-        "title": session.title,
+        "title": one_line(session.title),
         "subtitle": "",
-        "track": session.track_name or None,
+        "track": one_line(session.track_name) or None,
         "type": SESSION_KIND_LABELS[session.kind],
         "language": LANGUAGE,
         "abstract": session.abstract,
@@ -360,7 +363,8 @@ def _talks_description(session: SessionView) -> str:
 
 def _text(parent: ET.Element, tag: str, text: str, **attributes: str) -> ET.Element:
     element = ET.SubElement(parent, tag, attributes)
-    element.text = text
+    # XML 1.0 cannot carry most control characters, which stored or imported text may hold.
+    element.text = printable(text)
     return element
 
 

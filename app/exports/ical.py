@@ -31,6 +31,7 @@ from app.exports.snapshot import ExportedSession, ProgrammeSnapshot
 from app.i18n import _
 from app.programme.models import calendar_uid
 from app.programme.queries import WithdrawnSession
+from app.text import one_line, printable
 
 MEDIA_TYPE = "text/calendar; charset=utf-8"
 PRODID = "-//Plenary//Programme//EN"
@@ -48,8 +49,8 @@ def render_ical(snapshot: ProgrammeSnapshot) -> bytes:
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("name", snapshot.name)
-    calendar.add("x-wr-calname", snapshot.name)
+    calendar.add("name", one_line(snapshot.name))
+    calendar.add("x-wr-calname", one_line(snapshot.name))
     calendar.add("x-wr-timezone", snapshot.timezone)
     calendar.add("refresh-interval", vDuration(REFRESH_INTERVAL), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", vDuration(REFRESH_INTERVAL))
@@ -76,20 +77,20 @@ def _calendar_event(snapshot: ProgrammeSnapshot, exported: ExportedSession, zone
         session.end_at,
         session.title,
     )
-    location = ", ".join(part for part in (session.room_name, snapshot.venue) if part)
+    location = ", ".join(one_line(part) for part in (session.room_name, snapshot.venue) if part)
     if location:
         item.add("location", location)
     item.add("url", exported.page_url)
     if exported.join_url and not session.is_cancelled:
         item.add(
             "conference",
-            exported.join_url,
+            one_line(exported.join_url),
             parameters={"VALUE": "URI", "FEATURE": ["AUDIO", "VIDEO"], "LABEL": _("Join online")},
         )
     description = _description(exported)
     if description:
-        item.add("description", description)
-    item.add("categories", [label for label in (session.kind_label, session.track_name) if label])
+        item.add("description", printable(description))
+    item.add("categories", [one_line(label) for label in (session.kind_label, session.track_name) if label])
     item.add("status", "CANCELLED" if session.is_cancelled else "CONFIRMED")
     item.add("transp", "TRANSPARENT" if session.is_cancelled else "OPAQUE")
     return item
@@ -130,7 +131,8 @@ def _dated_event(
     item.add("sequence", identity.sequence)
     item.add("dtstart", _in_zone(start, zone))
     item.add("dtend", _in_zone(end, zone))
-    item.add("summary", title)
+    # Stored or imported text may hold line breaks a content line cannot carry.
+    item.add("summary", one_line(title))
     return item
 
 

@@ -17,6 +17,7 @@ from app.events.models import Event
 from app.events.permissions import can_manage_event, is_publicly_viewable
 from app.materials.models import Material, MaterialVersion, MaterialVisibility
 from app.programme.models import Session, Talk
+from app.programme.releases import latest_release, published_programme
 from app.speakers.models import Speaker
 
 
@@ -79,9 +80,23 @@ def _items(db: DbSession, *conditions: Any) -> list[MaterialItem]:
     return [item for item in items if item.versions or item.material.url]
 
 
+def public_session_ids(db: DbSession, event: Event) -> set[int]:
+    """The sessions of the programme the public sees: the latest release, or the draft before the first.
+
+    A session added to the draft since the last release is not public yet, and neither are its files.
+    """
+    return {session.id for session in published_programme(db, event).data.sessions}
+
+
+def _in_public_programme(db: DbSession, event: Event) -> ColumnElement[bool]:
+    if latest_release(db, event) is None:
+        return col(Session.event_id) == event.id
+    return col(Session.id).in_(public_session_ids(db, event))
+
+
 def published_materials(db: DbSession, event: Event, now: datetime) -> list[MaterialItem]:
     """Everything of the event the public may see at `now`, in programme order."""
-    return _items(db, col(Session.event_id) == event.id, _public_clause(now))
+    return _items(db, col(Session.event_id) == event.id, _in_public_programme(db, event), _public_clause(now))
 
 
 def materials_of_session(
@@ -96,7 +111,12 @@ def materials_of_session(
 
 def materials_of_speaker(db: DbSession, speaker: Speaker, now: datetime) -> list[MaterialItem]:
     """What the public may see of the material a speaker uploaded or was credited with."""
-    return _items(db, col(Material.speaker_id) == speaker.id, _public_clause(now))
+    event = db.get(Event, speaker.event_id)
+    if event is None:
+        return []
+    return _items(
+        db, col(Material.speaker_id) == speaker.id, _in_public_programme(db, event), _public_clause(now)
+    )
 
 
 def downloadable_version(
@@ -116,6 +136,10 @@ def downloadable_version(
     version, material, session, event = row
     if can_manage_event(db, user, event):
         return version
-    if is_publicly_viewable(event) and is_public(material, session, now):
+    if (
+        is_publicly_viewable(event)
+        and is_public(material, session, now)
+        and (latest_release(db, event) is None or session.id in public_session_ids(db, event))
+    ):
         return version
     return None

@@ -16,6 +16,7 @@ from app.i18n import _
 from app.programme.models import RoleKind, SessionKind
 from app.programme.service import MoveDirection, SessionDetails
 from app.speakers.forms import EMAIL_PATTERN
+from app.text import SingleLine
 
 COLOUR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -42,9 +43,9 @@ def _check_day(value: date, info: ValidationInfo) -> date:
 
 
 class RoomForm(BaseModel):
-    name: str = Field(min_length=1, max_length=120)
+    name: SingleLine = Field(min_length=1, max_length=120)
     capacity: int | None = Field(default=None, ge=0)
-    stream_url: str | None = Field(default=None, max_length=500)
+    stream_url: SingleLine | None = Field(default=None, max_length=500)
 
     @field_validator("stream_url")
     @classmethod
@@ -55,7 +56,7 @@ class RoomForm(BaseModel):
 
 
 class TrackForm(BaseModel):
-    name: str = Field(min_length=1, max_length=120)
+    name: SingleLine = Field(min_length=1, max_length=120)
     colour: str = "#3b5ba9"
 
     @field_validator("colour")
@@ -67,7 +68,7 @@ class TrackForm(BaseModel):
 
 
 class SessionForm(BaseModel):
-    title: str = Field(min_length=1, max_length=300)
+    title: SingleLine = Field(min_length=1, max_length=300)
     kind: SessionKind = SessionKind.talk
     day: date
     start: time
@@ -136,7 +137,7 @@ class MoveForm(BaseModel):
 class TalkForm(BaseModel):
     """A talk's own times are optional and fall on its session's day (context key "day")."""
 
-    title: str = Field(min_length=1, max_length=300)
+    title: SingleLine = Field(min_length=1, max_length=300)
     abstract: str = Field(default="", max_length=20_000)
     start: time | None = None
     end: time | None = None
@@ -185,8 +186,8 @@ class RoleAddForm(BaseModel):
     """Puts a speaker of the event on a session, or a new speaker typed in by name (and email)."""
 
     speaker_id: int | None = None
-    new_speaker_name: str | None = Field(default=None, max_length=200)
-    new_speaker_email: str | None = Field(default=None, max_length=254)
+    new_speaker_name: SingleLine | None = Field(default=None, max_length=200)
+    new_speaker_email: SingleLine | None = Field(default=None, max_length=254)
     role: RoleKind = RoleKind.speaker
     is_remote: bool = False
     talk_id: int | None = None

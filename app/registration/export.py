@@ -48,8 +48,10 @@ def registrations_csv(db: DbSession, event: Event) -> bytes:
 
     output = io.StringIO()
     writer = csv.writer(output)
+    # The header too: question labels and session titles are typed by people, and imported.
     writer.writerow(
-        [
+        _cell(value)
+        for value in [
             _("Name"),
             _("Email"),
             _("Affiliation"),

@@ -15,6 +15,7 @@ from app.i18n import _, current_locale
 from app.registration.invitations import EMAIL_PATTERN
 from app.registration.models import AttendanceChoice, Question
 from app.registration.service import Applicant, AttendeeChanges
+from app.text import SingleLine
 
 QUESTION_PREFIX = "question_"
 SESSION_PREFIX = "session_"
@@ -65,8 +66,8 @@ def _known_country(value: str) -> str:
 
 
 class AttendeeDetails(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
-    affiliation: str = Field(default="", max_length=300)
+    name: SingleLine = Field(min_length=1, max_length=200)
+    affiliation: SingleLine = Field(default="", max_length=300)
     country: str = ""
     answers: dict[int, list[str]] = Field(default_factory=dict)
     session_ids: list[int] = Field(default_factory=list)
@@ -114,6 +115,19 @@ class RegistrationSubmission(AttendeeDetails):
             session_ids=self.session_ids,
             invitation=self.invitation,
         )
+
+
+class LinkRequest(BaseModel):
+    """An attendee who lost their personal link asks for it again."""
+
+    email: str = Field(max_length=254)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        if not EMAIL_PATTERN.match(value):
+            raise ValueError(_("Enter an email address such as name@example.org."))
+        return value.lower()
 
 
 class ModeSwitch(BaseModel):

@@ -41,6 +41,8 @@ class InvitationRefused(DomainError):
 class InvitationStatus(StrEnum):
     sent = "sent"
     used = "used"
+    # Used, and the person who registered with it deleted their data: nothing about them is left.
+    erased = "erased"
     expired = "expired"
     revoked = "revoked"
 
@@ -48,6 +50,7 @@ class InvitationStatus(StrEnum):
 INVITATION_STATUS_LABELS: dict[InvitationStatus, str] = {
     InvitationStatus.sent: N_("Sent"),
     InvitationStatus.used: N_("Used"),
+    InvitationStatus.erased: N_("Used, data deleted"),
     InvitationStatus.expired: N_("Expired"),
     InvitationStatus.revoked: N_("Revoked"),
 }
@@ -55,7 +58,7 @@ INVITATION_STATUS_LABELS: dict[InvitationStatus, str] = {
 
 def invitation_status(invitation: Invitation, now: datetime) -> InvitationStatus:
     if invitation.used_at is not None:
-        return InvitationStatus.used
+        return InvitationStatus.erased if invitation.erased else InvitationStatus.used
     if invitation.revoked:
         return InvitationStatus.revoked
     if invitation.expires_at <= now:
@@ -148,6 +151,54 @@ def _payload_ids(payload: Any) -> tuple[int, int] | None:
     return None
 
 
+def invitation_of_link(db: DbSession, event: Event, secret_key: str, token: str) -> Invitation | None:
+    """The invitation of this event a link was signed for, whatever its state; None for any other link."""
+    try:
+        payload = read_token(secret_key, INVITATION_PURPOSE, token, TOKEN_MAX_AGE_SECONDS)
+    except TokenInvalid:
+        return None
+    ids = _payload_ids(payload)
+    if ids is None or ids[0] != event.id:
+        return None
+    invitation = db.get(Invitation, ids[1])
+    if invitation is None or invitation.event_id != event.id:
+        return None
+    return invitation
+
+
+def _used_by(db: DbSession, invitation: Invitation, email: str | None) -> bool:
+    if not email:
+        return False
+    registration = db.exec(
+        select(Registration).where(
+            Registration.invitation_id == invitation.id,
+            Registration.event_id == invitation.event_id,
+            Registration.email == email.strip().lower(),
+        )
+    ).first()
+    return registration is not None
+
+
+def check_invitation(
+    db: DbSession, event: Event, invitation: Invitation, now: datetime, *, email: str | None = None
+) -> None:
+    """Refuses (InvitationRefused) an invitation withdrawn, expired, or used by anyone but `email`."""
+    if invitation.revoked:
+        raise InvitationRefused(_("This invitation was withdrawn by the organisers."))
+    if invitation.used_at is not None and not _used_by(db, invitation, email):
+        raise InvitationRefused(
+            _(
+                "This invitation has already been used to register. "
+                "Your confirmation email has a link to manage your registration."
+            )
+        )
+    if invitation.used_at is None and invitation.expires_at <= now:
+        raise InvitationRefused(
+            _("This invitation expired on %(moment)s. Ask the organisers for a new one.")
+            % {"moment": _local(invitation.expires_at, event)}
+        )
+
+
 def invitation_from_token(
     db: DbSession, event: Event, secret_key: str, token: str, now: datetime
 ) -> Invitation:
@@ -167,24 +218,10 @@ def invitation_from_token(
         raise InvitationRefused(
             _("This invitation link is not valid. Check that you opened the whole link from the email.")
         )
-    event_id, invitation_id = ids
-    invitation = db.get(Invitation, invitation_id)
-    if event_id != event.id or invitation is None or invitation.event_id != event.id:
+    invitation = invitation_of_link(db, event, secret_key, token)
+    if invitation is None:
         raise InvitationRefused(_("This invitation is for another event."))
-    if invitation.revoked:
-        raise InvitationRefused(_("This invitation was withdrawn by the organisers."))
-    if invitation.used_at is not None:
-        raise InvitationRefused(
-            _(
-                "This invitation has already been used to register. "
-                "Your confirmation email has a link to manage your registration."
-            )
-        )
-    if invitation.expires_at <= now:
-        raise InvitationRefused(
-            _("This invitation expired on %(moment)s. Ask the organisers for a new one.")
-            % {"moment": _local(invitation.expires_at, event)}
-        )
+    check_invitation(db, event, invitation, now)
     return invitation
 
 
@@ -196,6 +233,17 @@ def mark_invitation_used(
     registration.invitation_id = invitation.id
     db.add(invitation)
     db.add(registration)
+
+
+def erase_invitee(db: DbSession, registration: Registration) -> None:
+    """Forgets who the invitation used by this registration was sent to, inside the caller's transaction."""
+    if registration.invitation_id is None:
+        return
+    invitation = db.get(Invitation, registration.invitation_id)
+    if invitation is not None:
+        invitation.email = ""
+        invitation.name = ""
+        db.add(invitation)
 
 
 def revoke_invitation(db: DbSession, invitation: Invitation) -> Invitation:

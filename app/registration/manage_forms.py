@@ -18,6 +18,7 @@ from app.registration.models import AttendanceChoice, QuestionKind, Registration
 from app.registration.moderation import RegistrationChanges
 from app.registration.queries import RegistrationFilters
 from app.registration.setup import QuestionDetails, QuestionMove, RegistrationSettings
+from app.text import SingleLine
 
 QUESTION_FIELD_PREFIX = "question_"
 
@@ -67,7 +68,7 @@ class RegistrationSettingsForm(BaseModel):
 
 
 class QuestionForm(BaseModel):
-    label: str = Field(min_length=1, max_length=300)
+    label: SingleLine = Field(min_length=1, max_length=300)
     kind: QuestionKind = QuestionKind.text
     options: str = Field(default="", max_length=5_000)
     is_required: bool = False
@@ -82,7 +83,7 @@ class QuestionMoveForm(BaseModel):
 
 class InvitationForm(BaseModel):
     email: str = Field(min_length=3, max_length=254)
-    name: str = Field(default="", max_length=200)
+    name: SingleLine = Field(default="", max_length=200)
     valid_until: date
 
     @field_validator("email")
@@ -98,8 +99,8 @@ class InvitationForm(BaseModel):
 
 
 class RegistrationEditForm(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
-    affiliation: str = Field(default="", max_length=300)
+    name: SingleLine = Field(min_length=1, max_length=200)
+    affiliation: SingleLine = Field(default="", max_length=300)
     country: str = Field(default="", max_length=2)
     mode: AttendanceChoice
     answers: dict[int, list[str]] = Field(default_factory=dict)

@@ -19,7 +19,7 @@ from app.events.access import ManagedEvent
 from app.events.models import AttendanceMode, Event, Visibility
 from app.forms import BoundForm, bind_form, submit_form
 from app.i18n import _
-from app.registration import checkin, export, invitations, moderation, setup
+from app.registration import checkin, export, invitations, moderation, service, setup
 from app.registration.links import Links
 from app.registration.manage_forms import (
     FilterForm,
@@ -184,6 +184,30 @@ def registration_cancel(
     request: Request, db: Db, event: ManagedEvent, registration: ManagedRegistration, data: SubmittedForm
 ) -> Response:
     return _moderate(request, db, event, data, moderation.organiser_cancel, registration)
+
+
+@router.post("/registrations/{registration_id}/new-link", response_class=HTMLResponse)
+def registration_link_renew(
+    request: Request, db: Db, event: ManagedEvent, registration: ManagedRegistration, data: SubmittedForm
+) -> Response:
+    filters = _filters_from(data)
+    try:
+        service.renew_manage_link(
+            db, event, registration, mailer=request.app.state.mailer, links=links_of(request)
+        )
+    except DomainError as error:
+        context = _list_context(db, event, filters, notice=error.message)
+        return render(
+            request, LIST_PAGE, context, blocks=["registration_list"], status_code=error.status_code
+        )
+    notice = _("%(name)s has a new personal link by email; the old one no longer works.") % {
+        "name": registration.name
+    }
+    if request.headers.get("HX-Request") == "true":
+        return render(
+            request, LIST_PAGE, _list_context(db, event, filters, notice), blocks=["registration_list"]
+        )
+    return redirect_after_post(request, _list_url(request, event, filters))
 
 
 def _edit_context(

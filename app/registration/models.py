@@ -154,6 +154,11 @@ class Invitation(SQLModel, table=True):
     revoked: bool = False
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
+    @property
+    def erased(self) -> bool:
+        """Used by someone who since deleted their data: the invitee's address and name are gone."""
+        return self.used_at is not None and not self.email
+
 
 ATTENDANCE_CHOICE_LABELS: dict[AttendanceChoice, str] = {
     AttendanceChoice.in_person: N_("In person"),

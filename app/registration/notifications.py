@@ -177,6 +177,29 @@ def cancellation_mail(event: Event, registration: Registration, links: Links) ->
     )
 
 
+def manage_link_mail(
+    event: Event, registration: Registration, links: Links, *, renewed: bool
+) -> OutgoingMail:
+    """The personal link again: asked for by its owner, or a new one sent by the organisers."""
+    if renewed:
+        paragraph = _(
+            "The organisers of %(title)s sent you a new personal link to your registration. The links "
+            "you received before no longer work."
+        )
+    else:
+        paragraph = _(
+            "Someone asked for the personal link to your registration for %(title)s; here it is. If this "
+            "was not you, you can ignore this message: nothing changed."
+        )
+    return _compose(
+        event,
+        registration,
+        links,
+        _("Your personal link for %(title)s") % {"title": event.title},
+        [paragraph % {"title": event.title}],
+    )
+
+
 def send_quietly(mailer: Mailer, mail: OutgoingMail) -> None:
     """Sends after the change was saved; a mail server that is down must not undo or hide it."""
     try:

@@ -23,6 +23,7 @@ from app.registration import capacity, invitations, service, tickets
 from app.registration.forms import (
     AttendeeDetails,
     DeleteConfirmation,
+    LinkRequest,
     ModeSwitch,
     RegistrationSubmission,
     country_options,
@@ -38,7 +39,16 @@ from app.registration.models import (
 )
 from app.registration.queries import questions_of, registration_form_of
 from app.registration.rate_limit import SlidingWindowLimiter
-from app.web import Db, OptionalUser, SubmittedForm, not_found, redirect_after_post, render, wants_fragment
+from app.web import (
+    Db,
+    OptionalUser,
+    SubmittedForm,
+    forbidden,
+    not_found,
+    redirect_after_post,
+    render,
+    wants_fragment,
+)
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
 
@@ -47,6 +57,7 @@ THANKS_PAGE = "registration/thanks.html"
 MANAGE_PAGE = "registration/manage.html"
 DELETED_PAGE = "registration/deleted.html"
 RATE_LIMITED_PAGE = "registration/rate_limited.html"
+LINK_REQUEST_PAGE = "registration/link_request.html"
 
 _limiter_lock = threading.Lock()
 
@@ -69,18 +80,24 @@ def _limiter(request: Request) -> SlidingWindowLimiter:
 
 
 def registration_event(request: Request, slug: str, db: Db, user: OptionalUser, data: SubmittedForm) -> Event:
-    """Like PublicEvent, but an invitation-only event opens with a link signed for one of its invitations."""
+    """Like PublicEvent, but an invitation-only event opens with a link to one of its own invitations that
+    can still be used (or was used by the address registering again)."""
     event = event_by_slug(db, slug)
     if event is not None and (is_publicly_viewable(event) or can_manage_event(db, user, event)):
         return event
-    token = request.query_params.get("invitation") or data.get("invitation")
-    if (
-        event is not None
-        and event.is_published
-        and event.visibility == Visibility.invitation_only
-        and service.signed_invitation_id(request.app.state.secret_key, str(token or "")) is not None
-    ):
-        return event
+    token = str(request.query_params.get("invitation") or data.get("invitation") or "")
+    if event is not None and event.is_published and event.visibility == Visibility.invitation_only and token:
+        invitation = invitations.invitation_of_link(db, event, request.app.state.secret_key, token)
+        if invitation is not None:
+            try:
+                email = data.get("email")
+                invitations.check_invitation(
+                    db, event, invitation, utcnow(), email=email if isinstance(email, str) else None
+                )
+            except invitations.InvitationRefused as refusal:
+                # Its own invitee learns why, without the event's details.
+                raise forbidden(refusal.message) from refusal
+            return event
     raise not_found(_("There is no public event at this address."))
 
 
@@ -174,16 +191,51 @@ def registration_submit(request: Request, db: Db, event: RegistrationEvent, data
     return render(request, FORM_PAGE, context, blocks=["registration_form"], status_code=422)
 
 
+def _shown_event(db: Db, user: OptionalUser, slug: str) -> Event | None:
+    # The same page for every address and every slug: it names the event only where it is public.
+    event = event_by_slug(db, slug)
+    if event is not None and (is_publicly_viewable(event) or can_manage_event(db, user, event)):
+        return event
+    return None
+
+
 @router.get("/events/{slug}/register/thanks", response_class=HTMLResponse)
 def registration_thanks(request: Request, db: Db, slug: str, user: OptionalUser) -> HTMLResponse:
-    # The same page for every address, so it names the event only where the event itself is public.
+    return render(request, THANKS_PAGE, {"event": _shown_event(db, user, slug)})
+
+
+# Asking for one's link again ---------------------------------------------------------------------
+
+
+@router.get("/events/{slug}/registration-link", response_class=HTMLResponse)
+def registration_link_page(request: Request, db: Db, slug: str, user: OptionalUser) -> HTMLResponse:
+    context = {"event": _shown_event(db, user, slug), "slug": slug, "form": None, "sent": False}
+    return render(request, LINK_REQUEST_PAGE, context)
+
+
+@router.post("/events/{slug}/registration-link", response_class=HTMLResponse)
+def registration_link_request(
+    request: Request, db: Db, slug: str, user: OptionalUser, data: SubmittedForm
+) -> Response:
+    address = request.client.host if request.client else "unknown"
+    limiter = _limiter(request)
+    if not limiter.allow(address):
+        response = render(
+            request, RATE_LIMITED_PAGE, {"event": _shown_event(db, user, slug)}, status_code=429
+        )
+        response.headers["Retry-After"] = str(limiter.retry_after(address))
+        return response
     event = event_by_slug(db, slug)
-    shown = (
-        event
-        if event is not None and (is_publicly_viewable(event) or can_manage_event(db, user, event))
-        else None
+    form = submit_form(
+        LinkRequest,
+        data,
+        lambda value: service.resend_manage_link(
+            db, event, value.email, mailer=request.app.state.mailer, links=links_for(request)
+        ),
     )
-    return render(request, THANKS_PAGE, {"event": shown})
+    context = {"event": _shown_event(db, user, slug), "slug": slug, "form": form, "sent": form.is_valid}
+    status_code = 200 if form.is_valid else 422
+    return render(request, LINK_REQUEST_PAGE, context, blocks=["link_request"], status_code=status_code)
 
 
 # Behind the manage link --------------------------------------------------------------------------

@@ -7,6 +7,7 @@ end serve the attendee's own pages (the manage link) and personal calendar feed.
 
 import functools
 import secrets
+import smtplib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,6 +23,7 @@ from app.events.locks import lock_event
 from app.events.models import AttendanceMode, Event, Visibility
 from app.i18n import _
 from app.mail import Mailer
+from app.programme import releases
 from app.programme.models import Room, Session
 from app.registration import capacity, invitations, notifications, waiting_list
 from app.registration.links import Links
@@ -276,8 +278,6 @@ def register_attendee(
         if existing is not None and invited_id is not None and existing.invitation_id == invited_id:
             return _already_registered(db, event, existing, mailer, links)
         invitation = _checked_invitation(db, event, applicant.invitation, links.secret_key, now)
-    if existing is not None:
-        return _already_registered(db, event, existing, mailer, links)
 
     # Seats freed without anyone promoted (say, a raised limit) go to the people waiting before newcomers.
     promotions = waiting_list.fill_all_free_seats(db, event, form, [mode])
@@ -286,10 +286,17 @@ def register_attendee(
     elif form is not None and form.waiting_list:
         status = RegistrationStatus.waiting
     else:
-        raise NoSeatLeft(
+        full = NoSeatLeft(
             _("All places to attend %(mode)s are taken.") % {"mode": _(ATTENDANCE_CHOICE_PHRASES[mode])},
             field="mode",
         )
+        if existing is not None:
+            # The same answer as for a newcomer, so the page never tells who is registered; the person
+            # registered learns by email that their place is kept.
+            _already_registered(db, event, existing, mailer, links)
+        raise full
+    if existing is not None:
+        return _already_registered(db, event, existing, mailer, links)
     registration = Registration(
         event_id=event.id or 0,
         email=email,
@@ -461,7 +468,8 @@ def cancel_registration(
 def delete_personal_data(
     db: DbSession, event: Event, registration: Registration, *, mailer: Mailer, links: Links
 ) -> None:
-    """Erases the person's name, address, answers and session choices; an active registration is cancelled
+    """Erases the person's name, address, answers and session choices, and who their invitation was sent
+    to; an active registration is cancelled
     (its seat goes to the next person waiting), and every link sent to them stops working."""
     lock_event(db, event)
     db.refresh(registration)
@@ -469,8 +477,9 @@ def delete_personal_data(
     held_seat = registration.status in SEAT_HOLDING_STATUSES
     db.exec(delete(Answer).where(col(Answer.registration_id) == registration.id))  # type: ignore[call-overload]
     db.exec(delete(SessionChoice).where(col(SessionChoice.registration_id) == registration.id))  # type: ignore[call-overload]
+    invitations.erase_invitee(db, registration)
     registration.name = ""
-    registration.email = f"deleted-{registration.id}@deleted.invalid"
+    registration.email = f"deleted-{registration.id}{ERASED_EMAIL_DOMAIN}"
     registration.affiliation = ""
     registration.country = ""
     registration.consented_at = None
@@ -485,6 +494,59 @@ def delete_personal_data(
     promotions = waiting_list.fill_all_free_seats(db, event, form, [registration.mode] if held_seat else [])
     db.commit()
     waiting_list.announce_promotions(db, event, promotions, mailer, links)
+
+
+class LinkNotSent(DomainError):
+    status_code = 503
+
+
+ERASED_EMAIL_DOMAIN = "@deleted.invalid"
+
+
+def renew_manage_link(
+    db: DbSession, event: Event, registration: Registration, *, mailer: Mailer, links: Links
+) -> Registration:
+    """Organisers send an attendee a new personal link; the old links stop working once it is sent, and
+    keep working when it cannot be."""
+    if registration.email.endswith(ERASED_EMAIL_DOMAIN):
+        raise RegistrationInactive(_("This person deleted their data; there is nobody to send a link to."))
+    old_secret = registration.secret
+    # Nothing is flushed before the email is out, so a mail server that fails leaves the old link valid.
+    with db.no_autoflush:
+        registration.secret = secrets.token_urlsafe(24)
+        mail = notifications.manage_link_mail(event, registration, links, renewed=True)
+    try:
+        mailer.send(mail)
+    except (OSError, smtplib.SMTPException) as error:
+        registration.secret = old_secret
+        db.rollback()
+        raise LinkNotSent(
+            _("The email to %(email)s could not be sent, so the old link still works; try again later.")
+            % {"email": registration.email}
+        ) from error
+    registration.updated_at = utcnow()
+    db.add(registration)
+    db.commit()
+    return registration
+
+
+def resend_manage_link(
+    db: DbSession, event: Event | None, email: str, *, mailer: Mailer, links: Links
+) -> None:
+    """An attendee who lost their link gets it again by email; whoever asks learns nothing about whether
+    the address (or the event) exists, and no link is revoked by asking."""
+    if event is None or not event.is_published:
+        return
+    statement = (
+        select(Registration)
+        .where(Registration.event_id == event.id, Registration.email == email.strip().lower())
+        .order_by(col(Registration.created_at).desc())
+    )
+    registration = db.exec(statement).first()
+    if registration is not None:
+        notifications.send_quietly(
+            mailer, notifications.manage_link_mail(event, registration, links, renewed=False)
+        )
 
 
 def renew_calendar_link(db: DbSession, registration: Registration) -> Registration:
@@ -507,7 +569,8 @@ class AttendeeSession:
 
 
 def attendee_sessions(db: DbSession, event: Event, registration: Registration) -> list[AttendeeSession]:
-    """The attendee's programme: every session, except the parallel ones they did not get a seat in."""
+    """The attendee's programme: every session of the public programme (the latest release, if any),
+    except the parallel ones they did not get a seat in."""
     chosen = dict(
         db.exec(
             select(SessionChoice.session_id, SessionChoice.status).where(
@@ -522,10 +585,18 @@ def attendee_sessions(db: DbSession, event: Event, registration: Registration) -
         .where(Session.event_id == event.id)
         .order_by(Session.start_at, Session.title)
     )
+    # A session added to the draft since the last release is not announced yet; one chosen is known.
+    released = (
+        {item.id for item in releases.published_programme(db, event).data.sessions}
+        if releases.latest_release(db, event) is not None
+        else None
+    )
     sessions = []
     for session, room in db.exec(statement):
         choice = ChoiceStatus(chosen[session.id]) if session.id in chosen else None
         if session.id in offered and choice != ChoiceStatus.confirmed:
+            continue
+        if released is not None and session.id not in released and choice is None:
             continue
         sessions.append(AttendeeSession(session, room, choice))
     return sessions

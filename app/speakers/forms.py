@@ -6,16 +6,17 @@ from pydantic import BaseModel, Field, field_validator
 
 from app.events.forms import check_timezone
 from app.i18n import _
+from app.text import SingleLine
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class SpeakerForm(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
-    affiliation: str = Field(default="", max_length=300)
+    name: SingleLine = Field(min_length=1, max_length=200)
+    affiliation: SingleLine = Field(default="", max_length=300)
     bio: str = Field(default="", max_length=20_000)
-    photo_url: str | None = Field(default=None, max_length=500)
-    email: str | None = Field(default=None, max_length=254)
+    photo_url: SingleLine | None = Field(default=None, max_length=500)
+    email: SingleLine | None = Field(default=None, max_length=254)
     timezone: str | None = Field(default=None, max_length=64)
 
     @field_validator("photo_url")

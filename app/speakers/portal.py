@@ -25,6 +25,7 @@ from app.security import RevocableLink, TokenExpired, TokenInvalid
 from app.speakers.models import Speaker
 from app.speakers.photos import prepare_photo
 from app.storage import Storage, store_bytes
+from app.text import SingleLine
 
 PORTAL_PURPOSE = "speaker-portal"
 # Links go out months ahead and speakers upload their slides after the event: a year covers both.
@@ -135,18 +136,26 @@ def portal_link_mail(event: Event, speaker: Speaker, url: str) -> OutgoingMail:
 def send_portal_link(
     db: DbSession, event: Event, speaker: Speaker, *, mailer: Mailer, links: PortalLinks
 ) -> str:
-    """Sending a portal link replaces the speaker's secret, so every link sent before stops working."""
+    """Sending a portal link replaces the speaker's secret, so every link sent before stops working; when
+    the email cannot be sent, the old link keeps working."""
     _check_reachable(speaker)
-    speaker.portal_secret = secrets.token_urlsafe(32)
-    db.add(speaker)
-    db.commit()
-    url = links.url(speaker)
+    old_secret = speaker.portal_secret
+    # The new secret is saved only once the email carrying it is out: nothing is flushed before, so no
+    # database lock is held while the mail server answers.
+    with db.no_autoflush:
+        speaker.portal_secret = secrets.token_urlsafe(32)
+        url = links.url(speaker)
+        mail = portal_link_mail(event, speaker, url)
     try:
-        mailer.send(portal_link_mail(event, speaker, url))
-    except (OSError, smtplib.SMTPException) as error:
+        mailer.send(mail)
+    except (OSError, smtplib.SMTPException, ValueError) as error:
+        speaker.portal_secret = old_secret
+        db.rollback()
         raise LinkNotSent(
             _("The email to {name} could not be sent; try again in a moment.").format(name=speaker.name)
         ) from error
+    db.add(speaker)
+    db.commit()
     return url
 
 
@@ -160,8 +169,8 @@ def ensure_portal_secret(speaker: Speaker) -> None:
 
 
 class ProfileForm(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
-    affiliation: str = Field(default="", max_length=300)
+    name: SingleLine = Field(min_length=1, max_length=200)
+    affiliation: SingleLine = Field(default="", max_length=300)
     bio: str = Field(default="", max_length=20_000)
     timezone: str | None = Field(default=None, max_length=64)
 
