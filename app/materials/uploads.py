@@ -30,7 +30,7 @@ from starlette.requests import ClientDisconnect
 
 from app.csrf import CSRF_FIELD, CSRF_HEADER, CSRF_SESSION_KEY
 from app.i18n import _
-from app.materials.sniffing import FileType, sniff_file
+from app.materials.sniffing import DamagedFile, FileType, sniff_file
 from app.storage import Storage, StoredUpload, storage_from_settings
 
 __all__ = [
@@ -259,7 +259,16 @@ def _identify_and_store(
 ) -> StoredUpload:
     if form.file_size == 0:
         raise UploadRefused(_("The file is empty."), 422)
-    file_type = identify(path)
+    try:
+        file_type = identify(path)
+    except DamagedFile as error:
+        raise UploadRefused(
+            _(
+                "This PDF does not open: it may be damaged or incomplete. "
+                "Export it again and upload the new file."
+            ),
+            422,
+        ) from error
     if file_type is None:
         raise _not_accepted()
     key = form.digest.hexdigest()
