@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     base_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8000")
     upload_dir: Path = VAR_DIR / "uploads"
     max_upload_bytes: PositiveInt = 200 * 1024 * 1024
+    # Versions of one material kept when slides are uploaded again; the files of older ones are deleted.
+    material_versions_kept: PositiveInt = 10
     # Uploaded files: the local upload_dir, or an S3-compatible bucket shared by several app servers
     # (credentials from boto3's usual chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile or a role).
     storage_backend: Literal["local", "s3"] = "local"
