@@ -56,7 +56,12 @@ _MAX_BOXES = 64
 
 
 class DamagedFile(ValueError):
-    """The file has the signature of a kind we accept but does not open as one (a PDF header before junk)."""
+    """The file has the signature of a kind we accept but does not open as one (a PDF header before junk),
+    or opens only with a password nobody reading the programme has."""
+
+    def __init__(self, name: str, *, needs_password: bool = False) -> None:
+        super().__init__(name)
+        self.needs_password = needs_password
 
 
 @dataclass(frozen=True)
@@ -80,7 +85,7 @@ def sniff_file(path: Path) -> FileType | None:
             return None
         if head.startswith(b"%PDF-"):
             if pdf_page_count(path) == 0:
-                raise DamagedFile(path.name)
+                raise DamagedFile(path.name, needs_password=_needs_password(path))
             return FileType(PDF, ".pdf")
         if head.startswith(_ZIP_MAGIC):
             return _zip_presentation(path)
@@ -108,6 +113,16 @@ def pdf_page_count(path: Path) -> int:
         return 0
     finally:
         logger.setLevel(level)
+
+
+def _needs_password(path: Path) -> bool:
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(path, strict=False)
+        return reader.is_encrypted and not reader.decrypt("")
+    except Exception:  # noqa: BLE001 - a PDF that does not even open is damaged, not locked
+        return False
 
 
 def _zip_presentation(path: Path) -> FileType | None:

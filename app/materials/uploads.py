@@ -247,7 +247,8 @@ async def receive_upload(
 
     expected = request.session.get(CSRF_SESSION_KEY)
     spool_dir = spool_dir_of(request.app.state.settings)
-    await run_in_threadpool(_sweep_now_and_then, request, spool_dir, storage, utcnow())
+    # The application's storage, not `storage`: the schedule import passes one that holds bytes in memory.
+    await run_in_threadpool(_sweep_now_and_then, request, spool_dir, app_storage(request), utcnow())
     try:
         spool_dir.mkdir(parents=True, exist_ok=True)
         # The context removes the file however this ends: refusal, disconnect, cancellation, full disk.
@@ -291,6 +292,11 @@ def _identify_and_store(
     try:
         file_type = identify(path)
     except DamagedFile as error:
+        if error.needs_password:
+            raise UploadRefused(
+                _("This PDF opens only with a password; export it without one and upload the new file."),
+                422,
+            ) from error
         raise UploadRefused(
             _(
                 "This PDF does not open: it may be damaged or incomplete. "

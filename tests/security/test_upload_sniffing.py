@@ -1,9 +1,11 @@
 """Hostile uploads: HTML dressed as a video, PDF/HTML polyglots, a PDF header before junk."""
 
+import io
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from pypdf import PdfWriter
 from sqlmodel import select
 
 from app.accounts.models import User
@@ -26,6 +28,7 @@ DAMAGED_PDF = (
     "This PDF does not open: it may be damaged or incomplete. Export it again and upload the new file."
 )
 PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+LOCKED_PDF = "This PDF opens only with a password; export it without one and upload the new file."
 SCRIPT = b"<script>fetch('/manage').then(r => r.text()).then(steal)</script>"
 
 DISGUISED = [
@@ -179,3 +182,23 @@ def test_download_of_an_accepted_upload_carries_safe_headers(
         response.headers["x-content-type-options"],
         response.headers["content-security-policy"],
     ) == (content_type, f"{disposition}; filename=\"{name}\"; filename*=UTF-8''{name}", "nosniff", "sandbox")
+
+
+def _encrypted_pdf(user_password: str) -> bytes:
+    writer = PdfWriter(clone_from=io.BytesIO(samples.pdf_bytes(pages=2)))
+    writer.encrypt(user_password=user_password, owner_password="organiser", algorithm="AES-128")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def test_upload_of_a_pdf_locked_with_a_password_is_refused_but_not_one_only_restricted(
+    organiser_client: BrowserLikeClient, db: DbSession, event: Event, session: Session
+) -> None:
+    locked = _upload(organiser_client, event, session, "locked.pdf", _encrypted_pdf("secret"))
+    restricted = _upload(organiser_client, event, session, "no-printing.pdf", _encrypted_pdf(""))
+
+    assert (locked.status_code, locked.json()) == (422, {"detail": LOCKED_PDF})  # type: ignore[attr-defined]
+    assert restricted.status_code == 303  # type: ignore[attr-defined]
+    db.rollback()
+    assert [v.filename for v in db.exec(select(MaterialVersion))] == ["no-printing.pdf"]
