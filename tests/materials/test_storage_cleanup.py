@@ -15,7 +15,7 @@ from app.db import DbSession, utcnow
 from app.events.models import Event, EventOrganiser
 from app.materials import service
 from app.materials.models import MaterialKind, MaterialVersion, MaterialVisibility
-from app.materials.retention import collect_unreferenced_files
+from app.materials.retention import collect_unreferenced_files, prune_all_versions
 from app.programme.models import Session
 from app.settings import Settings
 from app.storage import LocalStorage, S3Storage, Storage, StoredUpload, content_key, store_bytes
@@ -192,3 +192,19 @@ def test_clean_storage_command_deletes_files_nothing_references(tmp_path: Path) 
         "kept 1 recent ones for now; swept 0 leftovers of interrupted uploads.\n",
     )
     assert [stored.key for stored in storage.stored_files()] == [recent]
+
+
+def test_prune_all_versions_applies_a_lowered_limit_to_materials_uploaded_before(
+    db: DbSession, session: Session, tmp_path: Path
+) -> None:
+    storage = LocalStorage(tmp_path / "uploads")
+    contents = [b"%PDF before the limit " + bytes([n]) for n in range(1, 5)]
+    for content in contents:
+        latest = _add_slides(db, session, storage, content)  # no limit then
+
+    removed = prune_all_versions(db, keep=2)
+
+    numbers = db.exec(
+        select(MaterialVersion.number).where(MaterialVersion.material_id == latest.material_id)
+    ).all()
+    assert (sorted(numbers), sorted(removed)) == ([3, 4], sorted(content_key(c) for c in contents[:2]))
