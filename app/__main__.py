@@ -101,6 +101,27 @@ def server_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+def clean_storage(settings: Settings, keep_versions: int, grace_minutes: int) -> int:
+    from datetime import timedelta
+
+    from app.db import utcnow
+    from app.materials.retention import collect_unreferenced_files, prune_all_versions, spool_dir_of
+    from app.storage import storage_from_settings
+
+    storage = storage_from_settings(settings)
+    with _db(settings) as db:
+        pruned = prune_all_versions(db, keep_versions)
+        report = collect_unreferenced_files(
+            db, storage, utcnow(), grace=timedelta(minutes=grace_minutes), spool_dir=spool_dir_of(settings)
+        )
+    print(
+        f"Removed {len(pruned)} old versions beyond the last {keep_versions} of each material; "
+        f"deleted {len(report.deleted)} unreferenced files; kept {report.spared_recent} recent ones "
+        f"for now; swept {report.partials_removed} leftovers of interrupted uploads."
+    )
+    return 0
+
+
 def serve(settings: Settings, host: str, port: int, reload: bool) -> int:
     import uvicorn
 
@@ -131,6 +152,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     gen.add_argument("--days", type=int, default=4)
     gen.add_argument("--seed", type=int, default=0)
 
+    clean = commands.add_parser(
+        "clean-storage",
+        help="delete stored files nothing references and old versions beyond the limit "
+        "(run it daily from cron or a timer; the task queue will run it once it exists)",
+    )
+    clean.add_argument("--keep-versions", type=int, default=None, help="default: MATERIAL_VERSIONS_KEPT")
+    clean.add_argument("--grace-minutes", type=int, default=60, help="spare files stored this recently")
+
     run = commands.add_parser("serve", help="serve the application with uvicorn")
     run.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     run.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
@@ -150,6 +179,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("error: --sessions, --rooms and --days must be at least 1", file=sys.stderr)
             return 2
         return generate(settings, args.slug, args.sessions, args.rooms, args.days, args.seed)
+    if args.command == "clean-storage":
+        keep = settings.material_versions_kept if args.keep_versions is None else args.keep_versions
+        if keep < 1 or args.grace_minutes < 1:
+            print("error: --keep-versions and --grace-minutes must be at least 1", file=sys.stderr)
+            return 2
+        return clean_storage(settings, keep, args.grace_minutes)
     return serve(settings, args.host, args.port, args.reload)
 
 

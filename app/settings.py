@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     max_upload_bytes: PositiveInt = 200 * 1024 * 1024
     # The body of any request that is not a file upload (forms, htmx requests).
     max_form_bytes: PositiveInt = 1024 * 1024
+    # Versions of one material kept when slides are uploaded again; the files of older ones are deleted.
+    material_versions_kept: PositiveInt = 10
     # Uploaded files: the local upload_dir, or an S3-compatible bucket shared by several app servers
     # (credentials from boto3's usual chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile or a role).
     storage_backend: Literal["local", "s3"] = "local"

@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextvars import ContextVar
 from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import nh3
@@ -15,6 +16,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2_fragments import render_block
 from jinja2_fragments.fastapi import Jinja2Blocks
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
 from markupsafe import Markup
 from starlette.datastructures import FormData
 
@@ -36,11 +41,53 @@ HTMX_CDN_URL = f"https://cdn.jsdelivr.net/npm/htmx.org@{HTMX_VERSION}/dist/htmx.
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 
 
+def _is_same_site(url: str) -> bool:
+    # A path on our own site; "//host/x" and "/\\host/x" are other hosts to a browser.
+    parts = urlsplit(url.strip())
+    return not (parts.scheme or parts.netloc or url.strip().startswith(("//", "\\", "/\\", "\\/")))
+
+
+def _inside_link(tokens: Sequence[Token], idx: int) -> bool:
+    depth = 0
+    for token in reversed(tokens[:idx]):
+        if token.type == "link_close":
+            depth += 1
+        elif token.type == "link_open":
+            if depth == 0:
+                return True
+            depth -= 1
+    return False
+
+
+def _image_or_link(
+    renderer: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    # An image from another site tells that site who reads the page and when (a tracking pixel), so
+    # only our own images are shown; another site's becomes a link its reader may choose to follow.
+    token = tokens[idx]
+    src = str(token.attrGet("src") or "")
+    if _is_same_site(src):
+        return renderer.image(tokens, idx, options, env)
+    alt = escapeHtml(renderer.renderInlineAsText(token.children or [], options, env) or src)
+    if _inside_link(tokens, idx) or urlsplit(src).scheme not in ("http", "https"):
+        return alt
+    return f'<a href="{escapeHtml(src)}">{alt}</a>'
+
+
+_markdown.add_render_rule("image", _image_or_link)
+
+
+def _same_site_images_only(element: str, attribute: str, value: str) -> str | None:
+    return None if element == "img" and attribute == "src" and not _is_same_site(value) else value
+
+
 def markdown_to_html(text: str | None) -> Markup:
-    """Organisers' Markdown, with raw HTML off and the output sanitised once more."""
+    """Organisers' and speakers' Markdown, with raw HTML off and the output sanitised once more; images
+    from other sites are shown as links, so that reading a bio tells no third party."""
     if not text:
         return Markup("")
-    return Markup(nh3.clean(_markdown.render(text)))  # noqa: S704 - sanitised by nh3 just above
+    html = nh3.clean(_markdown.render(text), attribute_filter=_same_site_images_only)
+    return Markup(html)  # noqa: S704 - sanitised by nh3 just above
 
 
 def in_zone(value: datetime, tz: str) -> datetime:

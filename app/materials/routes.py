@@ -100,7 +100,12 @@ OrganiserUpload = Annotated[ReceivedUpload, Depends(organiser_upload)]
     dependencies=[Depends(organiser_upload), Depends(require_csrf)],
 )
 async def material_upload(
-    request: Request, db: Db, event: ManagedEvent, session: ManagedSession, received: OrganiserUpload
+    request: Request,
+    db: Db,
+    event: ManagedEvent,
+    session: ManagedSession,
+    received: OrganiserUpload,
+    storage: AppStorage,
 ) -> Response:
     upload = received.file
     if upload is None:
@@ -118,6 +123,8 @@ async def material_upload(
             title=value.title,
             visibility=value.visibility,
             upload=upload,
+            keep_versions=request.app.state.settings.material_versions_kept,
+            storage=storage,
         ),
     )
     if not form.is_valid:

@@ -1,9 +1,11 @@
 """Adding slides, files, recordings and links to sessions; publishing and removing them.
 
-A new upload for the same material adds a version and keeps the older ones, so organisers can go back.
-The files themselves are already in storage (see `uploads.py`); these functions only record them.
+A new upload for the same material adds a version and keeps a number of older ones (a setting), so
+organisers can go back. The files themselves are already in storage (see `uploads.py`); these functions
+only record them, and delete the files of versions dropped by the limit (see `retention.py`).
 """
 
+import logging
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete
@@ -13,10 +15,13 @@ from sqlmodel import col, func, select
 from app.db import DbSession, utcnow
 from app.errors import DomainError, InvalidInput
 from app.i18n import _
+from app.materials import retention
 from app.materials.models import Material, MaterialKind, MaterialVersion, MaterialVisibility
 from app.programme.models import Session, Talk
 from app.speakers.models import Speaker
-from app.storage import StoredUpload
+from app.storage import Storage, StoredUpload
+
+logger = logging.getLogger("plenary.materials")
 
 FILE_KINDS = (MaterialKind.slides, MaterialKind.file)
 LINK_KINDS = (MaterialKind.recording, MaterialKind.link)
@@ -66,8 +71,12 @@ def add_file_version(
     title: str,
     visibility: MaterialVisibility,
     upload: StoredUpload,
+    keep_versions: int | None = None,
+    storage: Storage | None = None,
 ) -> MaterialVersion:
-    """Uploading slides again adds a new version of the same material; the older versions are kept."""
+    """Uploading slides again adds a new version of the same material. The `keep_versions` newest are
+    kept (all without a limit), the newest, which the public sees, always; with `storage`, the files of
+    the versions removed are deleted unless something else still uses them."""
     if kind not in FILE_KINDS:
         raise InvalidInput(_("Recordings and links are added by address, not uploaded."), field="kind")
     _check_talk(db, session, talk_id)
@@ -105,6 +114,8 @@ def add_file_version(
     )
     db.add(version)
     try:
+        db.flush()
+        removed = retention.prune_versions(db, material.id or 0, keep_versions) if keep_versions else []
         db.commit()
     except IntegrityError as error:
         # Two uploads of the same material at the same moment took the same number.
@@ -113,7 +124,17 @@ def add_file_version(
             _("Another upload of this material arrived at the same time; send it again.")
         ) from error
     db.refresh(version)
+    if storage is not None and removed:
+        _delete_files_of_removed_versions(db, storage, removed)
     return version
+
+
+def _delete_files_of_removed_versions(db: DbSession, storage: Storage, keys: list[str]) -> None:
+    try:
+        retention.delete_unreferenced(db, storage, keys, utcnow())
+    except Exception:
+        # The upload is saved; a file left behind is deleted by the next clean-storage run.
+        logger.exception("Could not delete the files of old material versions")
 
 
 def _checked_url(url: str) -> str:
@@ -171,8 +192,9 @@ def set_visibility(db: DbSession, material: Material, visibility: MaterialVisibi
 def delete_material(db: DbSession, material: Material) -> None:
     """Removes the material and all its versions from the programme.
 
-    The stored files stay: storage is by content, so the same file may back another material, a later
-    re-upload, or a speaker's photo, and deleting it here could race with such an upload.
+    The stored files stay for now: storage is by content, so the same file may back another material, a
+    later re-upload, or a speaker's photo, and deleting it here could race with such an upload. The next
+    clean-up (`retention.collect_unreferenced_files`) deletes them once nothing references them.
     """
     db.execute(delete(MaterialVersion).where(col(MaterialVersion.material_id) == material.id))
     db.delete(material)

@@ -4,6 +4,10 @@ The multipart body is fed, chunk by chunk as it arrives, to python-multipart's s
 part goes to a temporary file on disk while its sha256 is computed; reading stops as soon as the file
 passes the size limit (413). Then the content is identified (`sniffing`), and stored under its hash.
 
+The temporary file is removed however the upload ends (refused, interrupted, cancelled); only a killed
+process leaves it, in the spool folder, where the next upload after an hour or `clean-storage` sweeps
+it (`retention.remove_abandoned_uploads`). A full disk is answered with 507 and a clear message.
+
 CSRF: the token must arrive before any file byte is accepted, in the `X-CSRF-Token` header or in a
 `csrf_token` field placed before the file part. Once done, the form's fields are handed to Starlette's
 form cache, so `require_csrf` and `SubmittedForm`, running after this, see them without re-reading the
@@ -12,12 +16,14 @@ form cache, so `require_csrf` and `SubmittedForm`, running after this, see them 
 """
 
 import hashlib
+import logging
 import re
 import secrets
 import tempfile
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, BinaryIO
 
@@ -29,9 +35,13 @@ from starlette.datastructures import FormData
 from starlette.requests import ClientDisconnect
 
 from app.csrf import CSRF_FIELD, CSRF_HEADER, CSRF_SESSION_KEY
+from app.db import utcnow
 from app.i18n import _
-from app.materials.sniffing import FileType, sniff_file
-from app.storage import Storage, StoredUpload, storage_from_settings
+from app.materials.retention import GRACE_PERIOD, SPOOL_PREFIX, remove_abandoned_uploads, spool_dir_of
+from app.materials.sniffing import DamagedFile, FileType, sniff_file
+from app.storage import Storage, StorageFull, StoredUpload, is_disk_full, storage_from_settings
+
+logger = logging.getLogger("plenary.uploads")
 
 __all__ = [
     "AppStorage",
@@ -106,6 +116,14 @@ def _too_large(max_bytes: int) -> UploadRefused:
 
 def _form_expired() -> UploadRefused:
     return UploadRefused(_("This form has expired; reload the page and try again."), 403)
+
+
+def _storage_full() -> UploadRefused:
+    return UploadRefused(StorageFull().message, 507)
+
+
+def _interrupted() -> UploadRefused:
+    return UploadRefused(_("The upload was interrupted; please send the file again."), 400)
 
 
 def _not_accepted() -> UploadRefused:
@@ -228,25 +246,37 @@ async def receive_upload(
         raise _too_large(max_bytes)  # refused before reading a byte of the body
 
     expected = request.session.get(CSRF_SESSION_KEY)
-    with tempfile.NamedTemporaryFile(prefix="plenary-upload-") as spool:
-        form = _StreamingForm(
-            max_bytes, spool, _token_matches(expected, request.headers.get(CSRF_HEADER)), expected
-        )
-        parser = MultipartParser(boundary, form.callbacks())  # type: ignore[arg-type]
-        try:
-            async for chunk in request.stream():
-                parser.write(chunk)
-        except ClientDisconnect as error:
-            raise UploadRefused(_("The upload was interrupted; please send the file again."), 400) from error
-        parser.finalize()
-        if not form.finished:
-            raise UploadRefused(_("The upload was interrupted; please send the file again."), 400)
-        if not form.token_ok:
-            raise _form_expired()
-        spool.flush()
-        stored = None
-        if form.file_name is not None and (form.file_size or form.file_name):
-            stored = await run_in_threadpool(_identify_and_store, form, Path(spool.name), storage, identify)
+    spool_dir = spool_dir_of(request.app.state.settings)
+    # The application's storage, not `storage`: the schedule import passes one that holds bytes in memory.
+    await run_in_threadpool(_sweep_now_and_then, request, spool_dir, app_storage(request), utcnow())
+    try:
+        spool_dir.mkdir(parents=True, exist_ok=True)
+        # The context removes the file however this ends: refusal, disconnect, cancellation, full disk.
+        with tempfile.NamedTemporaryFile(dir=spool_dir, prefix=SPOOL_PREFIX) as spool:
+            form = _StreamingForm(
+                max_bytes, spool, _token_matches(expected, request.headers.get(CSRF_HEADER)), expected
+            )
+            parser = MultipartParser(boundary, form.callbacks())  # type: ignore[arg-type]
+            try:
+                async for chunk in request.stream():
+                    parser.write(chunk)
+            except ClientDisconnect as error:
+                raise _interrupted() from error
+            parser.finalize()
+            if not form.finished:
+                raise _interrupted()
+            if not form.token_ok:
+                raise _form_expired()
+            spool.flush()
+            stored = None
+            if form.file_name is not None and (form.file_size or form.file_name):
+                stored = await run_in_threadpool(
+                    _identify_and_store, form, Path(spool.name), storage, identify
+                )
+    except OSError as error:
+        if is_disk_full(error):
+            raise _storage_full() from error
+        raise
 
     fields = {name: value for name, value in form.fields.items() if name != CSRF_FIELD}
     # Starlette's own cache of the parsed form: require_csrf and SubmittedForm read the fields from it.
@@ -259,15 +289,46 @@ def _identify_and_store(
 ) -> StoredUpload:
     if form.file_size == 0:
         raise UploadRefused(_("The file is empty."), 422)
-    file_type = identify(path)
+    try:
+        file_type = identify(path)
+    except DamagedFile as error:
+        if error.needs_password:
+            raise UploadRefused(
+                _("This PDF opens only with a password; export it without one and upload the new file."),
+                422,
+            ) from error
+        raise UploadRefused(
+            _(
+                "This PDF does not open: it may be damaged or incomplete. "
+                "Export it again and upload the new file."
+            ),
+            422,
+        ) from error
     if file_type is None:
         raise _not_accepted()
     key = form.digest.hexdigest()
-    with path.open("rb") as source:
-        storage.put(key, source)
+    try:
+        with path.open("rb") as source:
+            storage.put(key, source)
+    except StorageFull as error:
+        raise _storage_full() from error
     return StoredUpload(
         key=key,
         size=form.file_size,
         filename=sanitise_filename(form.file_name or "", file_type.extension),
         content_type=file_type.content_type,
     )
+
+
+def _sweep_now_and_then(request: Request, spool_dir: Path, storage: Storage, now: datetime) -> None:
+    # At most once per grace period in each process: the files it looks for take that long to count
+    # as abandoned anyway, and the sweep then also runs soon after a restart that killed uploads.
+    last: datetime | None = getattr(request.app.state, "uploads_swept_at", None)
+    if last is not None and now - last < GRACE_PERIOD:
+        return
+    request.app.state.uploads_swept_at = now
+    try:
+        remove_abandoned_uploads(spool_dir, storage, now)
+    except Exception:
+        # A failed sweep must not refuse the upload; clean-storage sweeps again.
+        logger.exception("Could not sweep abandoned uploads")

@@ -231,6 +231,7 @@ async def speaker_portal_slides_upload(
     speaker: PortalSpeaker,
     session_id: int,
     received: SlidesUpload,
+    storage: AppStorage,
 ) -> Response:
     session = await run_in_threadpool(portal.speaker_session, db, event, speaker, session_id)
     upload = received.file
@@ -251,6 +252,8 @@ async def speaker_portal_slides_upload(
             title=value.title or _("Slides"),
             visibility=value.visibility,
             upload=upload,
+            keep_versions=request.app.state.settings.material_versions_kept,
+            storage=storage,
         )
     )
     if not wants_fragment(request):

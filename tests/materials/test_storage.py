@@ -1,11 +1,8 @@
 import io
-import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from app.settings import Settings
 from app.storage import (
@@ -19,48 +16,7 @@ from app.storage import (
     storage_from_settings,
     store_bytes,
 )
-
-BUCKET = "plenary-test"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def moto_endpoint() -> Iterator[str]:
-    """moto's S3 server over HTTP on 127.0.0.1, as a real S3-compatible service would be reached."""
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-
-
-@pytest.fixture
-def s3_storage(moto_endpoint: str, aws_credentials: None) -> S3Storage:
-    client = boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1")
-    if BUCKET not in {bucket["Name"] for bucket in client.list_buckets()["Buckets"]}:
-        client.create_bucket(Bucket=BUCKET)
-    return S3Storage(BUCKET, endpoint_url=moto_endpoint, region="us-east-1", prefix="materials/")
-
-
-@pytest.fixture(params=["local", "s3"])
-def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Storage:
-    if request.param == "local":
-        return LocalStorage(tmp_path / "uploads")
-    return request.getfixturevalue("s3_storage")
+from tests.materials.conftest import BUCKET
 
 
 def test_storage_keeps_content_under_its_hash(storage: Storage) -> None:
