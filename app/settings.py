@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     secure_cookies: bool = False
     # Registrations one address may submit per minute on the public form; 0 turns the limit off.
     registration_rate_limit: int = Field(default=10, ge=0)
+    # Shared counts of failed logins for several app processes (redis://host:6379/0); without it each
+    # process counts in memory.
+    redis_url: str | None = None
     var_dir: Path = VAR_DIR
 
     @field_validator("database_url")
@@ -58,6 +61,15 @@ class Settings(BaseSettings):
         if value and not value.startswith(("smtp://", "smtps://", "smtp+starttls://")):
             raise ValueError(
                 "must start with smtp://, smtp+starttls:// or smtps:// (for example smtp://mail:25)"
+            )
+        return value or None
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(
+                "must start with redis://, rediss:// or unix:// (for example redis://127.0.0.1:6379/0)"
             )
         return value or None
 
