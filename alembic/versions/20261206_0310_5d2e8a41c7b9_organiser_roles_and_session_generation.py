@@ -19,8 +19,6 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table('account_user', schema=None) as batch_op:
         batch_op.add_column(sa.Column('session_generation', sa.Integer(), nullable=False, server_default='0'))
-    with op.batch_alter_table('account_user', schema=None) as batch_op:
-        batch_op.alter_column('session_generation', server_default=None)
 
     # Every organiser given an event before roles existed could do everything: they become owners.
     with op.batch_alter_table('event_organiser', schema=None) as batch_op:
@@ -32,12 +30,16 @@ def upgrade() -> None:
                 server_default='owner',
             )
         )
-    with op.batch_alter_table('event_organiser', schema=None) as batch_op:
-        batch_op.alter_column('role', server_default=None)
+    # The defaults only fill the existing rows. Dropping them on SQLite would rebuild account_user, and
+    # with foreign keys on, dropping the old table deletes every row that points at it (organisers,
+    # import jobs): there they stay, harmless.
+    if op.get_bind().dialect.name != 'sqlite':
+        op.alter_column('account_user', 'session_generation', server_default=None)
+        op.alter_column('event_organiser', 'role', server_default=None)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('event_organiser', schema=None) as batch_op:
-        batch_op.drop_column('role')
-    with op.batch_alter_table('account_user', schema=None) as batch_op:
-        batch_op.drop_column('session_generation')
+    # Plain DROP COLUMN (SQLite 3.35+), not a batch rebuild: rebuilding account_user with foreign keys
+    # on would delete every row that points at it.
+    op.drop_column('event_organiser', 'role')
+    op.drop_column('account_user', 'session_generation')
