@@ -116,6 +116,22 @@ def password_reset_page(request: Request) -> HTMLResponse:
 def password_reset_request(request: Request, db: Db, data: SubmittedForm) -> Response:
     email = str(data.get("email") or "")
     form = BoundForm(data={"email": email})
+    # Each request sends an email: it counts like a failed login, so nobody floods an inbox from here.
+    throttle: LoginThrottle = request.app.state.login_throttle
+    key, address = (
+        account_service.normalise_email(email),
+        request.client.host if request.client else "unknown",
+    )
+    refusal = throttle.refusal(key, address)
+    if refusal is not None:
+        form.add_error(
+            "email", _("Too many attempts; try again in %(minutes)d minutes.") % {"minutes": refusal.minutes}
+        )
+        context = {"form": form, "sent": False}
+        return render(
+            request, "accounts/password_reset.html", context, blocks=["reset_form"], status_code=429
+        )
+    throttle.failed(key, address)
     try:
         account_service.request_password_reset(
             db, email, mailer=request.app.state.mailer, links=_links(request)

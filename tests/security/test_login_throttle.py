@@ -156,3 +156,14 @@ def test_parallel_logins_hash_a_few_at_a_time(
 
     assert statuses == [422] * 8
     assert 1 <= watch.most_at_once <= 3
+
+
+def test_password_reset_requests_are_throttled_too(client: TestClient, organiser: User, smtp: object) -> None:
+    token = csrf_from(client.get("/password-reset").text)
+    statuses = [
+        client.post("/password-reset", data={"email": organiser.email, "csrf_token": token}).status_code
+        for _ in range(11)
+    ]
+
+    assert statuses == [200] * 10 + [429]
+    assert len(smtp.messages) == 10  # type: ignore[attr-defined]
