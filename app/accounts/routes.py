@@ -147,9 +147,11 @@ def password_reset_request(request: Request, db: Db, data: SubmittedForm) -> Res
 
 
 def _set_password_page(
-    request: Request, user: User, action: str, *, form: BoundForm | None = None, status_code: int = 200
+    request: Request, user: User, *, form: BoundForm | None = None, status_code: int = 200
 ) -> HTMLResponse:
-    context = {"account": user, "action": action, "form": form, "welcome": "welcome" in action}
+    # The form posts back to the link it came from (invitation or reset), token included.
+    action = str(request.url.path)
+    context = {"account": user, "action": action, "form": form, "welcome": not user.has_password}
     return render(
         request, "accounts/set_password.html", context, blocks=["set_password_form"], status_code=status_code
     )
@@ -162,7 +164,7 @@ def _set_password(request: Request, db: Db, user: User, data: SubmittedForm) -> 
         account_service.set_password_by_link(db, user, password, str(data.get("confirmation") or ""))
     except account_service.AccountError as error:
         form.add_error(error.field or "password", error.message)
-        return _set_password_page(request, user, str(request.url.path), form=form, status_code=422)
+        return _set_password_page(request, user, form=form, status_code=422)
     request.session.clear()
     remember_login(request, user)
     return redirect_after_post(request, str(request.url_for("account_page")))
@@ -171,7 +173,7 @@ def _set_password(request: Request, db: Db, user: User, data: SubmittedForm) -> 
 @router.get("/account/welcome/{token}", response_class=HTMLResponse)
 def invitation_page(request: Request, db: Db, token: str) -> HTMLResponse:
     user = account_service.invited_user(db, request.app.state.secret_key, token)
-    return _set_password_page(request, user, str(request.url.path))
+    return _set_password_page(request, user)
 
 
 @router.post("/account/welcome/{token}", response_class=HTMLResponse)
@@ -183,7 +185,7 @@ def invitation_accept(request: Request, db: Db, token: str, data: SubmittedForm)
 @router.get("/password-reset/{token}", response_class=HTMLResponse)
 def password_reset_link_page(request: Request, db: Db, token: str) -> HTMLResponse:
     user = account_service.reset_user(db, request.app.state.secret_key, token)
-    return _set_password_page(request, user, str(request.url.path))
+    return _set_password_page(request, user)
 
 
 @router.post("/password-reset/{token}", response_class=HTMLResponse)

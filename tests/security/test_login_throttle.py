@@ -167,3 +167,14 @@ def test_password_reset_requests_are_throttled_too(client: TestClient, organiser
 
     assert statuses == [200] * 10 + [429]
     assert len(smtp.messages) == 10  # type: ignore[attr-defined]
+
+
+def test_a_redis_url_of_another_kind_stops_start_up_with_its_name() -> None:
+    from pydantic import ValidationError
+
+    from app.settings import describe_settings_error
+
+    with pytest.raises(ValidationError) as error:
+        Settings(redis_url="http://127.0.0.1:6379")
+
+    assert describe_settings_error(error.value).startswith("REDIS_URL: Value error, must start with redis://")
