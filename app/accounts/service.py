@@ -105,12 +105,6 @@ def password_matches(user: User | None, password: str) -> bool:
     return verify_password(user.password_hash, password)
 
 
-def authenticate(db: DbSession, email: str, password: str) -> User | None:
-    """The user whose email and password match, or None."""
-    user = login_candidate(db, email)
-    return user if password_matches(user, password) else None
-
-
 def end_all_sessions(db: DbSession, user: User) -> None:
     """Logging out ends the session on every device: cookies copied before stop working."""
     user.session_generation += 1

@@ -178,3 +178,18 @@ def test_a_redis_url_of_another_kind_stops_start_up_with_its_name() -> None:
         Settings(redis_url="http://127.0.0.1:6379")
 
     assert describe_settings_error(error.value).startswith("REDIS_URL: Value error, must start with redis://")
+
+
+def test_guessing_the_current_password_on_the_account_page_is_throttled(organiser_client: object) -> None:
+    statuses = [
+        organiser_client.post(  # type: ignore[attr-defined]
+            "/account/password", {"current_password": f"guess number {n}", "password": "a brand new password"}
+        ).status_code
+        for n in range(11)
+    ]
+    last = organiser_client.post(  # type: ignore[attr-defined]
+        "/account/password", {"current_password": ORGANISER_PASSWORD, "password": "a brand new password"}
+    )
+
+    assert statuses == [422] * 10 + [429]
+    assert (last.status_code, "Too many attempts; try again in 15 minutes." in last.text) == (429, True)
