@@ -15,13 +15,16 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 import app.models  # noqa: F401 - every table, and the flush hook that stamps changed programmes
 from app import api_docs_routes
+from app.accounts import admin_routes as account_admin_routes
 from app.accounts import routes as account_routes
+from app.accounts.throttle import LoginThrottle
 from app.caching import RenderedViews
 from app.db import database_answers, make_engine
 from app.errors import DomainError
+from app.events import account_routes as account_page_routes
 from app.events import api as event_api
 from app.events import routes as event_routes
-from app.events.models import ATTENDANCE_LABELS, EVENT_KIND_LABELS, VISIBILITY_LABELS
+from app.events.models import ATTENDANCE_LABELS, EVENT_KIND_LABELS, ORGANISER_ROLE_LABELS, VISIBILITY_LABELS
 from app.exports import import_routes
 from app.exports import routes as export_routes
 from app.i18n import _, current_locale, negotiate_locale
@@ -90,6 +93,7 @@ def _register_template_labels() -> None:
         visibility_labels=VISIBILITY_LABELS,
         session_kind_labels=SESSION_KIND_LABELS,
         role_labels=ROLE_LABELS,
+        organiser_role_labels=ORGANISER_ROLE_LABELS,
         material_kind_labels=MATERIAL_KIND_LABELS,
     )
 
@@ -112,11 +116,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.programme_views = RenderedViews(max_entries=128)
     app.state.mailer = mailer_from_settings(settings)
     app.state.storage = storage_from_settings(settings)
+    app.state.login_throttle = LoginThrottle(settings.redis_url)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     for module in (
         account_routes,
+        account_admin_routes,
+        account_page_routes,
         event_routes,
         builder_routes,
         speaker_routes,

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     # Addresses (or networks, comma-separated) of the reverse proxies whose X-Forwarded-For and
     # X-Forwarded-Proto are believed; "*" trusts every peer (only when nothing else can reach the server).
     forwarded_allow_ips: str = "127.0.0.1,::1"
+    # Shared counts of failed logins for several app processes (redis://host:6379/0); without it each
+    # process counts in memory.
+    redis_url: str | None = None
     var_dir: Path = VAR_DIR
 
     @field_validator("database_url")
@@ -65,6 +68,15 @@ class Settings(BaseSettings):
         if value and not value.startswith(("smtp://", "smtps://", "smtp+starttls://")):
             raise ValueError(
                 "must start with smtp://, smtp+starttls:// or smtps:// (for example smtp://mail:25)"
+            )
+        return value or None
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(
+                "must start with redis://, rediss:// or unix:// (for example redis://127.0.0.1:6379/0)"
             )
         return value or None
 

@@ -122,6 +122,8 @@ def _csrf_token_of_rendering_request() -> str:
 def _template_globals(request: Request) -> dict[str, Any]:
     return {
         "current_user": getattr(request.state, "user", None),
+        # Set by the event loaders (app/events/access.py): what the user may open in this event.
+        "event_role": getattr(request.state, "event_role", None),
         "locale": current_locale.get(),
         "htmx_version": HTMX_VERSION,
         "htmx_sri": HTMX_SRI,
@@ -248,13 +250,22 @@ class LoginRequired(Exception):
         self.next_url = next_url
 
 
+def remember_login(request: Request, user: User) -> None:
+    """Keeps the user logged in with this cookie, until their session generation moves on."""
+    request.session["user_id"] = user.id
+    request.session["generation"] = user.session_generation
+
+
 def optional_user(request: Request, db: Db) -> User | None:
     user_id = request.session.get("user_id")
     if user_id is None:
         return None
     user = db.get(User, user_id)
-    if user is None or not user.is_active:
+    # A cookie from before a logout, a password change or a reset carries an older generation: a copy
+    # of it opens nothing.
+    if user is None or not user.is_active or request.session.get("generation") != user.session_generation:
         request.session.pop("user_id", None)
+        request.session.pop("generation", None)
         return None
     request.state.user = user
     return user

@@ -14,4 +14,11 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     is_admin: bool = False
     is_active: bool = True
+    # Raised by logging out, a password change or a reset: session cookies with an older number stop working.
+    session_generation: int = 0
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    @property
+    def has_password(self) -> bool:
+        """An invited organiser has no password until they follow the invitation link."""
+        return bool(self.password_hash)

@@ -1,14 +1,45 @@
+"""Accounts: creating and inviting them, passwords (checking, changing, resetting) and sessions."""
+
+import smtplib
+from dataclasses import dataclass
+
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.accounts.models import User
 from app.db import DbSession
+from app.errors import DomainError
 from app.i18n import _
-from app.security import UNKNOWN_USER_HASH, hash_password, verify_password
+from app.mail import Mailer, OutgoingMail
+from app.security import (
+    UNKNOWN_USER_HASH,
+    RevocableLink,
+    TokenExpired,
+    TokenInvalid,
+    hash_password,
+    verify_password,
+)
+
+MIN_PASSWORD_LENGTH = 10
+INVITATION_DAYS = 7
+RESET_HOURS = 2
+
+# Both links carry a digest of the account's password hash: setting a password changes the hash, so a
+# link works once, and a reset link dies as soon as the password changes by any other way.
+INVITATION_LINK = RevocableLink(purpose="account-invitation", id_key="u", label="invitation")
+RESET_LINK = RevocableLink(purpose="password-reset", id_key="u", label="reset")
 
 
-class AccountError(Exception):
+class AccountError(DomainError):
     pass
+
+
+class LinkRefused(DomainError):
+    status_code = 404
+
+
+class MailNotSent(DomainError):
+    status_code = 503
 
 
 def normalise_email(email: str) -> str:
@@ -19,15 +50,28 @@ def user_by_email(db: DbSession, email: str) -> User | None:
     return db.exec(select(User).where(func.lower(User.email) == normalise_email(email))).first()
 
 
-def create_user(db: DbSession, email: str, password: str, *, name: str = "", is_admin: bool = False) -> User:
-    """An email is one account; a password shorter than 10 characters is refused."""
+def all_users(db: DbSession) -> list[User]:
+    return list(db.exec(select(User).order_by(col(User.email))).all())
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(_("The password must be at least 10 characters long."), field="password")
+
+
+def _check_email(email: str) -> str:
     email = normalise_email(email)
     if "@" not in email or len(email) > 254:
-        raise AccountError(_("Enter a valid email address."))
-    if len(password) < 10:
-        raise AccountError(_("The password must be at least 10 characters long."))
+        raise AccountError(_("Enter a valid email address."), field="email")
+    return email
+
+
+def create_user(db: DbSession, email: str, password: str, *, name: str = "", is_admin: bool = False) -> User:
+    """An email is one account; a password shorter than 10 characters is refused."""
+    email = _check_email(email)
+    _check_password(password)
     if user_by_email(db, email) is not None:
-        raise AccountError(_("An account with this email already exists."))
+        raise AccountError(_("An account with this email already exists."), field="email")
     user = User(email=email, name=name, password_hash=hash_password(password), is_admin=is_admin)
     db.add(user)
     db.commit()
@@ -36,9 +80,10 @@ def create_user(db: DbSession, email: str, password: str, *, name: str = "", is_
 
 
 def set_password(db: DbSession, user: User, password: str, *, is_admin: bool | None = None) -> User:
-    if len(password) < 10:
-        raise AccountError(_("The password must be at least 10 characters long."))
+    """A new password ends every session of the account (the command line's reset, too)."""
+    _check_password(password)
     user.password_hash = hash_password(password)
+    user.session_generation += 1
     if is_admin is not None:
         user.is_admin = is_admin
     db.add(user)
@@ -46,10 +91,152 @@ def set_password(db: DbSession, user: User, password: str, *, is_admin: bool | N
     return user
 
 
-def authenticate(db: DbSession, email: str, password: str) -> User | None:
-    """The user whose email and password match, or None; unknown emails take as long as wrong passwords."""
+def login_candidate(db: DbSession, email: str) -> User | None:
+    """The active account with this email, loaded so the password can be checked with the database let go."""
     user = user_by_email(db, email)
-    if user is None or not user.is_active:
+    return user if user is not None and user.is_active else None
+
+
+def password_matches(user: User | None, password: str) -> bool:
+    """Checks the password; unknown emails and invited accounts take as long as wrong passwords."""
+    if user is None or not user.has_password:
         verify_password(UNKNOWN_USER_HASH, password)
-        return None
-    return user if verify_password(user.password_hash, password) else None
+        return False
+    return verify_password(user.password_hash, password)
+
+
+def end_all_sessions(db: DbSession, user: User) -> None:
+    """Logging out ends the session on every device: cookies copied before stop working."""
+    user.session_generation += 1
+    db.add(user)
+    db.commit()
+
+
+def change_password(db: DbSession, user: User, current: str, new: str) -> User:
+    """Changing a password needs the current one, and ends every other session of the account."""
+    if not password_matches(user, current):
+        raise AccountError(_("The current password is not right."), field="current_password")
+    _check_password(new)
+    if current == new:
+        raise AccountError(_("Choose a password different from the current one."), field="password")
+    return set_password(db, user, new)
+
+
+# --- Invitations and password resets by email --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccountLinks:
+    """Builds the addresses sent by email from the site's base URL and secret key."""
+
+    base_url: str
+    secret_key: str
+
+    def invitation_url(self, user: User) -> str:
+        token = INVITATION_LINK.sign(self.secret_key, user.id, user.password_hash)  # type: ignore[arg-type]
+        return f"{self.base_url.rstrip('/')}/account/welcome/{token}"
+
+    def reset_url(self, user: User) -> str:
+        token = RESET_LINK.sign(self.secret_key, user.id, user.password_hash)  # type: ignore[arg-type]
+        return f"{self.base_url.rstrip('/')}/password-reset/{token}"
+
+
+def _send(mailer: Mailer, mail: OutgoingMail) -> None:
+    try:
+        mailer.send(mail)
+    except (OSError, smtplib.SMTPException) as error:
+        raise MailNotSent(_("The email could not be sent; try again in a moment.")) from error
+
+
+def invitation_mail(user: User, url: str, invited_by: User) -> OutgoingMail:
+    text = "\n\n".join(
+        [
+            _("Hello,"),
+            _("{name} invited you to organise events on Plenary. Choose your password here:").format(
+                name=invited_by.name or invited_by.email
+            ),
+            url,
+            _("The link works once, for {days} days.").format(days=INVITATION_DAYS),
+        ]
+    )
+    return OutgoingMail(to=user.email, subject=_("Your organiser account on Plenary"), text=text + "\n")
+
+
+def invite_organiser(
+    db: DbSession, email: str, name: str, invited_by: User, *, mailer: Mailer, links: AccountLinks
+) -> User:
+    """An administrator invites an organiser: the account exists at once, the password comes from the link."""
+    email = _check_email(email)
+    existing = user_by_email(db, email)
+    if existing is not None and existing.has_password:
+        raise AccountError(_("An account with this email already exists."), field="email")
+    user = existing or User(email=email, name=name.strip(), password_hash="")
+    db.add(user)
+    db.commit()
+    db.refresh(user)
+    _send(mailer, invitation_mail(user, links.invitation_url(user), invited_by))
+    return user
+
+
+def reset_mail(user: User, url: str) -> OutgoingMail:
+    text = "\n\n".join(
+        [
+            _("Hello,"),
+            _("Someone asked to reset the password of your Plenary account. Choose a new password here:"),
+            url,
+            _("The link works once, for {hours} hours. If you did not ask, ignore this email.").format(
+                hours=RESET_HOURS
+            ),
+        ]
+    )
+    return OutgoingMail(to=user.email, subject=_("Reset your Plenary password"), text=text + "\n")
+
+
+def request_password_reset(db: DbSession, email: str, *, mailer: Mailer, links: AccountLinks) -> None:
+    """A reset link goes to active accounts with a password; the answer is the same for any email."""
+    user = login_candidate(db, email)
+    if user is None or not user.has_password:
+        return
+    _send(mailer, reset_mail(user, links.reset_url(user)))
+
+
+def _user_of_link(db: DbSession, link: RevocableLink, secret_key: str, token: str, max_age: int) -> User:
+    try:
+        user_id, digest = link.read(secret_key, token, max_age)
+    except TokenExpired as error:
+        raise LinkRefused(_("This link has expired; ask for a new one.")) from error
+    except TokenInvalid as error:
+        raise LinkRefused(_("This link is not valid. Open the whole link from the email.")) from error
+    user = db.get(User, user_id)
+    if user is None or not user.is_active or not link.matches(user.password_hash, digest):
+        raise LinkRefused(_("This link was already used or is no longer valid; ask for a new one."))
+    return user
+
+
+def invited_user(db: DbSession, secret_key: str, token: str) -> User:
+    """The invited account a link opens, until its password is set or the invitation expires."""
+    return _user_of_link(db, INVITATION_LINK, secret_key, token, INVITATION_DAYS * 24 * 3600)
+
+
+def reset_user(db: DbSession, secret_key: str, token: str) -> User:
+    """The account a reset link opens, until the password changes or the link expires."""
+    return _user_of_link(db, RESET_LINK, secret_key, token, RESET_HOURS * 3600)
+
+
+def set_password_by_link(db: DbSession, user: User, password: str, confirmation: str) -> User:
+    """Following an invitation or reset link sets the password; the link then stops working."""
+    _check_password(password)
+    if password != confirmation:
+        raise AccountError(_("The two passwords are not the same."), field="confirmation")
+    return set_password(db, user, password)
+
+
+def set_active(db: DbSession, user: User, active: bool, *, by: User) -> User:
+    """A deactivated account cannot log in and its sessions end; admins cannot deactivate themselves."""
+    if user.id == by.id and not active:
+        raise AccountError(_("You cannot deactivate your own account."))
+    user.is_active = active
+    user.session_generation += 1
+    db.add(user)
+    db.commit()
+    return user

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
-from app.events.models import AttendanceMode, EventKind, Visibility
+from app.events.models import AttendanceMode, EventKind, OrganiserRole, Visibility
 from app.i18n import _
 from app.text import SingleLine
 
@@ -80,3 +80,8 @@ class CloneForm(BaseModel):
 
 class OrganiserForm(BaseModel):
     email: SingleLine = Field(min_length=3, max_length=254)
+    role: OrganiserRole = OrganiserRole.organiser
+
+
+class OrganiserRoleForm(BaseModel):
+    role: OrganiserRole

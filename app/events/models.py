@@ -27,6 +27,12 @@ class Visibility(StrEnum):
     invitation_only = "invitation_only"
 
 
+class OrganiserRole(StrEnum):
+    owner = "owner"  # everything, including the organiser list and deleting the event
+    organiser = "organiser"  # the programme, speakers, registrations; not the organiser list
+    checkin = "checkin"  # the door check-in pages only
+
+
 class Event(SQLModel, table=True):
     __tablename__ = "event"
 
@@ -55,7 +61,7 @@ class Event(SQLModel, table=True):
 
 
 class EventOrganiser(SQLModel, table=True):
-    """An organiser given an event: they may manage it, and nothing else."""
+    """A person given an event, with the role that says what of it they may open."""
 
     __tablename__ = "event_organiser"
     __table_args__ = (UniqueConstraint("event_id", "user_id"),)
@@ -63,6 +69,8 @@ class EventOrganiser(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     event_id: int = Field(foreign_key="event.id", ondelete="CASCADE", index=True)
     user_id: int = Field(foreign_key="account_user.id", ondelete="CASCADE", index=True)
+    # Whoever creates an event (by hand, by cloning or by importing) owns it; others are given a role.
+    role: OrganiserRole = Field(default=OrganiserRole.owner, sa_type=string_enum(OrganiserRole))
 
 
 # Labels are marked for extraction here and translated where they are shown.
@@ -76,6 +84,11 @@ ATTENDANCE_LABELS: dict[AttendanceMode, str] = {
     AttendanceMode.in_person: N_("In person"),
     AttendanceMode.online: N_("Online"),
     AttendanceMode.hybrid: N_("Hybrid (in person and online)"),
+}
+ORGANISER_ROLE_LABELS: dict[OrganiserRole, str] = {
+    OrganiserRole.owner: N_("Owner"),
+    OrganiserRole.organiser: N_("Organiser"),
+    OrganiserRole.checkin: N_("Check-in staff"),
 }
 VISIBILITY_LABELS: dict[Visibility, str] = {
     Visibility.public: N_("Public: listed on the home page"),

@@ -1,24 +1,55 @@
-"""Who may see and manage an event: plain predicates shared by dependencies and templates."""
+"""Who may see and manage an event: plain predicates shared by dependencies and templates.
+
+Roles, from most to least: administrators (every event), owners (everything of their event, including
+who else organises it and deleting it), organisers (the programme, speakers and registrations) and
+check-in staff (the door check-in pages only).
+"""
 
 from sqlmodel import select
 
 from app.accounts.models import User
 from app.db import DbSession
-from app.events.models import Event, EventOrganiser, Visibility
+from app.events.models import Event, EventOrganiser, OrganiserRole, Visibility
+
+MANAGING_ROLES = frozenset({OrganiserRole.owner, OrganiserRole.organiser})
+
+
+def role_in_event(db: DbSession, user: User | None, event: Event) -> OrganiserRole | None:
+    """The user's own role in the event (None for administrators who were not given it)."""
+    if user is None or not user.is_active:
+        return None
+    statement = select(EventOrganiser.role).where(
+        EventOrganiser.event_id == event.id, EventOrganiser.user_id == user.id
+    )
+    return db.exec(statement).first()
+
+
+def effective_role(db: DbSession, user: User | None, event: Event) -> OrganiserRole | None:
+    """What the user may do in the event: administrators count as owners of every event."""
+    if user is None or not user.is_active:
+        return None
+    if user.is_admin:
+        return OrganiserRole.owner
+    return role_in_event(db, user, event)
 
 
 def is_organiser_of(db: DbSession, user: User, event: Event) -> bool:
-    statement = select(EventOrganiser.id).where(
-        EventOrganiser.event_id == event.id, EventOrganiser.user_id == user.id
-    )
-    return db.exec(statement).first() is not None
+    return role_in_event(db, user, event) is not None
 
 
 def can_manage_event(db: DbSession, user: User | None, event: Event) -> bool:
-    """Admins manage every event; organisers only the events they were given."""
-    if user is None or not user.is_active:
-        return False
-    return user.is_admin or is_organiser_of(db, user, event)
+    """Admins manage every event; owners and organiser only the events they were given."""
+    return effective_role(db, user, event) in MANAGING_ROLES
+
+
+def can_check_in(db: DbSession, user: User | None, event: Event) -> bool:
+    """Everyone given the event, check-in staff included, may check attendees in at the door."""
+    return effective_role(db, user, event) is not None
+
+
+def can_own_event(db: DbSession, user: User | None, event: Event) -> bool:
+    """Only owners and admins choose who organises an event, and may delete it."""
+    return effective_role(db, user, event) == OrganiserRole.owner
 
 
 def can_create_events(user: User | None) -> bool:

@@ -5,7 +5,7 @@ from sqlmodel import col, select
 
 from app.accounts.models import User
 from app.db import DbSession
-from app.events.models import Event, EventOrganiser, Visibility
+from app.events.models import Event, EventOrganiser, OrganiserRole, Visibility
 
 
 @dataclass(frozen=True)
@@ -41,12 +41,41 @@ def managed_events(db: DbSession, user: User) -> list[Event]:
     return list(db.exec(statement).all())
 
 
-def organisers_of(db: DbSession, event: Event) -> list[User]:
-    return list(
-        db.exec(
-            select(User)
-            .join(EventOrganiser, col(EventOrganiser.user_id) == User.id)
-            .where(EventOrganiser.event_id == event.id)
-            .order_by(col(User.email))
-        ).all()
-    )
+@dataclass(frozen=True)
+class OrganiserEntry:
+    user: User
+    role: OrganiserRole
+
+
+def organisers_of(db: DbSession, event: Event) -> list[OrganiserEntry]:
+    rows = db.exec(
+        select(User, EventOrganiser.role)
+        .join(EventOrganiser, col(EventOrganiser.user_id) == User.id)
+        .where(EventOrganiser.event_id == event.id)
+        .order_by(col(User.email))
+    ).all()
+    return [OrganiserEntry(user=user, role=role) for user, role in rows]
+
+
+@dataclass(frozen=True)
+class EventWithRole:
+    event: Event
+    role: OrganiserRole
+
+
+def events_of(db: DbSession, user: User) -> list[EventWithRole]:
+    """The events the user was given, with their role in each (for their account page)."""
+    rows = db.exec(
+        select(Event, EventOrganiser.role)
+        .join(EventOrganiser, col(EventOrganiser.event_id) == Event.id)
+        .where(EventOrganiser.user_id == user.id)
+        .order_by(col(Event.start_date).desc())
+    ).all()
+    return [EventWithRole(event=event, role=role) for event, role in rows]
+
+
+def roles_in_events(db: DbSession, user: User) -> dict[int, OrganiserRole]:
+    rows = db.exec(
+        select(EventOrganiser.event_id, EventOrganiser.role).where(EventOrganiser.user_id == user.id)
+    ).all()
+    return dict(rows)

@@ -7,10 +7,16 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.csrf import require_csrf
 from app.events import service as event_service
-from app.events.access import ManagedEvent, PublicEvent
-from app.events.forms import CloneForm, EventForm, OrganiserForm, all_timezones
-from app.events.models import ATTENDANCE_LABELS, EVENT_KIND_LABELS, VISIBILITY_LABELS
-from app.events.queries import listed_events, managed_events, organisers_of
+from app.events.access import ManagedEvent, OwnedEvent, PublicEvent
+from app.events.forms import CloneForm, EventForm, OrganiserForm, OrganiserRoleForm, all_timezones
+from app.events.models import (
+    ATTENDANCE_LABELS,
+    EVENT_KIND_LABELS,
+    ORGANISER_ROLE_LABELS,
+    VISIBILITY_LABELS,
+    Event,
+)
+from app.events.queries import listed_events, managed_events, organisers_of, roles_in_events
 from app.forms import BoundForm, submit_form
 from app.i18n import _
 from app.programme import editions, publication
@@ -31,6 +37,7 @@ def _event_form_context(form: BoundForm | None, **extra: object) -> dict[str, ob
         "modes": [(mode.value, _(label)) for mode, label in ATTENDANCE_LABELS.items()],
         "visibilities": [(v.value, _(label)) for v, label in VISIBILITY_LABELS.items()],
         "zone_options": [(zone, zone) for zone in all_timezones()],
+        "role_options": [(role.value, _(label)) for role, label in ORGANISER_ROLE_LABELS.items()],
         **extra,
     }
 
@@ -52,7 +59,8 @@ def event_page(request: Request, db: Db, event: PublicEvent) -> HTMLResponse:
 
 @router.get("/manage", response_class=HTMLResponse)
 def manage_events_page(request: Request, db: Db, user: CurrentUser) -> HTMLResponse:
-    return render(request, "events/manage_list.html", {"events": managed_events(db, user)})
+    context = {"events": managed_events(db, user), "roles": roles_in_events(db, user)}
+    return render(request, "events/manage_list.html", context)
 
 
 @router.get("/manage/events/new", response_class=HTMLResponse)
@@ -112,7 +120,7 @@ def event_publish(request: Request, db: Db, event: ManagedEvent, data: Submitted
 
 
 @router.post("/manage/events/{slug}/delete")
-def event_delete(request: Request, db: Db, event: ManagedEvent, data: SubmittedForm) -> Response:
+def event_delete(request: Request, db: Db, event: OwnedEvent, data: SubmittedForm) -> Response:
     if data.get("confirm_slug") != event.slug:
         context = _event_form_context(
             None,
@@ -150,24 +158,40 @@ def event_clone(
     return render(request, "events/clone.html", context, blocks=["clone_form"], status_code=422)
 
 
-@router.post("/manage/events/{slug}/organisers", response_class=HTMLResponse)
-def event_organiser_add(request: Request, db: Db, event: ManagedEvent, data: SubmittedForm) -> Response:
-    form = submit_form(OrganiserForm, data, lambda value: event_service.add_organiser(db, event, value.email))
+def _organiser_list(
+    request: Request, db: Db, event: Event, *, status_code: int = 200, **extra: object
+) -> HTMLResponse:
     context = _event_form_context(
-        None,
-        event=event,
-        organisers=organisers_of(db, event),
-        overview=event_overview(db, event),
-        organiser_form=form,
+        None, event=event, organisers=organisers_of(db, event), overview=event_overview(db, event), **extra
     )
-    status = 422 if form.errors else 200
-    return render(request, "events/manage.html", context, blocks=["organiser_list"], status_code=status)
+    return render(request, "events/manage.html", context, blocks=["organiser_list"], status_code=status_code)
+
+
+@router.post("/manage/events/{slug}/organisers", response_class=HTMLResponse)
+def event_organiser_add(request: Request, db: Db, event: OwnedEvent, data: SubmittedForm) -> Response:
+    form = submit_form(
+        OrganiserForm, data, lambda value: event_service.add_organiser(db, event, value.email, value.role)
+    )
+    return _organiser_list(request, db, event, status_code=422 if form.errors else 200, organiser_form=form)
+
+
+@router.post("/manage/events/{slug}/organisers/{user_id}/role", response_class=HTMLResponse)
+def event_organiser_role(
+    request: Request, db: Db, event: OwnedEvent, user_id: int, data: SubmittedForm
+) -> Response:
+    form = submit_form(
+        OrganiserRoleForm,
+        data,
+        lambda value: event_service.change_organiser_role(db, event, user_id, value.role),
+    )
+    errors = {user_id: form.errors.get("role", "")} if form.errors else {}
+    return _organiser_list(request, db, event, status_code=422 if errors else 200, organiser_errors=errors)
 
 
 @router.post("/manage/events/{slug}/organisers/{user_id}/remove", response_class=HTMLResponse)
-def event_organiser_remove(request: Request, db: Db, event: ManagedEvent, user_id: int) -> Response:
-    event_service.remove_organiser(db, event, user_id)
-    context = _event_form_context(
-        None, event=event, organisers=organisers_of(db, event), overview=event_overview(db, event)
-    )
-    return render(request, "events/manage.html", context, blocks=["organiser_list"])
+def event_organiser_remove(request: Request, db: Db, event: OwnedEvent, user_id: int) -> Response:
+    try:
+        event_service.remove_organiser(db, event, user_id)
+    except event_service.LastOwner as error:
+        return _organiser_list(request, db, event, status_code=409, organiser_errors={user_id: error.message})
+    return _organiser_list(request, db, event)

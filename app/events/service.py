@@ -1,5 +1,6 @@
 """Creating, editing, publishing and deleting events, and giving them to organisers."""
 
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
@@ -8,7 +9,7 @@ from app.accounts.service import user_by_email
 from app.db import DbSession, utcnow
 from app.errors import DomainError
 from app.events.forms import EventForm
-from app.events.models import Event, EventOrganiser
+from app.events.models import Event, EventOrganiser, OrganiserRole
 from app.i18n import _
 
 
@@ -23,14 +24,14 @@ def slug_is_free(db: DbSession, slug: str, *, except_event: Event | None = None)
 
 
 def create_event(db: DbSession, data: EventForm, creator: User) -> Event:
-    """A new event starts as a draft, managed by the person who created it."""
+    """A new event starts as a draft, owned by the person who created it."""
     if not slug_is_free(db, data.slug):
         raise SlugTaken()
     event = Event(**data.model_dump(), is_published=False)
     db.add(event)
     try:
         db.flush()
-        db.add(EventOrganiser(event_id=event.id, user_id=creator.id))
+        db.add(EventOrganiser(event_id=event.id, user_id=creator.id, role=OrganiserRole.owner))
         db.commit()
     except IntegrityError as error:
         db.rollback()
@@ -72,26 +73,60 @@ def delete_event(db: DbSession, event: Event) -> None:
     db.commit()
 
 
-def add_organiser(db: DbSession, event: Event, email: str) -> User:
-    """Organisers must already have an account (an admin creates it)."""
-    user = user_by_email(db, email)
-    if user is None:
-        raise DomainError(
-            _("No account uses this email; ask an administrator to create it first."), field="email"
-        )
-    existing = db.exec(
-        select(EventOrganiser).where(EventOrganiser.event_id == event.id, EventOrganiser.user_id == user.id)
+class LastOwner(DomainError):
+    def __init__(self) -> None:
+        super().__init__(_("An event keeps at least one owner: make someone else owner first."), field="role")
+
+
+def _organiser_link(db: DbSession, event: Event, user_id: int) -> EventOrganiser | None:
+    return db.exec(
+        select(EventOrganiser).where(EventOrganiser.event_id == event.id, EventOrganiser.user_id == user_id)
     ).first()
-    if existing is None:
-        db.add(EventOrganiser(event_id=event.id, user_id=user.id))
+
+
+def _owner_count(db: DbSession, event: Event) -> int:
+    statement = select(func.count()).where(
+        EventOrganiser.event_id == event.id, EventOrganiser.role == OrganiserRole.owner
+    )
+    return db.exec(statement).one()
+
+
+def add_organiser(
+    db: DbSession, event: Event, email: str, role: OrganiserRole = OrganiserRole.organiser
+) -> User:
+    """Co-organisers need an account (an administrator invites them); adding them again sets the role."""
+    user = user_by_email(db, email)
+    if user is None or not user.is_active:
+        raise DomainError(
+            _("No account uses this email; ask an administrator to invite this person first."), field="email"
+        )
+    link = _organiser_link(db, event, user.id)  # type: ignore[arg-type]
+    if link is None:
+        db.add(EventOrganiser(event_id=event.id, user_id=user.id, role=role))
         db.commit()
+    elif link.role != role:
+        change_organiser_role(db, event, link.user_id, role)
     return user
 
 
+def change_organiser_role(db: DbSession, event: Event, user_id: int, role: OrganiserRole) -> None:
+    """A role changes at once; the last owner of an event cannot step down."""
+    link = _organiser_link(db, event, user_id)
+    if link is None or link.role == role:
+        return
+    if link.role == OrganiserRole.owner and _owner_count(db, event) <= 1:
+        raise LastOwner()
+    link.role = role
+    db.add(link)
+    db.commit()
+
+
 def remove_organiser(db: DbSession, event: Event, user_id: int) -> None:
-    link = db.exec(
-        select(EventOrganiser).where(EventOrganiser.event_id == event.id, EventOrganiser.user_id == user_id)
-    ).first()
-    if link is not None:
-        db.delete(link)
-        db.commit()
+    """Removing takes the event away from that person; the last owner cannot be removed."""
+    link = _organiser_link(db, event, user_id)
+    if link is None:
+        return
+    if link.role == OrganiserRole.owner and _owner_count(db, event) <= 1:
+        raise LastOwner()
+    db.delete(link)
+    db.commit()

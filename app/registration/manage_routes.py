@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from app.csrf import require_csrf
 from app.db import utcnow
 from app.errors import DomainError
-from app.events.access import ManagedEvent
+from app.events.access import CheckInEvent, ManagedEvent
 from app.events.models import AttendanceMode, Event, Visibility
 from app.forms import BoundForm, bind_form, submit_form
 from app.i18n import _
@@ -429,7 +429,7 @@ def _checkin_context(db: Db, event: Event, **extra: Any) -> dict[str, Any]:
 
 
 @router.get("/checkin", response_class=HTMLResponse)
-def checkin_page(request: Request, db: Db, event: ManagedEvent, q: str = "") -> HTMLResponse:
+def checkin_page(request: Request, db: Db, event: CheckInEvent, q: str = "") -> HTMLResponse:
     context = _checkin_context(db, event, q=q, results=checkin.checkin_search(db, event, q))
     return render(request, CHECKIN_PAGE, context, blocks=["checkin_results"])
 
@@ -448,7 +448,7 @@ def _ticket_context(db: Db, event: Event, registration: Registration, **extra: A
 
 @router.get("/checkin/{registration_id}", response_class=HTMLResponse)
 def checkin_ticket_page(
-    request: Request, db: Db, event: ManagedEvent, registration_id: int, code: str = ""
+    request: Request, db: Db, event: CheckInEvent, registration_id: int, code: str = ""
 ) -> HTMLResponse:
     registration = checkin.ticket_in_event(db, event, registration_id, code)
     return render(request, TICKET_PAGE, _ticket_context(db, event, registration), blocks=["checkin_ticket"])
@@ -456,7 +456,7 @@ def checkin_ticket_page(
 
 @router.post("/checkin/{registration_id}", response_class=HTMLResponse)
 def checkin_mark(
-    request: Request, db: Db, event: ManagedEvent, registration_id: int, data: SubmittedForm
+    request: Request, db: Db, event: CheckInEvent, registration_id: int, data: SubmittedForm
 ) -> Response:
     code = str(data.get("code", ""))
     try:

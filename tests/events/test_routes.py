@@ -243,7 +243,7 @@ def test_adding_an_unknown_organiser_shows_an_error(admin_client: BrowserLikeCli
     )
 
     assert response.status_code == 422
-    assert "No account uses this email; ask an administrator to create it first." in response.text
+    assert "No account uses this email; ask an administrator to invite this person first." in response.text
     assert response.text.lstrip().startswith('<section id="organiser-list"')
 
 
