@@ -95,6 +95,7 @@ ROUTE_LEVELS: dict[str, str] = {
             "registration_approve",
             "registration_reject",
             "registration_cancel",
+            "registration_link_renew",
             "registration_edit_page",
             "registration_update",
             "registrations_csv",
