@@ -23,6 +23,7 @@ _SESSION_STRINGS = {
     'recording_license': 200,
     'feedback_url': 500,
     'logo_url': 500,
+    'origin_url': 500,
 }
 
 

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from typing import Any
+from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 from defusedxml import DefusedXmlException
@@ -149,6 +150,8 @@ class PlannedSession:
     recording_license: str = ""
     feedback_url: str = ""
     logo_url: str = ""
+    # The event's page in the system the file comes from (its `origin_url`, else its `url`).
+    origin_url: str = ""
     links: tuple[SessionLink, ...] = ()
     attachments: tuple[SessionLink, ...] = ()
 
@@ -253,6 +256,8 @@ class _RawEvent:
     language: str = ""
     feedback_url: str = ""
     logo: str = ""
+    url: str = ""
+    origin_url: str = ""
     recording_license: str = ""
     do_not_record: bool = False
     do_not_stream: bool = False
@@ -443,6 +448,8 @@ def _frab_event(
         language=text("language"),
         feedback_url=text("feedback_url"),
         logo=text("logo"),
+        url=text("url"),
+        origin_url=text("origin_url"),
     )
 
 
@@ -606,6 +613,8 @@ def _json_extras(event: _RawEvent, item: dict[str, Any]) -> None:
     event.language = _string(item.get("language")) or event.language
     event.feedback_url = _string(item.get("feedback_url")) or event.feedback_url
     event.logo = _string(item.get("logo")) or event.logo
+    event.url = _string(item.get("url")) or event.url
+    event.origin_url = _string(item.get("origin_url")) or event.origin_url
     event.recording_license = _string(item.get("recording_license"))
     event.do_not_record = _truth(item.get("do_not_record"))
     event.do_not_stream = _truth(item.get("do_not_stream"))
@@ -748,7 +757,10 @@ _ISO_DURATION = re.compile(
 _COLOUR = re.compile(r"#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{3})")
 # Links keep web and mail addresses, and addresses without a scheme (often "example.org" or a path);
 # never another scheme, such as "javascript:".
-_LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8}){0,3}")
+# A language tag, or several ("en, de": a session held in both).
+_LANGUAGE = re.compile(
+    r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8}){0,3}(?:\s*,\s*[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8}){0,3}){0,5}"
+)
 _LINK = re.compile(r"(?:(?:https?|mailto):|(?![A-Za-z][A-Za-z0-9+.-]*:))[^\s<>\"]+$", re.IGNORECASE)
 # States of schedule2 events that are not on the programme at all.
 _LEFT_OUT_STATES = ("DELETED", "REJECTED", "WITHDRAWN")
@@ -871,6 +883,9 @@ class _EventChecker:
         self.zone = zone
         self.roomless = roomless
         self.chosen_kinds = kinds
+        # Logos are often written as paths on the exporting site: made whole, as apps need them.
+        base_url = raw.base_url.strip()
+        self.base_url = base_url if base_url.startswith(("http://", "https://")) else ""
         self.dropped: list[str] = []
         self.ambiguous: list[str] = []
         self.nonexistent: list[str] = []
@@ -950,7 +965,8 @@ class _EventChecker:
             do_not_stream=event.do_not_stream,
             recording_license=_cut(" ".join(event.recording_license.split()), 200),
             feedback_url=_url(event.feedback_url),
-            logo_url=_url(event.logo),
+            origin_url=_url(event.origin_url) or (_url(event.url) if not self.from_plenary else ""),
+            logo_url=_url(urljoin(self.base_url, event.logo.strip()) if event.logo.strip() else ""),
             links=tuple(event.links),
             attachments=tuple(event.attachments),
         )
@@ -1107,7 +1123,10 @@ def session_kind(type_label: str) -> SessionKind:
 
 _KIND_WORDS: tuple[tuple[SessionKind, frozenset[str]], ...] = (
     (SessionKind.keynote, frozenset({"keynote", "plenary"})),
-    (SessionKind.break_, frozenset({"break", "pause", "lunch", "coffee", "breakfast"})),
+    (
+        SessionKind.break_,
+        frozenset({"break", "pause", "lunch", "coffee", "breakfast", "meal", "meals", "tea"}),
+    ),
     (SessionKind.panel, frozenset({"panel", "discussion", "podium", "fishbowl", "debate"})),
     (
         SessionKind.workshop,
@@ -1161,7 +1180,7 @@ def _people(persons: Iterable[PlannedPerson]) -> tuple[PlannedPerson, ...]:
 
 
 def _language(text: str) -> str:
-    """A language tag ("en", "pt-BR"); anything else is not kept."""
+    """A language tag ("en", "pt-BR") or a list of them ("en, de"); anything else is not kept."""
     text = text.strip()
     return text if _LANGUAGE.fullmatch(text) else ""
 

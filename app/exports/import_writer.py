@@ -505,6 +505,7 @@ class _Writer:
             "recording_license": planned.recording_license,
             "feedback_url": planned.feedback_url,
             "logo_url": planned.logo_url,
+            "origin_url": planned.origin_url,
             "links": links_to_json(planned.links),
             "attachments": links_to_json(planned.attachments),
         }

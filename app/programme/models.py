@@ -90,6 +90,8 @@ class Session(SQLModel, table=True):
     recording_license: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
     feedback_url: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
     logo_url: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
+    # The session's page in the system it was imported from.
+    origin_url: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
     # JSON lists of {"url": ..., "title": ...}: read them with `session_links`.
     links: str = Field(default="[]", sa_type=Text, sa_column_kwargs={"server_default": "[]"})
     attachments: str = Field(default="[]", sa_type=Text, sa_column_kwargs={"server_default": "[]"})

@@ -146,6 +146,7 @@ class SessionView:
     recording_license: str = ""
     feedback_url: str = ""
     logo_url: str = ""
+    origin_url: str = ""
     links: tuple[SessionLink, ...] = ()
     attachments: tuple[SessionLink, ...] = ()
     room_guid: str | None = None
@@ -318,6 +319,7 @@ class SessionData:
     recording_license: str = ""
     feedback_url: str = ""
     logo_url: str = ""
+    origin_url: str = ""
     # JSON, as stored (app.programme.models.session_links reads it).
     links: str = "[]"
     attachments: str = "[]"
@@ -423,6 +425,7 @@ _SESSION_EXTRAS = (
     Session.recording_license,
     Session.feedback_url,
     Session.logo_url,
+    Session.origin_url,
     Session.links,
     Session.attachments,
 )
@@ -741,6 +744,7 @@ def _session_views(data: ProgrammeData, sessions: Iterable[SessionData], tz: str
                 recording_license=session.recording_license,
                 feedback_url=session.feedback_url,
                 logo_url=session.logo_url,
+                origin_url=session.origin_url,
                 links=session_links(session.links),
                 attachments=session_links(session.attachments),
                 room_guid=room.guid if room else None,
