@@ -176,6 +176,7 @@ def test_frab_xml_event_is_read_with_its_moment_room_track_kind_and_people() -> 
         language="en",
         type_label="Ceremony",
         feedback_url="https://fahrplan.events.ccc.de/congress/2024/fahrplan/talk/HQCCYH/feedback/",
+        origin_url="https://fahrplan.events.ccc.de/congress/2024/fahrplan/talk/HQCCYH/",
     )
 
 
