@@ -135,13 +135,14 @@ def _dated_event(
 
 
 def _in_zone(moment: datetime, zone: ZoneInfo) -> datetime:
-    """The moment in the event's zone, or in UTC in the repeated hour when clocks go back.
+    """The moment in the event's zone, or in UTC inside the hour that happens twice when clocks go back.
 
-    A local time in that hour happens twice, and RFC 5545 reads such a time as its first
-    occurrence: a session in the second one is written in UTC so no client moves it an hour early.
+    RFC 5545 reads such a local time as its first occurrence, but ical.js and node-ical read it as the
+    second: both occurrences are written in UTC, which every parser reads alike. (A UTC moment is never
+    in the hour that clocks skip, so that hour needs nothing.)
     """
     local = moment.astimezone(zone)
-    if local.fold and local.replace(fold=0).utcoffset() != local.utcoffset():
+    if local.replace(fold=0).utcoffset() != local.replace(fold=1).utcoffset():
         return moment.astimezone(UTC)
     return local
 

@@ -98,6 +98,14 @@ class Session(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
+    @property
+    def link_list(self) -> "tuple[SessionLink, ...]":
+        return session_links(self.links)
+
+    @property
+    def attachment_list(self) -> "tuple[SessionLink, ...]":
+        return session_links(self.attachments)
+
 
 @dataclass(frozen=True, slots=True)
 class SessionLink:

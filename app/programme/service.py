@@ -39,6 +39,13 @@ class SessionDetails:
     track_id: int | None = None
     abstract: str = ""
     seat_limit: int | None = None
+    subtitle: str = ""
+    description: str = ""
+    language: str = ""
+    # The type as exported schedules name it; empty: the kind's own label.
+    type_label: str = ""
+    do_not_record: bool = False
+    do_not_stream: bool = False
 
 
 # Rooms ------------------------------------------------------------------------------------------
@@ -158,6 +165,12 @@ def create_session(db: DbSession, event: Event, details: SessionDetails) -> Sess
         track_id=details.track_id,
         abstract=details.abstract,
         seat_limit=details.seat_limit,
+        subtitle=details.subtitle,
+        description=details.description,
+        language=details.language,
+        type_label=details.type_label,
+        do_not_record=details.do_not_record,
+        do_not_stream=details.do_not_stream,
     )
     return _save(db, session)
 
@@ -170,6 +183,9 @@ def update_session(db: DbSession, event: Event, session: Session, details: Sessi
     session.start_at, session.end_at = details.start_at, details.end_at
     session.room_id, session.track_id = details.room_id, details.track_id
     session.abstract, session.seat_limit = details.abstract, details.seat_limit
+    session.subtitle, session.description = details.subtitle, details.description
+    session.language, session.type_label = details.language, details.type_label
+    session.do_not_record, session.do_not_stream = details.do_not_record, details.do_not_stream
     session.updated_at = utcnow()
     return _save(db, session)
 
