@@ -52,7 +52,7 @@ from defusedxml.ElementTree import fromstring as defused_fromstring
 from app.errors import InvalidInput
 from app.events.forms import check_timezone
 from app.exports.frab import GENERATOR, ROOMLESS_ONLINE_ROOM, ROOMLESS_ROOM, room_guid
-from app.exports.import_text import imported_text
+from app.exports.import_text import imported_line, imported_text
 from app.i18n import _, ngettext
 from app.programme.models import SESSION_KIND_LABELS, RoleKind, SessionKind, SessionLink
 
@@ -738,7 +738,7 @@ def _add_link(event: _RawEvent, target: list[SessionLink], url: str, title: str)
     elif len(url) > URL_LENGTH or not _LINK.match(url):
         event.dropped.append(_("the link {url}, which is not a web address").format(url=url[:80]))
     else:
-        target.append(SessionLink(url, _cut(" ".join(title.split()), 300)))
+        target.append(SessionLink(url, _cut(imported_line(title), 300)))
 
 
 def _capacity(value: object) -> int | None:
@@ -957,7 +957,7 @@ class _EventChecker:
             talks=talks,
             is_cancelled=event.state in ("CANCELED", "CANCELLED"),
             source_id=event.id,
-            subtitle=_cut(" ".join(event.subtitle.split()), 500),
+            subtitle=_cut(imported_line(event.subtitle), 500),
             description=description,
             language=_language(event.language),
             type_label=type_label,

@@ -8,6 +8,7 @@ link's address, then markdownify converts what is left. The result is still only
 Markdown with raw HTML off and cleaned again by nh3 (app.web.markdown_to_html), so it is safe either way.
 """
 
+import html
 import re
 
 import nh3
@@ -15,7 +16,8 @@ from markdownify import markdownify
 
 # Tags that mark text as HTML rather than plain text that happens to hold a "<".
 _HTML_TAG = re.compile(
-    r"</?(?:p|br|a|b|i|em|strong|u|ul|ol|li|div|span|h[1-6]|blockquote|pre|code|hr|img|table|tr|td|th)"
+    r"</?(?:p|br|a|b|i|em|strong|u|ul|ol|li|div|span|h[1-6]|blockquote|pre|code|hr|img|table|tr|td|th"
+    r"|script|style|iframe|svg|math|object|embed|form|input|button|video|audio|link|meta|base)"
     r"(?:\s[^<>]*)?/?>",
     re.IGNORECASE,
 )
@@ -24,6 +26,8 @@ _KEPT_TAGS = {
     "ol", "p", "pre", "strong", "ul",
 }  # fmt: skip
 _LIST_ITEM = re.compile(r"\s*(?:[-*+]|\d{1,3}[.)])\s")
+# A Markdown link to a script or inline document: kept as its text only.
+_UNSAFE_LINK = re.compile(r"\]\(\s*<?\s*(?:javascript|vbscript|data|file):[^)]*\)", re.IGNORECASE)
 
 
 def imported_text(text: str) -> str:
@@ -36,7 +40,14 @@ def imported_text(text: str) -> str:
             text, tags=_KEPT_TAGS, attributes={"a": {"href"}}, url_schemes={"http", "https", "mailto"}
         )
         text = markdownify(cleaned, heading_style="ATX", bullets="-", strip=["img"])
-    return _dedent(text)
+    return _dedent(_UNSAFE_LINK.sub("]", text))
+
+
+def imported_line(text: str) -> str:
+    """A one-line text (a subtitle, a link's title) without any markup, on one line."""
+    if _HTML_TAG.search(text):
+        text = html.unescape(nh3.clean(text, tags=set()))
+    return " ".join(text.split())
 
 
 def _dedent(text: str) -> str:
