@@ -102,3 +102,20 @@ def test_a_job_whose_process_is_gone_is_reported_cut_off_at_once(
     )
     assert "hx-trigger" not in cut_off_page
     assert "Importing 3 sessions." in alive_page and 'hx-trigger="every 1s"' in alive_page
+
+
+def test_a_utf16_schedule_uploads_and_previews_like_any_other(
+    organiser_client: BrowserLikeClient, event: Event
+) -> None:
+    original = (DATA / "fidelity-frab.xml").read_text()
+    content = original.replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16")
+
+    uploaded = organiser_client.client.post(
+        "/manage/events/fidelity/import",
+        files={"file": ("schedule.xml", content, "application/xml")},
+        data={"csrf_token": organiser_client.csrf},
+    )
+    preview = organiser_client.get(uploaded.headers["location"]).text
+
+    assert uploaded.status_code == 303
+    assert "3 new sessions" in preview and "frab schedule.xml" in preview
