@@ -17,9 +17,10 @@ guid nor an id (schedule2's breaks) cannot be matched and are added again by a s
 
 What does not round-trip (Plenary's export, then an import into an empty event): cancelled sessions
 (the export leaves them out), seat limits, room capacities and streams in XML (the JSON keeps
-capacities), talks' times and abstracts, speakers' roles (everyone comes back as a speaker) and remote
-flags, speakers' affiliations, bios, emails and photos, and the event's venue, description, kind,
-attendance mode and visibility. Talks do come back: the export writes them into the description as a
+capacities), the stream opt-out in XML (the schema has no place for it; the JSON keeps it), talks'
+times and abstracts, speakers' roles (everyone comes back as a speaker) and remote flags, speakers'
+affiliations, bios, emails and photos, and the event's venue, description, kind, attendance mode and
+visibility. Talks do come back: the export writes them into the description as a
 Markdown list ("- Title (Ada Lovelace, Alan Turing)"), which a file that Plenary generated is read back
 from, with each person on their talk; someone with a role in both the session and one of its talks
 comes back on the talk only. Sessions come back with new calendar uids when the original event is in the

@@ -178,13 +178,16 @@ def create_session(db: DbSession, event: Event, details: SessionDetails) -> Sess
 def update_session(db: DbSession, event: Event, session: Session, details: SessionDetails) -> Session:
     """Editing a session keeps its calendar identity (uid), its talks and its speakers."""
     _check_session_details(db, event, details)
+    # An imported type label names the old kind: a new kind drops it unless the organiser wrote another.
+    kind_changed = details.kind != session.kind and details.type_label == session.type_label
     session.title = details.title.strip()
     session.kind = details.kind
     session.start_at, session.end_at = details.start_at, details.end_at
     session.room_id, session.track_id = details.room_id, details.track_id
     session.abstract, session.seat_limit = details.abstract, details.seat_limit
     session.subtitle, session.description = details.subtitle, details.description
-    session.language, session.type_label = details.language, details.type_label
+    session.language = details.language
+    session.type_label = "" if kind_changed else details.type_label
     session.do_not_record, session.do_not_stream = details.do_not_record, details.do_not_stream
     session.updated_at = utcnow()
     return _save(db, session)

@@ -18,8 +18,9 @@ from app.events.models import Event
 from app.exports.frab import frab_snapshot, schedule_json, schedule_xml
 from app.exports.frab_import import TRACK_PALETTE, read_schedule
 from app.exports.import_writer import apply_import
-from app.programme.models import Session, SessionLink, Track
+from app.programme.models import Session, SessionKind, SessionLink, Track
 from app.programme.releases import published_programme
+from app.programme.service import SessionDetails, update_session
 from app.speakers.models import Speaker
 from app.web import markdown_to_html
 from tests.conftest import BrowserLikeClient
@@ -376,4 +377,28 @@ def test_tracks_without_a_colour_get_distinct_colours_from_the_palette() -> None
         ("Track 2", TRACK_PALETTE[0]),
         ("Track 3", TRACK_PALETTE[2]),
         ("Track 4", TRACK_PALETTE[3]),
+    ]
+
+
+def test_a_new_kind_in_the_builder_drops_the_imported_type_label(db: DbSession, organiser: User) -> None:
+    event = imported(db, organiser, fixture("fidelity-frab.xml"))
+    lunch = session_titled(db, event, "Lunch")
+    night = session_titled(db, event, "Night of the clock change")
+
+    def details(session: Session, kind: SessionKind, type_label: str) -> SessionDetails:
+        return SessionDetails(
+            title=session.title,
+            kind=kind,
+            start_at=session.start_at,
+            end_at=session.end_at,
+            room_id=session.room_id,
+            type_label=type_label,
+        )
+
+    update_session(db, event, lunch, details(lunch, SessionKind.social, "Meal"))
+    update_session(db, event, night, details(night, SessionKind.workshop, "Night school"))
+
+    assert [(lunch.kind, lunch.type_label), (night.kind, night.type_label)] == [
+        (SessionKind.social, ""),
+        (SessionKind.workshop, "Night school"),
     ]
