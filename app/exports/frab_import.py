@@ -381,10 +381,18 @@ def _xml_event(
         event.id = int(id_text.strip())
     else:
         event.id_problem = _("its id {value} is not a whole number").format(value=id_text)
+    persons = element.find("persons")
+    if persons is not None and not persons.findall("person") and (persons.text or "").strip():
+        # "Ada Lovelace, Alan Turing": names in one text.
+        _json_persons(event, persons.text, "persons")
     for person in element.findall("persons/person"):
+        name = "".join(person.itertext())
+        if not name.strip():
+            event.dropped.append(_("a person without a name"))
+            continue
         event.persons.append(
             PlannedPerson(
-                "".join(person.itertext()),
+                name,
                 guid=_canonical_uuid(person.get("guid", "")),
                 source_id=_whole_number(person.get("id", "")),
             )
@@ -940,7 +948,9 @@ class _EventChecker:
             description = imported_text(description)
         if event.dropped:
             self.dropped.append(
-                _("{event} imported without {items}.").format(event=label, items="; ".join(event.dropped))
+                _("{event} is imported, but left out: {items}.").format(
+                    event=label, items="; ".join(event.dropped)
+                )
             )
         track = _cut(" ".join(event.track.split()), NAME_LENGTH) or None
         return PlannedSession(

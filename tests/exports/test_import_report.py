@@ -242,8 +242,8 @@ def test_unusual_shapes_are_read_and_whatever_is_not_taken_is_reported() -> None
     ]
     assert plan.skipped == (
         "Entry 3 of the rooms of day 1 skipped: it is neither a room nor an event.",
-        "Event 'Overlapping' (id 4) imported without a person without a name; an entry of its persons that "
-        "is not a person; the link javascript:alert(1), which is not a web address.",
+        "Event 'Overlapping' (id 4) is imported, but left out: a person without a name; an entry of its "
+        "persons that is not a person; the link javascript:alert(1), which is not a web address.",
     )
     assert plan.notes == (
         "1 pair of sessions overlaps in one room; both are imported, the programme builder lists them under "
@@ -402,3 +402,26 @@ def test_a_new_kind_in_the_builder_drops_the_imported_type_label(db: DbSession, 
         (SessionKind.social, ""),
         (SessionKind.workshop, "Night school"),
     ]
+
+
+def test_xml_persons_written_as_text_are_read_and_nameless_ones_reported() -> None:
+    document = b"""<?xml version="1.0" encoding="utf-8"?>
+<schedule><conference><title>Mini</title><acronym>mini</acronym><time_zone_name>Europe/Berlin</time_zone_name>
+</conference>
+<day date="2024-05-02" index="1"><room name="Hall">
+  <event id="1" guid="11111111-1111-4111-8111-111111111111"><title>As text</title><room>Hall</room>
+    <date>2024-05-02T10:00:00+02:00</date><start>10:00</start><duration>00:30</duration>
+    <persons>Ada Lovelace, Alan Turing</persons></event>
+  <event id="2" guid="21111111-1111-4111-8111-111111111111"><title>Nameless</title><room>Hall</room>
+    <date>2024-05-02T11:00:00+02:00</date><start>11:00</start><duration>00:30</duration>
+    <persons><person id="5"> </person><person id="6">Grace Hopper</person></persons></event>
+</room></day>
+</schedule>"""
+
+    plan = read_schedule(document)
+
+    assert [[person.name for person in session.people] for session in plan.sessions] == [
+        ["Ada Lovelace", "Alan Turing"],
+        ["Grace Hopper"],
+    ]
+    assert plan.skipped == ("Event 'Nameless' (id 2) is imported, but left out: a person without a name.",)
