@@ -9,7 +9,9 @@ What calendar apps rely on:
 - Cancelled sessions stay in the feed with STATUS:CANCELLED, so calendars remove or strike them
   rather than keep showing the last copy they saw.
 - Times carry the TZID of the event's zone, described by a VTIMEZONE in the file, so the session stays
-  at its local time on the event's days and every viewer's calendar converts it to their own zone.
+  at its local time on the event's days and every viewer's calendar converts it to their own zone;
+  times inside the hour that happens twice when clocks go back are written in UTC, the one reading
+  every parser agrees on.
 - SEQUENCE rises with each released version that changes the session (app/programme/releases.py),
   so clients replace their copy; before an event's first release it is 0 and clients go by
   LAST-MODIFIED and DTSTAMP. Sessions deleted after a release stay in the whole-programme feed as
