@@ -19,7 +19,9 @@ Reading a frab file:
   of zero or over 14 days, or a room other than the room it is listed under.
 - `type` becomes a session kind: Plenary's own labels ("Keynote", "Themed session", ...) exactly, other
   tools' types by their words ("Workshop (2h)" is a workshop, "DJ Set" social, "Coffee break" a break);
-  anything else is a talk. The report lists how each type was read.
+  anything else is a talk. The preview lists how each type was read and the organiser may choose
+  another kind for it (`read_schedule(data, kinds)`); the type's own label is kept either way.
+- XML may be UTF-8 or UTF-16 (with a byte order mark or an encoding declaration).
 - `subtitle`, `abstract` and `description` are kept apart; text is made into Markdown on the way
   (app.exports.import_text: indentation removed, HTML converted, scripts dropped).
 - `persons` become speakers, matched by their guid, then their id, then (for people the file gives
@@ -1192,7 +1194,7 @@ def _people(persons: Iterable[PlannedPerson]) -> tuple[PlannedPerson, ...]:
 def _language(text: str) -> str:
     """A language tag ("en", "pt-BR") or a list of them ("en, de"); anything else is not kept."""
     text = text.strip()
-    return text if _LANGUAGE.fullmatch(text) else ""
+    return text if len(text) <= LANGUAGE_LENGTH and _LANGUAGE.fullmatch(text) else ""
 
 
 def _url(text: str) -> str:
