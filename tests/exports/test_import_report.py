@@ -5,6 +5,7 @@ Runs on the small files in tests/exports/data/ and schedules written here; ../sh
 
 import json
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -18,6 +19,7 @@ from app.events.models import Event
 from app.exports.frab import frab_snapshot, schedule_json, schedule_xml
 from app.exports.frab_import import TRACK_PALETTE, read_schedule
 from app.exports.import_writer import apply_import
+from app.programme.editions import clone_event
 from app.programme.models import Session, SessionKind, SessionLink, Track
 from app.programme.releases import published_programme
 from app.programme.service import SessionDetails, update_session
@@ -425,3 +427,21 @@ def test_xml_persons_written_as_text_are_read_and_nameless_ones_reported() -> No
         ["Grace Hopper"],
     ]
     assert plan.skipped == ("Event 'Nameless' (id 2) is imported, but left out: a person without a name.",)
+
+
+def test_the_next_edition_keeps_what_the_import_kept_but_not_the_old_pages(
+    db: DbSession, organiser: User
+) -> None:
+    event = imported(db, organiser, fixture("fidelity-frab.xml"))
+
+    clone = clone_event(db, event, "fidelity-25", "Fidelity 25", date(2025, 11, 1), organiser)
+    copied = session_titled(db, clone, "BioTerrorism Will Save Your Life")
+
+    assert (copied.subtitle, copied.language, copied.type_label, copied.do_not_record) == (
+        "with the 4 Thieves Vinegar Collective",
+        "de",
+        "Talk 40 (30min +10 Q&A)",
+        True,
+    )
+    assert copied.description.startswith("We all know that custom")
+    assert (copied.feedback_url, copied.origin_url) == ("", "")
