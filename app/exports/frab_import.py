@@ -948,6 +948,18 @@ class _EventChecker:
                 on_talks = {person.key for talk in talks for person in talk.people}
                 people = tuple(person for person in people if person.key not in on_talks)
             description = imported_text(description)
+        feedback_url = _url(event.feedback_url)
+        logo = urljoin(self.base_url, event.logo.strip()) if event.logo.strip() else ""
+        for name, given, kept in (
+            ("feedback_url", event.feedback_url, feedback_url),
+            ("logo", logo, _url(logo)),
+        ):
+            if given.strip() and not kept:
+                event.dropped.append(
+                    _("its {field} {value}, which is not a web address").format(
+                        field=name, value=given.strip()[:80]
+                    )
+                )
         if event.dropped:
             self.dropped.append(
                 _("{event} is imported, but left out: {items}.").format(
@@ -976,9 +988,9 @@ class _EventChecker:
             do_not_record=event.do_not_record,
             do_not_stream=event.do_not_stream,
             recording_license=_cut(" ".join(event.recording_license.split()), 200),
-            feedback_url=_url(event.feedback_url),
+            feedback_url=feedback_url,
             origin_url=_url(event.origin_url) or (_url(event.url) if not self.from_plenary else ""),
-            logo_url=_url(urljoin(self.base_url, event.logo.strip()) if event.logo.strip() else ""),
+            logo_url=_url(logo),
             links=tuple(event.links),
             attachments=tuple(event.attachments),
         )
