@@ -2,9 +2,12 @@
 
 A pure function of a `ProgrammeSnapshot`, so it costs no query of its own. The file is UTF-8 with a byte
 order mark because Excel reads a CSV without one in the machine's legacy code page and garbles accents.
-Times are wall-clock times in the event's zone. Cancelled sessions stay in, flagged, since organisers
-plan around them. A cell that a spreadsheet would take for a formula is prefixed with an apostrophe:
-titles and names come from speakers and the public, and must never run in an organiser's spreadsheet.
+Start and end are ISO 8601 wall-clock times in the event's zone with their UTC offset
+("2022-10-30T14:00+01:00"), so a time in the hour that happens twice when clocks go back is still one
+moment, and a spreadsheet in another zone reads them right. Cancelled sessions stay in, flagged, since
+organisers plan around them. A cell that a spreadsheet would take for a formula is prefixed with an
+apostrophe: titles and names come from speakers and the public, and must never run in an organiser's
+spreadsheet.
 """
 
 import csv
@@ -64,8 +67,8 @@ def _row(exported: ExportedSession, zone: ZoneInfo) -> list[str]:
     end = session.end_at.astimezone(zone)
     return [
         start.date().isoformat(),
-        start.strftime("%H:%M"),
-        end.strftime("%H:%M"),
+        start.isoformat(timespec="minutes"),
+        end.isoformat(timespec="minutes"),
         session.room_name,
         session.track_name,
         session.kind_label,

@@ -18,10 +18,18 @@ How Plenary maps onto frab:
   changes), times are wall-clock times in the event's zone, the duration is the real elapsed time.
   Cancelled sessions are left out, as frab does: apps drop an event missing from a newer schedule.
 - persons: everyone with a role in the session or one of its talks, once each: the speaker id, the public
-  name and a UUID5 guid derived from the speaker id. Never the email.
+  name and the guid the person had in an imported schedule, else a UUID5 guid derived from the speaker
+  id. Never the email. Rooms likewise keep an imported guid.
+- what an import kept is written again: subtitle, language (left out when nobody said), the source's
+  type label (else our kind's label), the recording licence and opt-out (`<recording>`; the JSON also
+  has `do_not_stream`, which the XML schema has no place for), links, attachments, feedback url and
+  logo, and the page in the system it came from as `origin_url` (web addresses only, as the schema
+  asks). The description is the session's own, followed by
+  its talks as a Markdown list.
 """
 
 import json
+import re
 import unicodedata
 import uuid
 import xml.etree.ElementTree as ET  # noqa: S405 - we only write XML here, never parse it
@@ -46,10 +54,9 @@ from app.text import one_line, printable
 XML_MEDIA_TYPE = "application/xml; charset=utf-8"
 JSON_MEDIA_TYPE = "application/json; charset=utf-8"
 GENERATOR = "Plenary"
-# The exported files are shared by every viewer and cached, so they carry English strings (language "en").
+# The exported files are shared by every viewer and cached, so they carry English strings.
 ROOMLESS_ROOM = N_("All rooms")
 ROOMLESS_ONLINE_ROOM = N_("Online")
-LANGUAGE = "en"
 # Long titles make unwieldy file names for the video teams that use slugs.
 TITLE_SLUG_LENGTH = 60
 ACRONYM_LENGTH = 4
@@ -61,6 +68,8 @@ class FrabRoom:
     id: int | None
     name: str
     capacity: int | None
+    # The guid it had in an imported schedule.
+    guid: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +120,9 @@ def frab_snapshot(published: PublishedProgramme, event: Event, base_url: str) ->
         stamped_at=published.last_modified,
         version=version,
         base_url=base_url.rstrip("/"),
-        rooms=tuple(FrabRoom(id=room.id, name=room.name, capacity=room.capacity) for room in rooms),
+        rooms=tuple(
+            FrabRoom(id=room.id, name=room.name, capacity=room.capacity, guid=room.guid) for room in rooms
+        ),
         tracks=tuple(FrabTrack(name=track.name, colour=track.colour) for track in tracks),
         sessions=tuple(sessions),
     )
@@ -152,20 +163,37 @@ def schedule_xml(snapshot: FrabSnapshot) -> bytes:
                 day_element, "room", name=one_line(room.name), guid=plan.room_guids[room.id]
             )
             for item in events:
-                event_element = ET.SubElement(room_element, "event", guid=item["guid"], id=str(item["id"]))
-                for name in ("date", "start", "duration", "room", "slug", "url", "title", "subtitle"):
-                    _text(event_element, name, item[name])
-                _text(event_element, "language", item["language"])
-                _text(event_element, "track", item["track"] or "")
-                for name in ("type", "abstract", "description"):
-                    _text(event_element, name, item[name])
-                persons = ET.SubElement(event_element, "persons")
-                for person in item["persons"]:
-                    _text(persons, "person", person["public_name"], id=str(person["id"]), guid=person["guid"])
-                ET.SubElement(event_element, "links")
-                ET.SubElement(event_element, "attachments")
+                _xml_event(room_element, item)
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def _xml_event(room_element: ET.Element, item: dict[str, Any]) -> None:
+    event_element = ET.SubElement(room_element, "event", guid=item["guid"], id=str(item["id"]))
+    for name in ("date", "start", "duration", "room", "slug", "url", "title", "subtitle"):
+        _text(event_element, name, item[name])
+    if item["language"]:
+        _text(event_element, "language", item["language"])
+    _text(event_element, "track", item["track"] or "")
+    for name in ("type", "abstract", "description"):
+        _text(event_element, name, item[name])
+    if "logo" in item:
+        _text(event_element, "logo", item["logo"])
+    recording = ET.SubElement(event_element, "recording")
+    _text(recording, "license", item["recording_license"])
+    _text(recording, "optout", "true" if item["do_not_record"] else "false")
+    persons = ET.SubElement(event_element, "persons")
+    for person in item["persons"]:
+        _text(persons, "person", person["public_name"], id=str(person["id"]), guid=person["guid"])
+    links = ET.SubElement(event_element, "links")
+    for link in item["links"]:
+        _text(links, "link", link["title"], href=link["url"])
+    attachments = ET.SubElement(event_element, "attachments")
+    for attachment in item["attachments"]:
+        _text(attachments, "attachment", attachment["title"], href=attachment["url"])
+    for name in ("feedback_url", "origin_url"):
+        if name in item:
+            _text(event_element, name, item[name])
 
 
 def schedule_json(snapshot: FrabSnapshot) -> bytes:
@@ -272,7 +300,9 @@ def _plan(snapshot: FrabSnapshot) -> _Plan:
                 id=None, name=ROOMLESS_ONLINE_ROOM if snapshot.is_online else ROOMLESS_ROOM, capacity=None
             )
         )
-    room_guids = {room.id: room_guid(snapshot.base_url, snapshot.event_slug, room.id) for room in rooms}
+    room_guids = {
+        room.id: room.guid or room_guid(snapshot.base_url, snapshot.event_slug, room.id) for room in rooms
+    }
     room_names = {room.id: room.name for room in rooms}
 
     by_day_and_room: dict[tuple[date, int | None], list[dict[str, Any]]] = {}
@@ -325,12 +355,13 @@ def _event(
             role.speaker_id,
             {
                 "id": role.speaker_id,
-                "guid": person_guid(snapshot.base_url, role.speaker_id),
+                "guid": role.speaker_guid or person_guid(snapshot.base_url, role.speaker_id),
                 "public_name": one_line(role.speaker_name),
             },
         )
     minutes = int((session.end_at - session.start_at).total_seconds() // 60)
-    return {
+    description = "\n\n".join(part for part in (session.description, _talks_description(session)) if part)
+    item = {
         "id": session.id,
         "guid": session.uid,
         "date": local_start.isoformat(),
@@ -340,16 +371,30 @@ def _event(
         "slug": session_slug(acronym, session),
         "url": f"{event_url}/sessions/{session.id}",
         "title": one_line(session.title),
-        "subtitle": "",
+        "subtitle": one_line(session.subtitle),
         "track": one_line(session.track_name) or None,
-        "type": SESSION_KIND_LABELS[session.kind],
-        "language": LANGUAGE,
+        "type": one_line(session.type_label) or SESSION_KIND_LABELS[session.kind],
+        "language": session.language or None,
         "abstract": session.abstract,
-        "description": _talks_description(session),
+        "description": description,
+        "recording_license": session.recording_license,
+        "do_not_record": session.do_not_record,
+        "do_not_stream": session.do_not_stream,
         "persons": list(persons.values()),
-        "links": [],
-        "attachments": [],
+        "links": [{"url": link.url, "title": link.title} for link in session.links],
+        "attachments": [{"url": link.url, "title": link.title} for link in session.attachments],
     }
+    # The schema takes only web addresses here, and no empty feedback_url.
+    if _WEB_ADDRESS.match(session.feedback_url):
+        item["feedback_url"] = session.feedback_url
+    if _WEB_ADDRESS.match(session.logo_url):
+        item["logo"] = session.logo_url
+    if _WEB_ADDRESS.match(session.origin_url):
+        item["origin_url"] = session.origin_url
+    return item
+
+
+_WEB_ADDRESS = re.compile(r"https?://\S+$")
 
 
 def _talks_description(session: SessionView) -> str:

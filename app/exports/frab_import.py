@@ -19,11 +19,20 @@ Reading a frab file:
   of zero or over 14 days, or a room other than the room it is listed under.
 - `type` becomes a session kind: Plenary's own labels ("Keynote", "Themed session", ...) exactly, other
   tools' types by their words ("Workshop (2h)" is a workshop, "DJ Set" social, "Coffee break" a break);
-  anything else is a talk. The report lists how each type was read.
-- `subtitle`, `abstract` and `description` become the abstract, as paragraphs in that order.
-- `persons` become speakers, matched by name within the event (frab has no emails); frab gives no
-  roles, so everyone is a speaker (schedule2's MODERATOR and HOST become moderator and chair).
-- links, attachments, logos, languages, recording licences and person ids are not kept.
+  anything else is a talk. The preview lists how each type was read and the organiser may choose
+  another kind for it (`read_schedule(data, kinds)`); the type's own label is kept either way.
+- XML may be UTF-8 or UTF-16 (with a byte order mark or an encoding declaration).
+- `subtitle`, `abstract` and `description` are kept apart; text is made into Markdown on the way
+  (app.exports.import_text: indentation removed, HTML converted, scripts dropped).
+- `persons` become speakers, matched by their guid, then their id, then (for people the file gives
+  neither) by name within the event; frab gives no roles, so everyone is a speaker (schedule2's
+  MODERATOR and HOST become moderator and chair). `persons` written as text are split at commas.
+- the type's label, language, recording licence and opt-outs (`optout`, `do_not_record`,
+  `do_not_stream`), links, attachments, feedback url, logo, and room and person guids are kept, so that
+  the export says them again.
+- a wall-clock time that does not exist, or happens twice, on the night clocks change is noted.
+- whatever is not taken (an entry that is not an event, a person without a name, an event outside any
+  day) is listed in the report, and so are sessions overlapping in one room.
 """
 
 import json
@@ -31,11 +40,12 @@ import re
 import uuid
 import xml.etree.ElementTree as ET  # noqa: S405 - only for its types and ParseError; defusedxml parses
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from typing import Any
+from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 from defusedxml import DefusedXmlException
@@ -44,12 +54,20 @@ from defusedxml.ElementTree import fromstring as defused_fromstring
 from app.errors import InvalidInput
 from app.events.forms import check_timezone
 from app.exports.frab import GENERATOR, ROOMLESS_ONLINE_ROOM, ROOMLESS_ROOM, room_guid
+from app.exports.import_text import imported_line, imported_text
 from app.i18n import _, ngettext
-from app.programme.models import SESSION_KIND_LABELS, RoleKind, SessionKind
+from app.programme.models import SESSION_KIND_LABELS, RoleKind, SessionKind, SessionLink
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 MAX_SESSION_LENGTH = timedelta(days=14)
 DEFAULT_TRACK_COLOUR = "#3b5ba9"
+# Colours for tracks the file gives none: distinct, readable with white text, the default first.
+TRACK_PALETTE = (
+    "#3b5ba9", "#b5403a", "#2e7d4f", "#8a4fa8", "#c26a12", "#1f7f8c", "#a8326e", "#5b6b2e",
+    "#6d4c41", "#3f51b5", "#00796b", "#ad1457", "#546e7a", "#7b5e00", "#4e342e", "#283593",
+)  # fmt: skip
+LANGUAGE_LENGTH = 35
+URL_LENGTH = 500
 TITLE_LENGTH = 300
 NAME_LENGTH = 120
 SPEAKER_NAME_LENGTH = 200
@@ -71,6 +89,18 @@ class PlannedPerson:
     name: str
     role: RoleKind = RoleKind.speaker
     bio: str = ""
+    # The person's guid (canonical UUID) and id in the file, when it gives them.
+    guid: str | None = None
+    source_id: int | None = None
+
+    @property
+    def key(self) -> str:
+        """Who the person is: the file's guid, else its id, else the name ignoring case."""
+        if self.guid is not None:
+            return f"guid:{self.guid}"
+        if self.source_id is not None:
+            return f"id:{self.source_id}"
+        return f"name:{self.name.casefold()}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +113,7 @@ class PlannedTalk:
 class PlannedRoom:
     name: str
     capacity: int | None = None
+    guid: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +142,20 @@ class PlannedSession:
     is_cancelled: bool = False
     # The event's id in the file, when it has one.
     source_id: int | None = None
+    subtitle: str = ""
+    description: str = ""
+    language: str = ""
+    # The type as the file writes it; `kind` is what it was read as.
+    type_label: str = ""
+    do_not_record: bool = False
+    do_not_stream: bool = False
+    recording_license: str = ""
+    feedback_url: str = ""
+    logo_url: str = ""
+    # The event's page in the system the file comes from (its `origin_url`, else its `url`).
+    origin_url: str = ""
+    links: tuple[SessionLink, ...] = ()
+    attachments: tuple[SessionLink, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,8 +191,12 @@ class ImportPlan:
     kinds: tuple[KindMapping, ...]
 
 
-def read_schedule(data: bytes) -> ImportPlan:
-    """Any bytes give a plan or one NotASchedule; a bad event is skipped and listed, never an error."""
+def read_schedule(data: bytes, kinds: Mapping[str, SessionKind] | None = None) -> ImportPlan:
+    """Any bytes give a plan or one NotASchedule; a bad event is skipped and listed, never an error.
+
+    `kinds` maps the file's type labels to the session kinds the organiser chose in the preview; types
+    it does not name are read by `session_kind`.
+    """
     if len(data) > MAX_IMPORT_BYTES:
         raise NotASchedule(
             _("The file is larger than {limit} MB; a schedule file is far smaller.").format(
@@ -157,7 +206,10 @@ def read_schedule(data: bytes) -> ImportPlan:
     content = data.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
     if not content:
         raise NotASchedule(_("The file is empty."))
-    if content[:1] == b"<":
+    if _is_utf16_xml(content):
+        # The parser reads the encoding from the byte order mark or the declaration.
+        raw = _read_xml(content)
+    elif content[:1] == b"<":
         raw = _read_xml(content)
     elif content[:1] in (b"{", b"["):
         raw = _read_json(content)
@@ -168,7 +220,11 @@ def read_schedule(data: bytes) -> ImportPlan:
                 "pretalx or frab publish."
             )
         )
-    return _build_plan(raw)
+    return _build_plan(raw, kinds or {})
+
+
+def _is_utf16_xml(content: bytes) -> bool:
+    return content[:2] in (b"\xff\xfe", b"\xfe\xff") or content[:4] in (b"<\x00?\x00", b"\x00<\x00?")
 
 
 # --- Reading the files into one raw shape ---
@@ -199,6 +255,18 @@ class _RawEvent:
     state: str = ""
     day_date: date | None = None
     day_start: datetime | None = None
+    language: str = ""
+    feedback_url: str = ""
+    logo: str = ""
+    url: str = ""
+    origin_url: str = ""
+    recording_license: str = ""
+    do_not_record: bool = False
+    do_not_stream: bool = False
+    links: list[SessionLink] = field(default_factory=list)
+    attachments: list[SessionLink] = field(default_factory=list)
+    # What of the event was not taken, in words: "a person without a name".
+    dropped: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -262,6 +330,7 @@ def _read_xml(data: bytes) -> _RawSchedule:
             PlannedTrack(track.get("name", "") or "".join(track.itertext()), track.get("color", ""))
         )
     number = 0
+    read: set[int] = set()
     for day_number, day in enumerate(root.findall("day"), start=1):
         day_date = _date_only(day.get("date", ""))
         if day_date is not None:
@@ -273,12 +342,26 @@ def _read_xml(data: bytes) -> _RawSchedule:
                 raw.rooms.append(_RawRoom(room_name, room.get("guid", "")))
             for element in room.findall("event"):
                 number += 1
+                read.add(id(element))
                 raw.events.append(_xml_event(element, number, room_name or None, day_date, day_start))
-        if day_date is None and day.find("room/event") is not None:
+        # Some exporters put events straight into the day; each names its room itself.
+        for element in day.findall("event"):
+            number += 1
+            read.add(id(element))
+            raw.events.append(_xml_event(element, number, None, day_date, day_start))
+        if day_date is None and (day.find("room/event") is not None or day.find("event") is not None):
             raw.skipped.append(
                 _(
                     "Day {number}'s date {value} is not a date; its events were read from their own dates."
                 ).format(number=day_number, value=day.get("date", ""))
+            )
+    for element in root.iter("event"):
+        if id(element) not in read:
+            title = " ".join(_xml_text(element, "title").split())
+            raw.skipped.append(
+                _("Event '{title}' (id {id}) left out: it is not inside a day of the schedule.").format(
+                    title=_cut(title, 80) or "–", id=element.get("id", "–")[:40]
+                )
             )
     return raw
 
@@ -300,8 +383,31 @@ def _xml_event(
         event.id = int(id_text.strip())
     else:
         event.id_problem = _("its id {value} is not a whole number").format(value=id_text)
+    persons = element.find("persons")
+    if persons is not None and not persons.findall("person") and (persons.text or "").strip():
+        # "Ada Lovelace, Alan Turing": names in one text.
+        _json_persons(event, persons.text, "persons")
     for person in element.findall("persons/person"):
-        event.persons.append(PlannedPerson("".join(person.itertext())))
+        name = "".join(person.itertext())
+        if not name.strip():
+            event.dropped.append(_("a person without a name"))
+            continue
+        event.persons.append(
+            PlannedPerson(
+                name,
+                guid=_canonical_uuid(person.get("guid", "")),
+                source_id=_whole_number(person.get("id", "")),
+            )
+        )
+    recording = element.find("recording")
+    if recording is not None:
+        event.recording_license = _xml_text(recording, "license")
+        event.do_not_record = _truth(_xml_text(recording, "optout"))
+    event.do_not_stream = _truth(_xml_text(element, "do_not_stream"))
+    event.do_not_record = event.do_not_record or _truth(_xml_text(element, "do_not_record"))
+    for tag, target in (("links/link", event.links), ("attachments/attachment", event.attachments)):
+        for link in element.findall(tag):
+            _add_link(event, target, link.get("href", ""), "".join(link.itertext()))
     return event
 
 
@@ -349,6 +455,11 @@ def _frab_event(
         description=text("description"),
         day_date=day_date,
         day_start=day_start,
+        language=text("language"),
+        feedback_url=text("feedback_url"),
+        logo=text("logo"),
+        url=text("url"),
+        origin_url=text("origin_url"),
     )
 
 
@@ -391,6 +502,7 @@ def _read_json(data: bytes) -> _RawSchedule:
 
 def _read_frab_json_days(raw: _RawSchedule, conference: dict[str, Any]) -> None:
     number = 0
+    guids = {room.name.casefold(): room.guid for room in raw.rooms if room.guid}
     days = conference.get("days")
     for day_number, day in enumerate(days if isinstance(days, list) else [], start=1):
         if not isinstance(day, dict):
@@ -402,12 +514,10 @@ def _read_frab_json_days(raw: _RawSchedule, conference: dict[str, Any]) -> None:
         if day_date is not None:
             raw.day_dates.append(day_date)
         day_start = _aware(_string(day.get("day_start")))
-        rooms = day.get("rooms")
-        for room_name, events in rooms.items() if isinstance(rooms, dict) else []:
-            name = str(room_name).strip()
+        for name, events in _day_rooms(raw, day, day_number):
             if name:
-                raw.rooms.append(_RawRoom(name))
-            for index, item in enumerate(events if isinstance(events, list) else [events], start=1):
+                raw.rooms.append(_RawRoom(name, guids.get(name.casefold(), "")))
+            for index, item in enumerate(events, start=1):
                 if not isinstance(item, dict):
                     raw.skipped.append(
                         _("Entry {index} of room '{room}' on day {day} skipped: it is not an event.").format(
@@ -417,6 +527,36 @@ def _read_frab_json_days(raw: _RawSchedule, conference: dict[str, Any]) -> None:
                     continue
                 number += 1
                 raw.events.append(_json_event(item, number, name or None, day_date, day_start))
+
+
+def _day_rooms(raw: _RawSchedule, day: dict[str, Any], day_number: int) -> Iterator[tuple[str, list[Any]]]:
+    """A day's rooms and their events: frab writes an object by room name; some tools write a list of
+    rooms ({"name": ..., "events": [...]}) or of events that name their rooms."""
+    rooms = day.get("rooms")
+    if isinstance(rooms, dict):
+        for room_name, events in rooms.items():
+            yield str(room_name).strip(), events if isinstance(events, list) else [events]
+    elif isinstance(rooms, list):
+        loose = []
+        for index, item in enumerate(rooms, start=1):
+            if isinstance(item, dict) and isinstance(item.get("events"), list):
+                yield _string(item.get("name")).strip(), item["events"]
+            elif isinstance(item, dict) and "title" in item:
+                loose.append(item)
+            else:
+                raw.skipped.append(
+                    _(
+                        "Entry {index} of the rooms of day {day} skipped: it is neither a room nor an event."
+                    ).format(index=index, day=day_number)
+                )
+        if loose:
+            yield "", loose
+    elif rooms is not None:
+        raw.skipped.append(
+            _("Day {number}'s rooms skipped: they are neither a list nor an object of rooms.").format(
+                number=day_number
+            )
+        )
 
 
 def _json_event(
@@ -440,10 +580,71 @@ def _json_event(
     else:
         event.id_text = json.dumps(identifier)[:40]
         event.id_problem = _("its id {value} is not a whole number").format(value=event.id_text)
-    for person in _dicts(item.get("persons")):
-        name = _string(person.get("public_name")) or _string(person.get("name"))
-        event.persons.append(PlannedPerson(name, bio=_string(person.get("biography"))))
+    _json_persons(event, item.get("persons"), "persons")
+    _json_extras(event, item)
     return event
+
+
+def _json_persons(event: _RawEvent, persons: object, key: str) -> None:
+    if isinstance(persons, str):
+        # "Ada Lovelace, Alan Turing": names in one text.
+        persons = [name for name in re.split(r"[,;\n]", persons) if name.strip()]
+    elif persons is not None and not isinstance(persons, list):
+        event.dropped.append(_("its {key}, which are not a list of people").format(key=key))
+        return
+    for person in persons or []:
+        if isinstance(person, str):
+            person = {"name": person}
+        if not isinstance(person, dict):
+            event.dropped.append(_("an entry of its {key} that is not a person").format(key=key))
+            continue
+        name = _string(person.get("public_name")) or _string(person.get("name"))
+        if not name.strip():
+            event.dropped.append(_("a person without a name"))
+            continue
+        role = _SCHEDULE2_ROLES.get(_string(person.get("role")).upper(), RoleKind.speaker)
+        event.persons.append(
+            PlannedPerson(
+                name,
+                role,
+                bio=_string(person.get("biography")),
+                guid=_canonical_uuid(_string(person.get("guid"))),
+                source_id=_whole_number(person.get("id")),
+            )
+        )
+
+
+# schedule2's recording values that mean the session is not recorded.
+_NOT_RECORDED = ("RECORDING_FORBIDDEN", "NOT_RECORDED_BY_DEFAULT")
+
+
+def _json_extras(event: _RawEvent, item: dict[str, Any]) -> None:
+    """What frab JSON and schedule2 name alike beyond the times: language, recording, links."""
+    event.language = _string(item.get("language")) or event.language
+    event.feedback_url = _string(item.get("feedback_url")) or event.feedback_url
+    event.logo = _string(item.get("logo")) or event.logo
+    event.url = _string(item.get("url")) or event.url
+    event.origin_url = _string(item.get("origin_url")) or event.origin_url
+    event.recording_license = _string(item.get("recording_license"))
+    event.do_not_record = _truth(item.get("do_not_record"))
+    event.do_not_stream = _truth(item.get("do_not_stream"))
+    recording = item.get("recording")
+    if isinstance(recording, dict):
+        event.recording_license = event.recording_license or _string(recording.get("license"))
+        event.do_not_record = event.do_not_record or _truth(recording.get("optout"))
+    elif isinstance(recording, str) and recording.upper() in _NOT_RECORDED:
+        event.do_not_record = True
+    for key, target in (("links", event.links), ("attachments", event.attachments)):
+        value = item.get(key)
+        for link in value if isinstance(value, list) else []:
+            if isinstance(link, dict):
+                _add_link(
+                    event, target, _string(link.get("url") or link.get("href")), _string(link.get("title"))
+                )
+            elif isinstance(link, str):
+                _add_link(event, target, link, "")
+            else:
+                event.dropped.append(_("an entry of its {key} that is not a link").format(key=key))
 
 
 _SCHEDULE2_ROLES = {"MODERATOR": RoleKind.moderator, "HOST": RoleKind.chair}
@@ -492,9 +693,8 @@ def _read_schedule2_events(raw: _RawSchedule, conference: dict[str, Any], events
         if isinstance(track, dict):
             slug = _string(track.get("slug"))
             event.track = slugs.get(slug, _string(track.get("name")) or slug)
-        for person in _dicts(item.get("participants")):
-            role = _SCHEDULE2_ROLES.get(_string(person.get("role")).upper(), RoleKind.speaker)
-            event.persons.append(PlannedPerson(_string(person.get("name")), role))
+        _json_persons(event, item.get("participants"), "participants")
+        _json_extras(event, item)
         raw.events.append(event)
 
 
@@ -523,6 +723,34 @@ def _string(value: object) -> str:
     return ""
 
 
+def _whole_number(value: object) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if 0 <= value < 2**31 else None
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        number = int(value.strip())
+        return number if number < 2**31 else None
+    return None
+
+
+def _truth(value: object) -> bool:
+    """A flag as JSON or XML write it: true, "true", "1", "yes"."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return value != 0
+    return isinstance(value, str) and value.strip().casefold() in ("true", "1", "yes", "y")
+
+
+def _add_link(event: _RawEvent, target: list[SessionLink], url: str, title: str) -> None:
+    url = url.strip()
+    if not url:
+        event.dropped.append(_("a link without an address"))
+    elif len(url) > URL_LENGTH or not _LINK.match(url):
+        event.dropped.append(_("the link {url}, which is not a web address").format(url=url[:80]))
+    else:
+        target.append(SessionLink(url, _cut(imported_line(title), 300)))
+
+
 def _capacity(value: object) -> int | None:
     if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 10_000_000:
         return int(value)
@@ -537,11 +765,18 @@ _ISO_DURATION = re.compile(
     r"P(?:(\d{1,4})D)?(?:T(?:(\d{1,5})H)?(?:(\d{1,6})M)?(?:(\d{1,7})S)?)?", re.IGNORECASE
 )
 _COLOUR = re.compile(r"#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{3})")
+# Links keep web and mail addresses, and addresses without a scheme (often "example.org" or a path);
+# never another scheme, such as "javascript:".
+# A language tag, or several ("en, de": a session held in both).
+_LANGUAGE = re.compile(
+    r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8}){0,3}(?:\s*,\s*[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8}){0,3}){0,5}"
+)
+_LINK = re.compile(r"(?:(?:https?|mailto):|(?![A-Za-z][A-Za-z0-9+.-]*:))[^\s<>\"]+$", re.IGNORECASE)
 # States of schedule2 events that are not on the programme at all.
 _LEFT_OUT_STATES = ("DELETED", "REJECTED", "WITHDRAWN")
 
 
-def _build_plan(raw: _RawSchedule) -> ImportPlan:
+def _build_plan(raw: _RawSchedule, kinds: Mapping[str, SessionKind]) -> ImportPlan:
     notes: list[str] = []
     skipped = list(raw.skipped)
     timezone = _valid_zone(raw.time_zone)
@@ -559,14 +794,14 @@ def _build_plan(raw: _RawSchedule) -> ImportPlan:
     for raw_room in raw.rooms:
         name = _cut(" ".join(raw_room.name.split()), NAME_LENGTH)
         if name and name.casefold() not in roomless and name.casefold() not in rooms:
-            rooms[name.casefold()] = PlannedRoom(name, raw_room.capacity)
+            rooms[name.casefold()] = PlannedRoom(name, raw_room.capacity, _canonical_uuid(raw_room.guid))
     tracks: dict[str, PlannedTrack] = {}
     for raw_track in raw.tracks:
         name = _cut(" ".join(raw_track.name.split()), NAME_LENGTH)
         if name and name.casefold() not in tracks:
             tracks[name.casefold()] = PlannedTrack(name, _colour(raw_track.colour))
 
-    checker = _EventChecker(raw, zone, roomless)
+    checker = _EventChecker(raw, zone, roomless, kinds)
     sessions: list[PlannedSession] = []
     for event in raw.events:
         result = checker.check(event)
@@ -577,8 +812,10 @@ def _build_plan(raw: _RawSchedule) -> ImportPlan:
         if result.room is not None and result.room.casefold() not in rooms:
             rooms[result.room.casefold()] = PlannedRoom(result.room)
         if result.track is not None and result.track.casefold() not in tracks:
-            tracks[result.track.casefold()] = PlannedTrack(result.track)
+            tracks[result.track.casefold()] = PlannedTrack(result.track, "")
     notes.extend(checker.notes())
+    skipped.extend(checker.dropped)
+    notes.extend(_overlaps(sessions))
 
     start_date, end_date = _conference_dates(raw, zone, sessions)
     title = _cut(" ".join(raw.title.split()), TITLE_LENGTH) or _cut(raw.acronym.strip(), TITLE_LENGTH)
@@ -593,7 +830,7 @@ def _build_plan(raw: _RawSchedule) -> ImportPlan:
             end_date=end_date,
         ),
         rooms=tuple(rooms.values()),
-        tracks=tuple(tracks.values()),
+        tracks=_coloured(list(tracks.values())),
         sessions=tuple(sessions),
         skipped=tuple(skipped),
         notes=tuple(notes),
@@ -603,23 +840,77 @@ def _build_plan(raw: _RawSchedule) -> ImportPlan:
     )
 
 
+def _coloured(tracks: list[PlannedTrack]) -> tuple[PlannedTrack, ...]:
+    """Tracks the file gives no colour get one of the palette's, each a different one while they last."""
+    used = {track.colour for track in tracks if track.colour}
+    free = [colour for colour in TRACK_PALETTE if colour not in used] or list(TRACK_PALETTE)
+    coloured = []
+    for track in tracks:
+        if not track.colour:
+            track = PlannedTrack(track.name, free.pop(0) if free else TRACK_PALETTE[len(coloured) % 16])
+        coloured.append(track)
+    return tuple(coloured)
+
+
+def _overlaps(sessions: list[PlannedSession]) -> list[str]:
+    """Sessions overlapping in one room: imported as they are, and named so the organiser can look."""
+    by_room: dict[str, list[PlannedSession]] = {}
+    for session in sessions:
+        if session.room is not None and not session.is_cancelled:
+            by_room.setdefault(session.room.casefold(), []).append(session)
+    pairs = []
+    for room_sessions in by_room.values():
+        room_sessions.sort(key=lambda session: session.start_at)
+        latest: PlannedSession | None = None
+        for session in room_sessions:
+            if latest is not None and session.start_at < latest.end_at:
+                pairs.append(
+                    _("{event} and {other} in {room}").format(
+                        event=latest.label, other=session.label, room=session.room
+                    )
+                )
+            if latest is None or session.end_at > latest.end_at:
+                latest = session
+    if not pairs:
+        return []
+    return [
+        ngettext(
+            "{count} pair of sessions overlaps in one room; both are imported, the programme builder lists "
+            "them under Conflicts: {pairs}.",
+            "{count} pairs of sessions overlap in one room; all are imported, the programme builder lists "
+            "them under Conflicts: {pairs}.",
+            len(pairs),
+        ).format(count=len(pairs), pairs=list_some(pairs))
+    ]
+
+
 class _EventChecker:
     """Checks events one by one, remembering the ids and guids already taken and what to note."""
 
-    def __init__(self, raw: _RawSchedule, zone: ZoneInfo, roomless: set[str]) -> None:
+    def __init__(
+        self, raw: _RawSchedule, zone: ZoneInfo, roomless: set[str], kinds: Mapping[str, SessionKind]
+    ) -> None:
         self.zone = zone
         self.roomless = roomless
+        self.chosen_kinds = kinds
+        # Logos are often written as paths on the exporting site: made whole, as apps need them.
+        base_url = raw.base_url.strip()
+        self.base_url = base_url if base_url.startswith(("http://", "https://")) else ""
+        self.dropped: list[str] = []
+        self.ambiguous: list[str] = []
+        self.nonexistent: list[str] = []
         self.from_plenary = raw.generator.strip() == GENERATOR
         self.ids: set[int] = set()
         self.guids: set[str] = set()
         self.kinds: Counter[tuple[str, SessionKind]] = Counter()
         self.shortened: list[str] = []
         self.start_disagrees = 0
+        self.label = ""
 
     def check(self, event: _RawEvent) -> PlannedSession | str:
         """The session, or the sentence saying why the event is skipped."""
         title = " ".join(event.title.split())
-        label = _event_label(title, event)
+        label = self.label = _event_label(title, event)
         reasons: list[str] = []
         if event.state in _LEFT_OUT_STATES:
             reasons.append(_("its state is {state}").format(state=event.state))
@@ -646,17 +937,35 @@ class _EventChecker:
             self.shortened.append(label)
             title = _cut(title, TITLE_LENGTH)
         type_label = " ".join(event.type.split())[:100]
-        kind = session_kind(type_label)
+        kind = self.chosen_kinds.get(type_label) or session_kind(type_label)
         self.kinds[(type_label, kind)] += 1
         people = _people(event.persons)
         talks = None
-        abstract_parts = [event.subtitle, event.abstract, event.description]
+        description = imported_text(event.description)
         if self.from_plenary:
-            talks = _talks_from_list(event.description, people)
+            description, talks = _talks_from_list(event.description, people)
             if talks is not None:
-                abstract_parts = [event.subtitle, event.abstract]
-                on_talks = {person.name.casefold() for talk in talks for person in talk.people}
-                people = tuple(person for person in people if person.name.casefold() not in on_talks)
+                on_talks = {person.key for talk in talks for person in talk.people}
+                people = tuple(person for person in people if person.key not in on_talks)
+            description = imported_text(description)
+        feedback_url = _url(event.feedback_url)
+        logo = urljoin(self.base_url, event.logo.strip()) if event.logo.strip() else ""
+        for name, given, kept in (
+            ("feedback_url", event.feedback_url, feedback_url),
+            ("logo", logo, _url(logo)),
+        ):
+            if given.strip() and not kept:
+                event.dropped.append(
+                    _("its {field} {value}, which is not a web address").format(
+                        field=name, value=given.strip()[:80]
+                    )
+                )
+        if event.dropped:
+            self.dropped.append(
+                _("{event} is imported, but left out: {items}.").format(
+                    event=label, items="; ".join(event.dropped)
+                )
+            )
         track = _cut(" ".join(event.track.split()), NAME_LENGTH) or None
         return PlannedSession(
             label=label,
@@ -667,12 +976,32 @@ class _EventChecker:
             end_at=end_at,
             room=room,
             track=track,
-            abstract="\n\n".join(part.strip() for part in abstract_parts if part.strip()),
+            abstract=imported_text(event.abstract),
             people=people,
             talks=talks,
             is_cancelled=event.state in ("CANCELED", "CANCELLED"),
             source_id=event.id,
+            subtitle=_cut(imported_line(event.subtitle), 500),
+            description=description,
+            language=_language(event.language),
+            type_label=type_label,
+            do_not_record=event.do_not_record,
+            do_not_stream=event.do_not_stream,
+            recording_license=_cut(" ".join(event.recording_license.split()), 200),
+            feedback_url=feedback_url,
+            origin_url=_url(event.origin_url) or (_url(event.url) if not self.from_plenary else ""),
+            logo_url=_url(logo),
+            links=tuple(event.links),
+            attachments=tuple(event.attachments),
         )
+
+    def _wall_clock(self, local: datetime, label: str) -> None:
+        """Notes a wall-clock time that the night clocks change makes ambiguous or skips."""
+        there_and_back = local.astimezone(UTC).astimezone(self.zone).replace(tzinfo=None)
+        if there_and_back != local.replace(tzinfo=None):
+            self.nonexistent.append(label)
+        elif local.replace(fold=0).utcoffset() != local.replace(fold=1).utcoffset():
+            self.ambiguous.append(label)
 
     def _start(self, event: _RawEvent, reasons: list[str]) -> datetime | None:
         clock = None
@@ -687,6 +1016,7 @@ class _EventChecker:
         if isinstance(moment, datetime):
             if moment.tzinfo is None:
                 moment = moment.replace(tzinfo=self.zone)
+                self._wall_clock(moment, self.label)
             if clock is not None and clock not in (
                 moment.timetz().replace(tzinfo=None),
                 moment.astimezone(self.zone).time(),
@@ -705,6 +1035,7 @@ class _EventChecker:
         # A frab day runs past midnight: on a day starting at 10:00, an event at 01:30 is the next night's.
         if moment is None and event.day_start is not None and start < event.day_start:
             start += timedelta(days=1)
+        self._wall_clock(start, self.label)
         return start.astimezone(UTC)
 
     def _end(self, event: _RawEvent, start_at: datetime | None, reasons: list[str]) -> datetime | None:
@@ -767,6 +1098,26 @@ class _EventChecker:
                     len(self.shortened),
                 ).format(count=len(self.shortened), limit=TITLE_LENGTH, events=list_some(self.shortened))
             )
+        if self.nonexistent:
+            notes.append(
+                ngettext(
+                    "{count} event starts at a time that does not exist in {zone} (the clocks jump forward "
+                    "that night); it was read as the time after the jump. Check: {events}.",
+                    "{count} events start at times that do not exist in {zone} (the clocks jump forward "
+                    "that night); they were read as the times after the jump. Check: {events}.",
+                    len(self.nonexistent),
+                ).format(count=len(self.nonexistent), zone=self.zone.key, events=list_some(self.nonexistent))
+            )
+        if self.ambiguous:
+            notes.append(
+                ngettext(
+                    "{count} event starts at a time that happens twice in {zone} (the clocks go back that "
+                    "night) and the file gives no UTC offset; the earlier one was used. Check: {events}.",
+                    "{count} events start at times that happen twice in {zone} (the clocks go back that "
+                    "night) and the file gives no UTC offset; the earlier one was used. Check: {events}.",
+                    len(self.ambiguous),
+                ).format(count=len(self.ambiguous), zone=self.zone.key, events=list_some(self.ambiguous))
+            )
         if self.start_disagrees:
             notes.append(
                 ngettext(
@@ -796,7 +1147,10 @@ def session_kind(type_label: str) -> SessionKind:
 
 _KIND_WORDS: tuple[tuple[SessionKind, frozenset[str]], ...] = (
     (SessionKind.keynote, frozenset({"keynote", "plenary"})),
-    (SessionKind.break_, frozenset({"break", "pause", "lunch", "coffee", "breakfast"})),
+    (
+        SessionKind.break_,
+        frozenset({"break", "pause", "lunch", "coffee", "breakfast", "meal", "meals", "tea"}),
+    ),
     (SessionKind.panel, frozenset({"panel", "discussion", "podium", "fishbowl", "debate"})),
     (
         SessionKind.workshop,
@@ -843,22 +1197,39 @@ def _people(persons: Iterable[PlannedPerson]) -> tuple[PlannedPerson, ...]:
     people: dict[str, PlannedPerson] = {}
     for person in persons:
         name = _cut(" ".join(person.name.split()), SPEAKER_NAME_LENGTH)
-        if name and name.casefold() not in people:
-            people[name.casefold()] = PlannedPerson(name, person.role, person.bio.strip())
+        cleaned = PlannedPerson(name, person.role, imported_text(person.bio), person.guid, person.source_id)
+        if name and cleaned.key not in people:
+            people[cleaned.key] = cleaned
     return tuple(people.values())
 
 
-def _talks_from_list(description: str, people: tuple[PlannedPerson, ...]) -> tuple[PlannedTalk, ...] | None:
-    """Plenary's export writes a session's talks as "- Title (Ada, Alan)" lines; None for any other text."""
-    lines = [line.strip() for line in description.splitlines() if line.strip()]
+def _language(text: str) -> str:
+    """A language tag ("en", "pt-BR") or a list of them ("en, de"); anything else is not kept."""
+    text = text.strip()
+    return text if len(text) <= LANGUAGE_LENGTH and _LANGUAGE.fullmatch(text) else ""
+
+
+def _url(text: str) -> str:
+    text = text.strip()
+    return text if len(text) <= URL_LENGTH and _LINK.match(text) else ""
+
+
+def _talks_from_list(
+    description: str, people: tuple[PlannedPerson, ...]
+) -> tuple[str, tuple[PlannedTalk, ...] | None]:
+    """Plenary's export writes a session's talks as "- Title (Ada, Alan)" lines after its description:
+    the description without them, and the talks (None when the last paragraph is not such a list)."""
+    text = description.replace("\r\n", "\n").strip()
+    before, _sep, last = text.rpartition("\n\n")
+    lines = [line.strip() for line in last.splitlines() if line.strip()]
     if not lines or not all(line.startswith("- ") for line in lines):
-        return None
+        return description, None
     by_name = {person.name.casefold(): person for person in people}
     talks = []
     for line in lines:
         title, named = _split_people(line[2:].strip(), by_name)
         talks.append(PlannedTalk(_cut(title, TITLE_LENGTH), named))
-    return tuple(talks)
+    return before, tuple(talks)
 
 
 def _split_people(text: str, by_name: dict[str, PlannedPerson]) -> tuple[str, tuple[PlannedPerson, ...]]:
@@ -999,9 +1370,10 @@ def _valid_zone(name: str) -> str | None:
 
 
 def _colour(text: str) -> str:
+    """The colour as #rrggbb; empty when the file gives none that is valid (the palette assigns one)."""
     text = text.strip()
     if not _COLOUR.fullmatch(text):
-        return DEFAULT_TRACK_COLOUR
+        return ""
     if len(text) == 4:
         text = "#" + "".join(char * 2 for char in text[1:])
     return text.lower()

@@ -9,7 +9,9 @@ What calendar apps rely on:
 - Cancelled sessions stay in the feed with STATUS:CANCELLED, so calendars remove or strike them
   rather than keep showing the last copy they saw.
 - Times carry the TZID of the event's zone, described by a VTIMEZONE in the file, so the session stays
-  at its local time on the event's days and every viewer's calendar converts it to their own zone.
+  at its local time on the event's days and every viewer's calendar converts it to their own zone;
+  times inside the hour that happens twice when clocks go back are written in UTC, the one reading
+  every parser agrees on.
 - SEQUENCE rises with each released version that changes the session (app/programme/releases.py),
   so clients replace their copy; before an event's first release it is 0 and clients go by
   LAST-MODIFIED and DTSTAMP. Sessions deleted after a release stay in the whole-programme feed as
@@ -137,13 +139,14 @@ def _dated_event(
 
 
 def _in_zone(moment: datetime, zone: ZoneInfo) -> datetime:
-    """The moment in the event's zone, or in UTC in the repeated hour when clocks go back.
+    """The moment in the event's zone, or in UTC inside the hour that happens twice when clocks go back.
 
-    A local time in that hour happens twice, and RFC 5545 reads such a time as its first
-    occurrence: a session in the second one is written in UTC so no client moves it an hour early.
+    RFC 5545 reads such a local time as its first occurrence, but ical.js and node-ical read it as the
+    second: both occurrences are written in UTC, which every parser reads alike. (A UTC moment is never
+    in the hour that clocks skip, so that hour needs nothing.)
     """
     local = moment.astimezone(zone)
-    if local.fold and local.replace(fold=0).utcoffset() != local.utcoffset():
+    if local.replace(fold=0).utcoffset() != local.replace(fold=1).utcoffset():
         return moment.astimezone(UTC)
     return local
 

@@ -8,8 +8,13 @@ the job's page (`import_progress`). The job ends done or failed, never half-way.
 
 import contextvars
 import logging
+import os
+import socket
 import threading
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import Engine, update
 from sqlalchemy.exc import IntegrityError
@@ -30,12 +35,56 @@ from app.exports.import_writer import (
 )
 from app.exports.models import ImportJob, ImportStatus
 from app.i18n import _
+from app.programme.models import SessionKind
 
 logger = logging.getLogger("plenary.import")
 
 # A job still "running" after this long, in no process that we can see, was cut off (the server
-# stopped); its transaction never committed, so nothing of it was imported.
+# stopped); its transaction never committed, so nothing of it was imported. A job run on this machine
+# is known to be cut off at once, when the process that ran it is gone.
 STALE_AFTER = timedelta(minutes=30)
+
+
+def _process_start(pid: int) -> str:
+    """When the process started (clock ticks since boot), or "" when there is no such process to read."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    # The command name (field 2) may hold spaces and brackets: count fields after its last ")".
+    return stat.rsplit(")", 1)[-1].split()[19]
+
+
+def _boot_id() -> str:
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return ""
+
+
+def runner_of_this_process() -> str:
+    """Who runs a job: host, boot, process id and its start, so that a restarted server (even one given
+    the same process id, as in a container) is not taken for the one that ran it."""
+    pid = os.getpid()
+    return f"{socket.gethostname()}|{_boot_id()}|{pid}|{_process_start(pid)}"
+
+
+def runner_is_gone(runner: str) -> bool | None:
+    """True when the process that ran a job no longer runs; None when we cannot tell (another machine,
+    or a system without /proc)."""
+    parts = runner.split("|")
+    if len(parts) != 4 or not parts[1] or not parts[3] or not parts[2].isdigit():
+        return None
+    host, boot, pid, started = parts
+    if host != socket.gethostname():
+        return None
+    if boot != _boot_id():
+        return True
+    return _process_start(int(pid)) != started
+
+
+RUNNER = runner_of_this_process()
+_KIND_VALUES = {kind.value for kind in SessionKind}
 
 _progress: dict[int, tuple[int, int]] = {}
 _progress_lock = threading.Lock()
@@ -98,34 +147,55 @@ def job_summary(job: ImportJob) -> ImportSummary | None:
 
 
 def job_was_interrupted(job: ImportJob, now: datetime) -> bool:
-    """A job still marked running long after it started, in no process of ours: the server stopped."""
-    return (
-        job.status == ImportStatus.running
-        and job.id is not None
-        and import_progress(job.id) is None
-        and job.started_at is not None
-        and now - job.started_at > STALE_AFTER
-    )
+    """A job still marked running whose process is gone (the server stopped or restarted), or, when that
+    cannot be told, that has been running for longer than any import takes."""
+    if job.status != ImportStatus.running or job.id is None or import_progress(job.id) is not None:
+        return False
+    if runner_is_gone(job.runner):
+        return True
+    return job.started_at is not None and now - job.started_at > STALE_AFTER
 
 
-def start_import_job(db: DbSession, job: ImportJob, engine: Engine) -> bool:
-    """Confirms a job and runs it in a background thread; False when it was already confirmed."""
-    if not claim_import_job(db, job):
+def chosen_kinds(job: ImportJob, submitted: Mapping[str, str]) -> dict[str, SessionKind]:
+    """The session kind the organiser chose for each type of the file (`kind-<n>` for the report's n-th
+    type); a type without a valid choice keeps the kind it was read as."""
+    summary = job_summary(job)
+    kinds: dict[str, SessionKind] = {}
+    for index, (type_label, kind, _count) in enumerate(summary.kinds if summary is not None else ()):
+        choice = submitted.get(f"kind-{index}", kind)
+        kinds[type_label] = SessionKind(choice) if choice in _KIND_VALUES else SessionKind(kind)
+    return kinds
+
+
+def start_import_job(
+    db: DbSession, job: ImportJob, engine: Engine, kinds: Mapping[str, SessionKind] | None = None
+) -> bool:
+    """Confirms a job, with the kinds chosen for the file's types, and runs it in a background thread;
+    False when it was already confirmed."""
+    if not claim_import_job(db, job, kinds):
         return False
     run_in_background(engine, job)
     return True
 
 
-def claim_import_job(db: DbSession, job: ImportJob) -> bool:
+def claim_import_job(db: DbSession, job: ImportJob, kinds: Mapping[str, SessionKind] | None = None) -> bool:
     """Marks a checked job as running, once: a second click, or another process, finds it taken."""
     summary = job_summary(job)
     if summary is not None and summary.problem:
         raise InvalidInput(summary.problem)
+    values: dict[str, object] = {"status": ImportStatus.running, "started_at": utcnow(), "runner": RUNNER}
+    if summary is not None and kinds:
+        # The report keeps the chosen kinds: the import reads the file with them.
+        chosen = tuple(
+            (label, (kinds.get(label) or SessionKind(kind)).value, count)
+            for label, kind, count in summary.kinds
+        )
+        values["summary"] = replace(summary, kinds=chosen).to_json()
     begin_write_transaction(db)
     claimed = db.execute(
         update(ImportJob)
         .where(col(ImportJob.id) == job.id, col(ImportJob.status) == ImportStatus.ready)
-        .values(status=ImportStatus.running, started_at=utcnow())
+        .values(**values)
     )
     db.commit()
     db.refresh(job)
@@ -158,6 +228,8 @@ def run_import_job(engine: Engine, job_id: int) -> None:
             into_new_event = job.into_new_event
             event = db.get(Event, job.event_id) if job.event_id is not None and not into_new_event else None
             content = job.content
+            summary = job_summary(job)
+            kinds = {label: SessionKind(kind) for label, kind, _count in summary.kinds} if summary else {}
             # Nothing read so far may hold the transaction open: the import takes the write lock first.
             db.rollback()
 
@@ -175,7 +247,7 @@ def run_import_job(engine: Engine, job_id: int) -> None:
             try:
                 if user is None or (not into_new_event and event is None):
                     raise DomainError(_("The event or the account of this import no longer exists."))
-                plan = read_schedule(content)
+                plan = read_schedule(content, kinds)
                 apply_import(db, event, plan, organiser=user, progress=report, finish=finish)
             except Exception as error:
                 _mark_failed(db, job_id, error)

@@ -22,6 +22,7 @@ from app.events.models import Event
 from app.events.permissions import can_create_events
 from app.exports.frab_import import MAX_IMPORT_BYTES, NotASchedule
 from app.exports.import_jobs import (
+    chosen_kinds,
     import_job_of,
     import_progress,
     job_summary,
@@ -34,7 +35,7 @@ from app.i18n import _
 from app.materials.sniffing import FileType
 from app.materials.uploads import UploadRefused, receive_upload
 from app.programme.releases import latest_release
-from app.web import CurrentUser, Db, forbidden, not_found, redirect_after_post, render
+from app.web import CurrentUser, Db, SubmittedForm, forbidden, not_found, redirect_after_post, render
 
 router = APIRouter()
 
@@ -171,9 +172,9 @@ def import_job_page(request: Request, db: Db, job: OwnedImportJob) -> HTMLRespon
 
 
 @router.post("/manage/imports/{job_id}/confirm", dependencies=[Depends(require_csrf)])
-def import_confirm(request: Request, db: Db, job: OwnedImportJob) -> Response:
+def import_confirm(request: Request, db: Db, job: OwnedImportJob, data: SubmittedForm) -> Response:
     # A second click, or a job already done, just shows the job again.
-    start_import_job(db, job, request.app.state.engine)
+    start_import_job(db, job, request.app.state.engine, chosen_kinds(job, data))
     return redirect_after_post(request, str(request.url_for("import_job_page", job_id=job.id)))
 
 

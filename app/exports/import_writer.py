@@ -10,19 +10,21 @@ it, and the report says so.
 
 Into an existing event, nothing is deleted and the event's details stay as they are: a session whose
 uid is an event's guid (or was derived from it) is updated in place (its calendar uid, seat limit,
-cancellation and its speakers' roles, remote flags and confirmations survive); rooms, tracks and
-speakers are matched by name (ignoring case) and created when missing. Events with neither a guid nor an
-id (schedule2's breaks) cannot be matched and are added again by a second import.
+cancellation and its speakers' roles, remote flags and confirmations survive); rooms and tracks are
+matched by name (ignoring case), speakers by the file's person guid, then its person id, then (for a
+speaker who has neither yet) by name ignoring case; what is missing is created. Events with neither a
+guid nor an id (schedule2's breaks) cannot be matched and are added again by a second import.
 
 What does not round-trip (Plenary's export, then an import into an empty event): cancelled sessions
 (the export leaves them out), seat limits, room capacities and streams in XML (the JSON keeps
-capacities), talks' times and abstracts, speakers' roles (everyone comes back as a speaker) and remote
-flags, speakers' affiliations, bios, emails and photos, and the event's venue, description, kind,
-attendance mode and visibility. Talks do come back: the export writes them into the description as a
+capacities), the stream opt-out in XML (the schema has no place for it; the JSON keeps it), talks'
+times and abstracts, speakers' roles (everyone comes back as a speaker) and remote flags, speakers'
+affiliations, bios, emails and photos, and the event's venue, description, kind, attendance mode and
+visibility. Talks do come back: the export writes them into the description as a
 Markdown list ("- Title (Ada Lovelace, Alan Turing)"), which a file that Plenary generated is read back
 from, with each person on their talk; someone with a role in both the session and one of its talks
 comes back on the talk only. Sessions come back with new calendar uids when the original event is in the
-same database (uids are unique), and two speakers with the same name become one.
+same database (uids are unique).
 """
 
 import json
@@ -46,7 +48,7 @@ from app.events.models import Event, EventOrganiser
 from app.events.service import slug_is_free
 from app.exports.frab_import import ImportPlan, PlannedPerson, PlannedSession, list_some
 from app.i18n import _, ngettext
-from app.programme.models import Room, Session, SessionRole, Talk, Track
+from app.programme.models import Room, Session, SessionRole, Talk, Track, links_to_json
 from app.speakers.models import Speaker
 
 SLUG_LENGTH = 70
@@ -236,7 +238,10 @@ class _Matching:
     event_id: int | None
     rooms: dict[str, Room]
     tracks: dict[str, Track]
-    speakers: dict[str, Speaker]
+    # The event's speakers by guid, by the file's person id, and by name ignoring case.
+    speakers_by_guid: dict[str, Speaker]
+    speakers_by_id: dict[int, Speaker]
+    speakers_by_name: dict[str, Speaker]
     # The event's sessions, by uid, whose uid is a guid of the plan or derived from one of its events.
     sessions: dict[str, Session]
     # Guids of the plan that other events' sessions already have as their uid.
@@ -253,7 +258,9 @@ class _Matching:
             event_id=event_id,
             rooms={},
             tracks={},
-            speakers={},
+            speakers_by_guid={},
+            speakers_by_id={},
+            speakers_by_name={},
             sessions={s.uid: s for s in found if event_id is not None and s.event_id == event_id},
             taken={s.uid for s in found if event_id is None or s.event_id != event_id},
         )
@@ -268,8 +275,31 @@ class _Matching:
                 select(Speaker).where(Speaker.event_id == event_id).order_by(col(Speaker.id))
             ).all()
             for speaker in speakers:
-                matching.speakers.setdefault(" ".join(speaker.name.split()).casefold(), speaker)
+                matching.remember(speaker)
         return matching
+
+    def remember(self, speaker: Speaker) -> None:
+        if speaker.guid:
+            self.speakers_by_guid.setdefault(speaker.guid, speaker)
+        if speaker.source_id is not None:
+            self.speakers_by_id.setdefault(speaker.source_id, speaker)
+        self.speakers_by_name.setdefault(" ".join(speaker.name.split()).casefold(), speaker)
+
+    def speaker_for(self, person: PlannedPerson) -> Speaker | None:
+        """The event's speaker this person is: same guid, else same id, else same name (ignoring case)
+        when one of the two has no guid or id to tell them apart."""
+        if person.guid is not None and person.guid in self.speakers_by_guid:
+            return self.speakers_by_guid[person.guid]
+        if person.source_id is not None and person.source_id in self.speakers_by_id:
+            found = self.speakers_by_id[person.source_id]
+            if person.guid is None or found.guid is None:
+                return found
+        named = self.speakers_by_name.get(person.name.casefold())
+        if named is None:
+            return None
+        if person.guid is None and person.source_id is None:
+            return named
+        return named if named.guid is None and named.source_id is None else None
 
     def record_for(self, planned: PlannedSession) -> Session | None:
         """The event's session this planned one updates: by its guid, or by the uid derived from it."""
@@ -288,7 +318,7 @@ class _Matching:
         """Counts and notes for importing the plan into `target`: an event, a new one's form, or None."""
         matched = [self.record_for(s) is not None for s in plan.sessions]
         updated = sum(matched)
-        names = {person.name.casefold() for person in _all_people(plan)}
+        new_people = {person.key for person in _all_people(plan) if self.speaker_for(person) is None}
         notes = list(plan.notes)
         new = [s for s, found in zip(plan.sessions, matched, strict=True) if not found]
         without_guid = [s.label for s in new if s.guid is None]
@@ -331,7 +361,7 @@ class _Matching:
             sessions_updated=updated,
             rooms_new=sum(1 for room in plan.rooms if room.name.casefold() not in self.rooms),
             tracks_new=sum(1 for track in plan.tracks if track.name.casefold() not in self.tracks),
-            speakers_new=len(names - set(self.speakers)),
+            speakers_new=len(new_people),
             skipped=plan.skipped,
             notes=tuple(notes),
             kinds=tuple((mapping.type, mapping.kind.value, mapping.count) for mapping in plan.kinds),
@@ -370,6 +400,8 @@ class _Writer:
         self.event_id: int = event.id
         self.matching = matching
         self.now = utcnow()
+        # The speaker of each person of the plan, by PlannedPerson.key.
+        self.people: dict[str, Speaker] = {}
 
     def rooms_and_tracks(self, plan: ImportPlan) -> None:
         last = max((room.position for room in self.matching.rooms.values()), default=0)
@@ -377,7 +409,11 @@ class _Writer:
             if planned.name.casefold() not in self.matching.rooms:
                 last += 1
                 room = Room(
-                    event_id=self.event_id, name=planned.name, capacity=planned.capacity, position=last
+                    event_id=self.event_id,
+                    name=planned.name,
+                    capacity=planned.capacity,
+                    position=last,
+                    guid=planned.guid,
                 )
                 self.db.add(room)
                 self.matching.rooms[planned.name.casefold()] = room
@@ -389,10 +425,26 @@ class _Writer:
 
     def speakers(self, plan: ImportPlan) -> None:
         for person in _all_people(plan):
-            if person.name.casefold() not in self.matching.speakers:
-                speaker = Speaker(event_id=self.event_id, name=person.name, bio=person.bio)
+            if person.key in self.people:
+                continue
+            speaker = self.matching.speaker_for(person)
+            if speaker is None:
+                speaker = Speaker(
+                    event_id=self.event_id,
+                    name=person.name,
+                    bio=person.bio,
+                    guid=person.guid,
+                    source_id=person.source_id,
+                )
                 self.db.add(speaker)
-                self.matching.speakers[person.name.casefold()] = speaker
+                self.matching.remember(speaker)
+            elif (speaker.guid is None and person.guid) or (speaker.source_id is None and person.source_id):
+                # A speaker matched by name learns the file's guid and id, for the next import.
+                speaker.guid = speaker.guid or person.guid
+                speaker.source_id = speaker.source_id if speaker.source_id is not None else person.source_id
+                self.db.add(speaker)
+                self.matching.remember(speaker)
+            self.people[person.key] = speaker
         self.db.flush()
 
     def sessions(self, planned: tuple[PlannedSession, ...]) -> None:
@@ -445,13 +497,25 @@ class _Writer:
             "room_id": room.id if room is not None else None,
             "track_id": track.id if track is not None else None,
             "abstract": planned.abstract,
+            "subtitle": planned.subtitle,
+            "description": planned.description,
+            "language": planned.language,
+            "type_label": planned.type_label,
+            "do_not_record": planned.do_not_record,
+            "do_not_stream": planned.do_not_stream,
+            "recording_license": planned.recording_license,
+            "feedback_url": planned.feedback_url,
+            "logo_url": planned.logo_url,
+            "origin_url": planned.origin_url,
+            "links": links_to_json(planned.links),
+            "attachments": links_to_json(planned.attachments),
         }
         if planned.is_cancelled:
             values["is_cancelled"] = True
         return values
 
     def _speaker_id(self, person: PlannedPerson) -> int:
-        speaker_id = self.matching.speakers[person.name.casefold()].id
+        speaker_id = self.people[person.key].id
         assert speaker_id is not None  # noqa: S101 - speakers are flushed before the sessions
         return speaker_id
 

@@ -42,3 +42,5 @@ class ImportJob(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Which process runs the job ("<boot id>:<pid>"): a job whose process is gone was cut off.
+    runner: str = Field(default="", max_length=100, sa_column_kwargs={"server_default": ""})

@@ -251,7 +251,8 @@ def _booklet_session(anchor: str, exported: ExportedSession, index: dict[int, In
     return BookletSession(
         anchor=anchor,
         exported=exported,
-        abstract=_abstract_html(session.abstract),
+        # Imported sessions often have only a description (DebConf's): the booklet shows that instead.
+        abstract=_abstract_html(session.abstract or session.description),
         people=_people(session.roles),
         talks=tuple(talks),
     )

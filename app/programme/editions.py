@@ -79,17 +79,34 @@ def clone_event(
 
     new_sessions: dict[int, Session] = {}
     for old in sessions:
+        start_at = _shift(old.start_at, offset, tz)
+        end_at = _shift(old.end_at, offset, tz)
+        if start_at is not None and end_at is not None and end_at <= start_at:
+            # A session across the hour that happens twice (02:30 summer time to 02:30 winter time) has
+            # no wall-clock length: it keeps its real one.
+            end_at = start_at + (old.end_at - old.start_at)
         new = Session(
             event_id=clone.id,
             title=old.title,
             kind=old.kind,
-            start_at=_shift(old.start_at, offset, tz),
-            end_at=_shift(old.end_at, offset, tz),
+            start_at=start_at,
+            end_at=end_at,
             room_id=rooms[old.room_id].id if old.room_id else None,
             track_id=tracks[old.track_id].id if old.track_id else None,
             abstract=old.abstract,
             seat_limit=old.seat_limit,
             is_cancelled=False,
+            # What an import kept goes along, but not the addresses of the old edition's own pages.
+            subtitle=old.subtitle,
+            description=old.description,
+            language=old.language,
+            type_label=old.type_label,
+            do_not_record=old.do_not_record,
+            do_not_stream=old.do_not_stream,
+            recording_license=old.recording_license,
+            logo_url=old.logo_url,
+            links=old.links,
+            attachments=old.attachments,
         )
         db.add(new)
         new_sessions[old.id] = new  # type: ignore[index]

@@ -77,6 +77,12 @@ class SessionForm(BaseModel):
     track_id: int | None = None
     abstract: str = Field(default="", max_length=20_000)
     seat_limit: int | None = Field(default=None, ge=0)
+    subtitle: str = Field(default="", max_length=500)
+    description: str = Field(default="", max_length=50_000)
+    language: str = Field(default="", max_length=35)
+    type_label: str = Field(default="", max_length=100)
+    do_not_record: bool = False
+    do_not_stream: bool = False
 
     @field_validator("day")
     @classmethod
@@ -110,6 +116,12 @@ class SessionForm(BaseModel):
             track_id=self.track_id,
             abstract=self.abstract,
             seat_limit=self.seat_limit,
+            subtitle=self.subtitle,
+            description=self.description,
+            language=self.language,
+            type_label=self.type_label,
+            do_not_record=self.do_not_record,
+            do_not_stream=self.do_not_stream,
         )
 
 

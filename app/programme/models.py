@@ -1,4 +1,6 @@
+import json
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -42,6 +44,8 @@ class Room(SQLModel, table=True):
     capacity: int | None = Field(default=None, ge=0)
     stream_url: str | None = Field(default=None, max_length=500)
     position: int = 0
+    # The room's guid in an imported schedule, exported again so video teams keep matching it.
+    guid: str | None = Field(default=None, max_length=36)
 
 
 class Track(SQLModel, table=True):
@@ -73,8 +77,59 @@ class Session(SQLModel, table=True):
     abstract: str = Field(default="", sa_type=Text)
     seat_limit: int | None = Field(default=None, ge=0)
     is_cancelled: bool = False
+    # What an imported schedule says beyond our own fields, kept so that the export says it again.
+    subtitle: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
+    description: str = Field(default="", sa_type=Text, sa_column_kwargs={"server_default": ""})
+    # The language the session is held in, as a tag ("en", "de"); empty when nobody said.
+    language: str = Field(default="", max_length=35, sa_column_kwargs={"server_default": ""})
+    # The type as the source calls it ("Talk 40 (30min +10 Q&A)"); `kind` is what we made of it.
+    type_label: str = Field(default="", max_length=100, sa_column_kwargs={"server_default": ""})
+    # The speakers' wishes: no recording, no live stream. Video teams read them from the export.
+    do_not_record: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    do_not_stream: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    recording_license: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
+    feedback_url: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
+    logo_url: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
+    # The session's page in the system it was imported from.
+    origin_url: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
+    # JSON lists of {"url": ..., "title": ...}: read them with `session_links`.
+    links: str = Field(default="[]", sa_type=Text, sa_column_kwargs={"server_default": "[]"})
+    attachments: str = Field(default="[]", sa_type=Text, sa_column_kwargs={"server_default": "[]"})
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    @property
+    def link_list(self) -> "tuple[SessionLink, ...]":
+        return session_links(self.links)
+
+    @property
+    def attachment_list(self) -> "tuple[SessionLink, ...]":
+        return session_links(self.attachments)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionLink:
+    url: str
+    title: str
+
+
+def session_links(stored: str) -> tuple[SessionLink, ...]:
+    """A session's stored `links` or `attachments`; anything unreadable reads as none."""
+    try:
+        items = json.loads(stored or "[]")
+    except ValueError:
+        return ()
+    if not isinstance(items, list):
+        return ()
+    return tuple(
+        SessionLink(str(item["url"]), str(item.get("title") or ""))
+        for item in items
+        if isinstance(item, dict) and isinstance(item.get("url"), str) and item["url"]
+    )
+
+
+def links_to_json(links: "tuple[SessionLink, ...] | list[SessionLink]") -> str:
+    return json.dumps([{"url": link.url, "title": link.title} for link in links], ensure_ascii=False)
 
 
 def calendar_uid(session_uid: str, host: str) -> str:

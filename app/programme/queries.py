@@ -27,9 +27,11 @@ from app.programme.models import (
     Room,
     Session,
     SessionKind,
+    SessionLink,
     SessionRole,
     Talk,
     Track,
+    session_links,
 )
 from app.speakers.models import Speaker
 
@@ -88,6 +90,8 @@ class RoleView:
     role_label: str
     is_remote: bool
     talk_id: int | None
+    # The person's guid in the schedule they were imported from.
+    speaker_guid: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +137,19 @@ class SessionView:
     roles: tuple[RoleView, ...]
     # Everyone on stage, session roles first, each person once: "Ada Lovelace, Alan Turing".
     speakers_label: str
+    subtitle: str = ""
+    description: str = ""
+    language: str = ""
+    type_label: str = ""
+    do_not_record: bool = False
+    do_not_stream: bool = False
+    recording_license: str = ""
+    feedback_url: str = ""
+    logo_url: str = ""
+    origin_url: str = ""
+    links: tuple[SessionLink, ...] = ()
+    attachments: tuple[SessionLink, ...] = ()
+    room_guid: str | None = None
 
     @property
     def all_roles(self) -> tuple[RoleView, ...]:
@@ -256,6 +273,7 @@ class RoomData:
     name: str
     capacity: int | None
     position: int
+    guid: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,6 +290,7 @@ class SpeakerData:
     affiliation: str
     bio: str
     photo_url: str | None
+    guid: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,6 +310,19 @@ class SessionData:
     updated_at: datetime
     # Raised by each release that changes what calendars show of the session (RFC 5545 SEQUENCE).
     sequence: int = 0
+    subtitle: str = ""
+    description: str = ""
+    language: str = ""
+    type_label: str = ""
+    do_not_record: bool = False
+    do_not_stream: bool = False
+    recording_license: str = ""
+    feedback_url: str = ""
+    logo_url: str = ""
+    origin_url: str = ""
+    # JSON, as stored (app.programme.models.session_links reads it).
+    links: str = "[]"
+    attachments: str = "[]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -382,10 +414,28 @@ class ProgrammeIndex:
         )
 
 
+# Columns read after the fixed ones, passed to SessionData by name.
+_SESSION_EXTRAS = (
+    Session.subtitle,
+    Session.description,
+    Session.language,
+    Session.type_label,
+    Session.do_not_record,
+    Session.do_not_stream,
+    Session.recording_license,
+    Session.feedback_url,
+    Session.logo_url,
+    Session.origin_url,
+    Session.links,
+    Session.attachments,
+)
+_SESSION_EXTRA_NAMES = tuple(column.key for column in _SESSION_EXTRAS)
+
+
 def load_programme(db: DbSession, event: Event) -> ProgrammeData:
     """The live programme, as organisers are editing it: six queries whatever its size."""
     rooms = db.execute(
-        sa_select(Room.id, Room.name, Room.capacity, Room.position)
+        sa_select(Room.id, Room.name, Room.capacity, Room.position, Room.guid)
         .where(col(Room.event_id) == event.id)
         .order_by(col(Room.position), col(Room.name))
     ).all()
@@ -410,6 +460,7 @@ def load_programme(db: DbSession, event: Event) -> ProgrammeData:
             Session.seat_limit,
             Session.created_at,
             Session.updated_at,
+            *_SESSION_EXTRAS,
         )
         .outerjoin(Room, col(Room.id) == Session.room_id)
         .where(col(Session.event_id) == event.id)
@@ -435,7 +486,9 @@ def load_programme(db: DbSession, event: Event) -> ProgrammeData:
     ).all()
     # Only the public columns: a speaker's email never enters the programme's data.
     speakers = db.execute(
-        sa_select(Speaker.id, Speaker.name, Speaker.affiliation, Speaker.bio, Speaker.photo_url).where(
+        sa_select(
+            Speaker.id, Speaker.name, Speaker.affiliation, Speaker.bio, Speaker.photo_url, Speaker.guid
+        ).where(
             col(Speaker.event_id) == event.id,
             col(Speaker.id).in_(
                 sa_select(SessionRole.speaker_id).where(col(SessionRole.session_id).in_(event_session_ids))
@@ -448,7 +501,13 @@ def load_programme(db: DbSession, event: Event) -> ProgrammeData:
         speakers=tuple(SpeakerData(*row) for row in speakers),
         sessions=tuple(
             SessionData(
-                *row[:5], _as_utc(row[5]), _as_utc(row[6]), *row[7:11], _as_utc(row[11]), _as_utc(row[12])
+                *row[:5],
+                _as_utc(row[5]),
+                _as_utc(row[6]),
+                *row[7:11],
+                _as_utc(row[11]),
+                _as_utc(row[12]),
+                **dict(zip(_SESSION_EXTRA_NAMES, row[13:], strict=True)),
             )
             for row in sessions
         ),
@@ -617,6 +676,7 @@ def _session_views(data: ProgrammeData, sessions: Iterable[SessionData], tz: str
             role_label=role_labels[role.role],
             is_remote=role.is_remote,
             talk_id=role.talk_id,
+            speaker_guid=speaker.guid,
         )
 
     views = []
@@ -675,6 +735,19 @@ def _session_views(data: ProgrammeData, sessions: Iterable[SessionData], tz: str
                 talks=talks,
                 roles=roles,
                 speakers_label=", ".join(people),
+                subtitle=session.subtitle,
+                description=session.description,
+                language=session.language,
+                type_label=session.type_label,
+                do_not_record=session.do_not_record,
+                do_not_stream=session.do_not_stream,
+                recording_license=session.recording_license,
+                feedback_url=session.feedback_url,
+                logo_url=session.logo_url,
+                origin_url=session.origin_url,
+                links=session_links(session.links),
+                attachments=session_links(session.attachments),
+                room_guid=room.guid if room else None,
             )
         )
     return views

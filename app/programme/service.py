@@ -40,6 +40,13 @@ class SessionDetails:
     track_id: int | None = None
     abstract: str = ""
     seat_limit: int | None = None
+    subtitle: str = ""
+    description: str = ""
+    language: str = ""
+    # The type as exported schedules name it; empty: the kind's own label.
+    type_label: str = ""
+    do_not_record: bool = False
+    do_not_stream: bool = False
 
 
 # Rooms ------------------------------------------------------------------------------------------
@@ -159,6 +166,12 @@ def create_session(db: DbSession, event: Event, details: SessionDetails) -> Sess
         track_id=details.track_id,
         abstract=details.abstract,
         seat_limit=details.seat_limit,
+        subtitle=details.subtitle,
+        description=details.description,
+        language=details.language,
+        type_label=details.type_label,
+        do_not_record=details.do_not_record,
+        do_not_stream=details.do_not_stream,
     )
     return _save(db, session)
 
@@ -166,11 +179,17 @@ def create_session(db: DbSession, event: Event, details: SessionDetails) -> Sess
 def update_session(db: DbSession, event: Event, session: Session, details: SessionDetails) -> Session:
     """Editing a session keeps its calendar identity (uid), its talks and its speakers."""
     _check_session_details(db, event, details)
+    # An imported type label names the old kind: a new kind drops it unless the organiser wrote another.
+    kind_changed = details.kind != session.kind and details.type_label == session.type_label
     session.title = details.title.strip()
     session.kind = details.kind
     session.start_at, session.end_at = details.start_at, details.end_at
     session.room_id, session.track_id = details.room_id, details.track_id
     session.abstract, session.seat_limit = details.abstract, details.seat_limit
+    session.subtitle, session.description = details.subtitle, details.description
+    session.language = details.language
+    session.type_label = "" if kind_changed else details.type_label
+    session.do_not_record, session.do_not_stream = details.do_not_record, details.do_not_stream
     session.updated_at = utcnow()
     return _save(db, session)
 

@@ -23,4 +23,8 @@ class Speaker(SQLModel, table=True):
     photo_key: str | None = Field(default=None, max_length=200)
     # Signed portal links carry this; replacing it revokes every link sent before.
     portal_secret: str | None = Field(default=None, max_length=64)
+    # The person's guid and id in an imported schedule: a second import finds them by these first,
+    # since two people may share a name.
+    guid: str | None = Field(default=None, max_length=36)
+    source_id: int | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -76,8 +76,8 @@ def test_programme_csv_has_one_row_per_session_in_the_events_time(
         HEADER,
         [
             "2022-10-30",
-            "14:00",
-            "15:30",
+            "2022-10-30T14:00+01:00",
+            "2022-10-30T15:30+01:00",
             "Amphithéâtre Gaston Berger",
             "Données de santé",
             "Themed session",

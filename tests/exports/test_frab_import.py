@@ -164,10 +164,19 @@ def test_frab_xml_event_is_read_with_its_moment_room_track_kind_and_people() -> 
         room="Saal 1",
         track="CCC",
         abstract="Glad you could make it! Take a seat and buckle up for a ride through four days of chaotic "
-        "adventures.\n\nThis ceremony will prepare you for the 38C3 in all its glory, underground and above, "
+        "adventures.",
+        description="This ceremony will prepare you for the 38C3 in all its glory, underground and above, "
         "hacks and trolls, art and radical ideas. Let's kick this thing off together!",
-        people=(PlannedPerson("Gabriela Bogk"), PlannedPerson("Senficon"), PlannedPerson("Aline Blankertz")),
+        people=(
+            PlannedPerson("Gabriela Bogk", guid="0c16ffaa-709d-599f-959f-9a38b911361a"),
+            PlannedPerson("Senficon", guid="4cee1e72-681f-5c8b-8dcd-8e58c8f4a445"),
+            PlannedPerson("Aline Blankertz", guid="721a267b-b09d-5422-8221-4f9a71cfc727"),
+        ),
         source_id=2,
+        language="en",
+        type_label="Ceremony",
+        feedback_url="https://fahrplan.events.ccc.de/congress/2024/fahrplan/talk/HQCCYH/feedback/",
+        origin_url="https://fahrplan.events.ccc.de/congress/2024/fahrplan/talk/HQCCYH/",
     )
 
 
@@ -200,10 +209,15 @@ def test_schedule2_events_are_read_with_their_ends_tracks_by_slug_and_roles() ->
         datetime(2024, 12, 27, 10, 0, tzinfo=UTC),
         "Saal 1",
         "CCC",
-        (PlannedPerson("Gabriela Bogk"), PlannedPerson("Aline Blankertz"), PlannedPerson("Senficon")),
+        (
+            PlannedPerson("Gabriela Bogk", guid="0c16ffaa-709d-599f-959f-9a38b911361a"),
+            PlannedPerson("Aline Blankertz", guid="721a267b-b09d-5422-8221-4f9a71cfc727"),
+            PlannedPerson("Senficon", guid="4cee1e72-681f-5c8b-8dcd-8e58c8f4a445"),
+        ),
     )
-    assert plan.sessions[1].abstract.startswith(
-        "Most Wanted Using Deep Reinforcement Learning\n\nAll challenges"
+    assert (plan.sessions[1].subtitle, plan.sessions[1].abstract[:14]) == (
+        "Most Wanted Using Deep Reinforcement Learning",
+        "All challenges",
     )
 
 
@@ -308,7 +322,14 @@ def test_a_file_without_a_valid_time_zone_reads_plain_times_in_utc_and_says_so()
 
 
 def test_events_without_a_valid_guid_are_kept_and_noted(db: DbSession) -> None:
-    plan = read_schedule(_frab_json([{"id": 1, "title": "A", "guid": "not-a-uuid"}, {"id": 2, "title": "B"}]))
+    plan = read_schedule(
+        _frab_json(
+            [
+                {"id": 1, "title": "A", "guid": "not-a-uuid"},
+                {"id": 2, "title": "B", "date": "2024-05-02T11:00:00+02:00", "start": "11:00"},
+            ]
+        )
+    )
 
     summary = preview_import(db, plan, None)
 
@@ -525,7 +546,7 @@ def test_38c3_imports_as_a_new_draft_event_with_progress_reported(db: DbSession,
         "EventOrganiser": 1,
         "Room": 72,
         "Track": 7,
-        "Speaker": 565,
+        "Speaker": 571,  # by guid: six names differ from another only in case
         "Session": 1007,
         "Talk": 0,
         "SessionRole": sum(len(session.people) for session in plan.sessions),
@@ -534,7 +555,7 @@ def test_38c3_imports_as_a_new_draft_event_with_progress_reported(db: DbSession,
     assert (result.summary.sessions_new, result.summary.rooms_new, result.summary.speakers_new) == (
         1007,
         72,
-        565,
+        571,
     )
     first = db.exec(select(Session).where(Session.uid == "270fa44c-821a-577f-8ca3-33e8d4a8c2a7")).one()
     assert (first.title, first.start_at, first.event_id) == (

@@ -244,6 +244,44 @@ def test_session_across_a_daylight_saving_change_keeps_its_instants(
     assert b"DTEND;TZID=Europe/Paris:20221030T040000\r\n" in body
 
 
+def test_both_occurrences_of_the_repeated_hour_are_written_in_utc(
+    db: DbSession, feeds_client: TestClient
+) -> None:
+    # Paris clocks go back from 03:00 CEST to 02:00 CET on 2022-10-30: 02:30 happens twice. ical.js and
+    # node-ical read a local 02:30 as the second one, an hour late for a session in the first.
+    event = make_event(db, start_date=date(2022, 10, 29), end_date=date(2022, 10, 30))
+    make_session(
+        db,
+        event,
+        title="Before the change",
+        start_at=datetime(2022, 10, 30, 0, 30, tzinfo=UTC),  # 02:30 CEST
+        end_at=datetime(2022, 10, 30, 0, 50, tzinfo=UTC),  # 02:50 CEST
+    )
+    make_session(
+        db,
+        event,
+        title="Around the change",
+        start_at=datetime(2022, 10, 29, 23, 30, tzinfo=UTC),  # 01:30 CEST
+        end_at=datetime(2022, 10, 30, 1, 15, tzinfo=UTC),  # 02:15 CET
+    )
+
+    body = fetch(feeds_client, FEED).content
+
+    assert utc_times_by_icalendar(body) == {
+        "Before the change": (
+            datetime(2022, 10, 30, 0, 30, tzinfo=UTC),
+            datetime(2022, 10, 30, 0, 50, tzinfo=UTC),
+        ),
+        "Around the change": (
+            datetime(2022, 10, 29, 23, 30, tzinfo=UTC),
+            datetime(2022, 10, 30, 1, 15, tzinfo=UTC),
+        ),
+    }
+    assert b"DTSTART:20221030T003000Z\r\n" in body and b"DTEND:20221030T005000Z\r\n" in body
+    assert b"DTSTART;TZID=Europe/Paris:20221030T013000\r\n" in body
+    assert b"DTEND:20221030T011500Z\r\n" in body
+
+
 def test_conditional_request_answers_304_without_building(db: DbSession, feeds_client: TestClient) -> None:
     programme(db)
     first = fetch(feeds_client, FEED, **{"accept-encoding": "identity"})
