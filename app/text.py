@@ -40,7 +40,7 @@ def one_line(value: str) -> str:
 
 def printable(value: str) -> str:
     """Multi-line text without the control characters XML 1.0 and calendar files cannot carry."""
-    lines = value.replace("\r\n", "\n").replace("\r", "\n")
+    lines = value.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
     return "".join(char for char in lines if char in "\n\t" or not _is_control(char))
 
 

@@ -57,6 +57,7 @@ from app.exports.frab import GENERATOR, ROOMLESS_ONLINE_ROOM, ROOMLESS_ROOM, roo
 from app.exports.import_text import imported_line, imported_text
 from app.i18n import _, ngettext
 from app.programme.models import SESSION_KIND_LABELS, RoleKind, SessionKind, SessionLink
+from app.text import one_line
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 MAX_SESSION_LENGTH = timedelta(days=14)
@@ -1380,6 +1381,8 @@ def _colour(text: str) -> str:
 
 
 def _cut(text: str, length: int) -> str:
+    # Everything cut here is a one-line field (titles, names): no line breaks or control characters.
+    text = one_line(text)
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 

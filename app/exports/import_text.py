@@ -14,6 +14,8 @@ import re
 import nh3
 from markdownify import markdownify
 
+from app.text import printable
+
 # Tags that mark text as HTML rather than plain text that happens to hold a "<".
 _HTML_TAG = re.compile(
     r"</?(?:p|br|a|b|i|em|strong|u|ul|ol|li|div|span|h[1-6]|blockquote|pre|code|hr|img|table|tr|td|th"
@@ -32,7 +34,8 @@ _UNSAFE_LINK = re.compile(r"\]\(\s*<?\s*(?:javascript|vbscript|data|file):[^)]*\
 
 def imported_text(text: str) -> str:
     """Plain text or HTML from a schedule file as Markdown without stray indentation."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
+    # The same text the frab export writes back: line breaks of any kind as "\n", no control characters.
+    text = printable(text).strip("\n")
     if not text.strip():
         return ""
     if _HTML_TAG.search(text):
