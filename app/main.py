@@ -41,6 +41,7 @@ from app.registration import manage_routes as registration_manage_routes
 from app.registration import routes as registration_routes
 from app.request_limits import UPLOAD_OVERHEAD_BYTES, BodySizeLimit, RequestTooLarge
 from app.security_headers import SecurityHeaders, content_security_policy
+from app.server_errors import ServerErrorPage
 from app.settings import Settings, describe_settings_error, get_settings
 from app.speakers import portal_routes as speaker_portal_routes
 from app.speakers import routes as speaker_routes
@@ -167,6 +168,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         https_only=settings.secure_cookies,
         max_age=14 * 24 * 3600,
     )
+    app.add_middleware(ServerErrorPage)
     app.add_middleware(LocaleMiddleware)
     app.add_middleware(
         SecurityHeaders,

@@ -143,3 +143,23 @@ def test_htmx_is_configured_not_to_inject_its_indicator_styles(client: TestClien
 
     assert '<meta name="htmx-config" content=\'{"includeIndicatorCSS": false}\'>' in page
     assert f'<script src="{HTMX_CDN}"' in page
+
+
+def test_an_unexpected_error_answers_a_page_with_the_security_headers(settings: Settings) -> None:
+    app = create_app(settings)
+
+    @app.get("/broken-on-purpose")
+    def broken() -> None:
+        raise RuntimeError("a bug")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        page = client.get("/broken-on-purpose", headers={"Accept-Language": "fr"})
+        api = client.get("/broken-on-purpose", headers={"Accept": "application/json"})
+
+    assert page.status_code == 500
+    assert page.headers["Content-Security-Policy"] == EXPECTED_CSP
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert '<html lang="fr">' in page.text
+    assert api.status_code == 500
+    assert api.json() == {"detail": "The page could not be shown; please try again in a moment."}
+    assert api.headers["X-Frame-Options"] == "DENY"
