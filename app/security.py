@@ -13,6 +13,16 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 _hasher = PasswordHasher()
 
 
+def use_cheap_password_hashing() -> None:
+    """For the test suite only: argon2 at its lowest cost, so that thousands of logins take no time.
+
+    Production keeps argon2-cffi's defaults (64 MiB, 3 passes); hashes made either way verify either way,
+    since a hash carries its own parameters.
+    """
+    global _hasher
+    _hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 

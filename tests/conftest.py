@@ -23,9 +23,14 @@ from app.accounts.models import User
 from app.accounts.service import create_user
 from app.db import DbSession, make_engine
 from app.main import create_app
+from app.security import use_cheap_password_hashing
 from app.settings import PROJECT_DIR, Settings
 
 ORGANISER_PASSWORD = "correct horse battery"
+
+# Logging in is not what most tests are about: argon2 at its lowest cost (the login tests that measure
+# hashing set their own).
+use_cheap_password_hashing()
 
 
 def alembic_upgrade(url: str, revision: str = "head") -> None:
