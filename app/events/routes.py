@@ -78,9 +78,13 @@ def event_create(request: Request, db: Db, user: CurrentUser, data: SubmittedFor
 
 
 @router.get("/manage/events/{slug}", response_class=HTMLResponse)
-def event_manage_page(request: Request, db: Db, event: ManagedEvent) -> HTMLResponse:
+def event_manage_page(request: Request, db: Db, event: ManagedEvent, saved: bool = False) -> HTMLResponse:
     context = _event_form_context(
-        None, event=event, organisers=organisers_of(db, event), overview=event_overview(db, event)
+        None,
+        event=event,
+        organisers=organisers_of(db, event),
+        overview=event_overview(db, event),
+        saved=saved,
     )
     return render(request, "events/manage.html", context)
 
@@ -94,7 +98,8 @@ def event_edit_page(request: Request, event: ManagedEvent) -> HTMLResponse:
 def event_update(request: Request, db: Db, event: ManagedEvent, data: SubmittedForm) -> Response:
     form = submit_form(EventForm, data, lambda value: event_service.update_event(db, event, value))
     if form.is_valid:
-        return redirect_after_post(request, str(request.url_for("event_manage_page", slug=event.slug)))
+        saved_page = request.url_for("event_manage_page", slug=event.slug).include_query_params(saved=1)
+        return redirect_after_post(request, str(saved_page))
     return render(
         request,
         "events/edit.html",

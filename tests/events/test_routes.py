@@ -105,6 +105,19 @@ def test_editing_an_event_with_bad_input_keeps_the_saved_values(
     assert (event.title, event.venue) == (VALID_EVENT["title"], "Online, hosted from Paris")
 
 
+def test_saving_the_event_settings_says_so_after_the_redirect(
+    organiser_client: BrowserLikeClient, db: DbSession
+) -> None:
+    organiser_client.post("/manage/events/new", VALID_EVENT)
+
+    response = organiser_client.post("/manage/events/vision-2031/edit", {**VALID_EVENT, "venue": "Lyon"})
+    page = organiser_client.get(response.headers["location"])
+
+    assert response.status_code == 303
+    assert '<p class="notice ok" role="status">Event settings saved.</p>' in page.text
+    assert "Event settings saved." not in organiser_client.get("/manage/events/vision-2031").text
+
+
 def test_publishing_shows_the_event_on_the_home_page(
     organiser_client: BrowserLikeClient, client: TestClient, db: DbSession
 ) -> None:
