@@ -23,6 +23,7 @@ from app.programme import editions, publication
 from app.programme.conflicts import OpenConflicts
 from app.programme.queries import event_overview, programme_overview
 from app.programme.releases import published_programme
+from app.registration import editions as registration_editions
 from app.registration.queries import registration_form_of
 from app.registration.service import registration_window
 from app.web import CurrentUser, Db, SubmittedForm, redirect_after_post, render
@@ -155,12 +156,24 @@ def event_clone(
     form = submit_form(
         CloneForm,
         data,
-        lambda value: editions.clone_event(db, event, value.slug, value.title, value.start_date, user),
+        lambda value: registration_editions.clone_event(
+            db, event, value.slug, value.title, value.start_date, user, _clone_choices(value)
+        ),
     )
     if form.is_valid:
         return redirect_after_post(request, str(request.url_for("event_manage_page", slug=form.result.slug)))
     context = {"event": event, "form": form, "suggestion": editions.next_edition_suggestion(event)}
     return render(request, "events/clone.html", context, blocks=["clone_form"], status_code=422)
+
+
+def _clone_choices(value: CloneForm) -> editions.CloneChoices:
+    return editions.CloneChoices(
+        rooms=value.rooms,
+        tracks=value.tracks,
+        sessions=value.sessions,
+        speakers=value.speakers,
+        registration=value.registration,
+    )
 
 
 def _organiser_list(
