@@ -1,4 +1,5 @@
-# Plenary: `make run` serves the demo on http://127.0.0.1:8000, `make test` runs the whole suite.
+# Plenary: `make run` serves the demo on http://127.0.0.1:8000 (`make run HOST=… PORT=…` elsewhere: links in
+# emails and feeds follow unless BASE_URL is set), `make test` runs the whole suite.
 PYTHON ?= python3
 VENV ?= .venv
 HOST ?= 127.0.0.1

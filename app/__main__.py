@@ -125,7 +125,10 @@ def clean_storage(settings: Settings, keep_versions: int, grace_minutes: int) ->
 def serve(settings: Settings, host: str, port: int, reload: bool) -> int:
     import uvicorn
 
-    # Settings were validated above; the factory reads them again from the same environment.
+    # Settings were validated above; the factory reads them again from the same environment, where
+    # HOST and PORT now name the address served: without BASE_URL, links point there.
+    os.environ["HOST"] = host
+    os.environ["PORT"] = str(port)
     uvicorn.run(
         "app.main:create_app", factory=True, host=host, port=port, reload=reload, **server_options(settings)
     )

@@ -59,4 +59,6 @@ def log_config() -> dict[str, Any]:
     config = copy.deepcopy(LOGGING_CONFIG)
     config.setdefault("filters", {})["mask_secrets"] = {"()": "app.access_log.SecretsFilter"}
     config["loggers"]["uvicorn.access"]["filters"] = ["mask_secrets"]
+    # The application's own messages (which address links use, warnings) beside uvicorn's.
+    config["loggers"]["plenary"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
     return config

@@ -18,6 +18,7 @@ from app import api_docs_routes
 from app.accounts import admin_routes as account_admin_routes
 from app.accounts import routes as account_routes
 from app.accounts.throttle import LoginThrottle
+from app.base_url import BaseUrlCheck, describe_base_url
 from app.caching import RenderedViews
 from app.db import database_answers, make_engine
 from app.errors import DomainError
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.mailer = mailer_from_settings(settings)
     app.state.storage = storage_from_settings(settings)
     app.state.login_throttle = LoginThrottle(settings.redis_url)
+    logger.info(describe_base_url(str(settings.base_url), derived=settings.base_url_derived))
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
@@ -170,6 +172,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(ServerErrorPage)
     app.add_middleware(LocaleMiddleware)
+    app.add_middleware(BaseUrlCheck, base_url=str(settings.base_url))
     app.add_middleware(
         SecurityHeaders,
         content_security_policy=content_security_policy(HTMX_CDN_URL),

@@ -3,9 +3,18 @@
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import AnyHttpUrl, Field, PositiveInt, SecretStr, field_validator, model_validator
+from pydantic import (
+    AnyHttpUrl,
+    Field,
+    ModelWrapValidatorHandler,
+    PositiveInt,
+    PrivateAttr,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -17,7 +26,11 @@ class Settings(BaseSettings):
 
     database_url: str = f"sqlite:///{VAR_DIR / 'plenary.sqlite3'}"
     secret_key: SecretStr | None = None
+    # The public address, for the absolute links in emails, feeds and exports. Without BASE_URL it is the
+    # address the server listens on: HOST and PORT, which `python -m app serve --host --port` sets.
     base_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8000")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
     upload_dir: Path = VAR_DIR / "uploads"
     max_upload_bytes: PositiveInt = 200 * 1024 * 1024
     # The body of any request that is not a file upload (forms, htmx requests).
@@ -43,6 +56,22 @@ class Settings(BaseSettings):
     # process counts in memory.
     redis_url: str | None = None
     var_dir: Path = VAR_DIR
+    _base_url_derived: bool = PrivateAttr(default=False)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _base_url_from_host_and_port(
+        cls, data: Any, handler: ModelWrapValidatorHandler["Settings"]
+    ) -> "Settings":
+        derived = isinstance(data, dict) and data.get("base_url") in (None, "")
+        if derived:
+            data = {
+                **data,
+                "base_url": listening_url(data.get("host") or "127.0.0.1", data.get("port") or 8000),
+            }
+        settings = handler(data)
+        settings._base_url_derived = derived
+        return settings
 
     @field_validator("database_url")
     @classmethod
@@ -88,6 +117,11 @@ class Settings(BaseSettings):
         return value
 
     @property
+    def base_url_derived(self) -> bool:
+        """Whether BASE_URL was left unset, so that links use the address the server listens on."""
+        return self._base_url_derived
+
+    @property
     def outbox_dir(self) -> Path:
         return self.var_dir / "outbox"
 
@@ -101,6 +135,17 @@ class Settings(BaseSettings):
             key_file.touch(mode=0o600)
             key_file.write_text(secrets.token_urlsafe(48))
         return key_file.read_text().strip()
+
+
+def listening_url(host: str, port: int | str) -> str:
+    """The address a browser on this machine opens for a server listening on host:port."""
+    host = host.strip().strip("[]")
+    # Every interface: this machine answers on its loopback address.
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104 - naming the wildcard, not binding to it
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 @lru_cache

@@ -71,6 +71,12 @@ class CloneForm(BaseModel):
     slug: str
     title: SingleLine = Field(min_length=1, max_length=300)
     start_date: date
+    # What to copy: ticked boxes arrive as "on", unticked ones not at all.
+    rooms: bool = False
+    tracks: bool = False
+    sessions: bool = False
+    speakers: bool = False
+    registration: bool = False
 
     @field_validator("slug")
     @classmethod

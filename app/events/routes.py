@@ -23,6 +23,7 @@ from app.programme import editions, publication
 from app.programme.conflicts import OpenConflicts
 from app.programme.queries import event_overview, programme_overview
 from app.programme.releases import published_programme
+from app.registration import editions as registration_editions
 from app.registration.queries import registration_form_of
 from app.registration.service import registration_window
 from app.web import CurrentUser, Db, SubmittedForm, redirect_after_post, render
@@ -78,9 +79,13 @@ def event_create(request: Request, db: Db, user: CurrentUser, data: SubmittedFor
 
 
 @router.get("/manage/events/{slug}", response_class=HTMLResponse)
-def event_manage_page(request: Request, db: Db, event: ManagedEvent) -> HTMLResponse:
+def event_manage_page(request: Request, db: Db, event: ManagedEvent, saved: bool = False) -> HTMLResponse:
     context = _event_form_context(
-        None, event=event, organisers=organisers_of(db, event), overview=event_overview(db, event)
+        None,
+        event=event,
+        organisers=organisers_of(db, event),
+        overview=event_overview(db, event),
+        saved=saved,
     )
     return render(request, "events/manage.html", context)
 
@@ -94,7 +99,8 @@ def event_edit_page(request: Request, event: ManagedEvent) -> HTMLResponse:
 def event_update(request: Request, db: Db, event: ManagedEvent, data: SubmittedForm) -> Response:
     form = submit_form(EventForm, data, lambda value: event_service.update_event(db, event, value))
     if form.is_valid:
-        return redirect_after_post(request, str(request.url_for("event_manage_page", slug=event.slug)))
+        saved_page = request.url_for("event_manage_page", slug=event.slug).include_query_params(saved=1)
+        return redirect_after_post(request, str(saved_page))
     return render(
         request,
         "events/edit.html",
@@ -150,12 +156,24 @@ def event_clone(
     form = submit_form(
         CloneForm,
         data,
-        lambda value: editions.clone_event(db, event, value.slug, value.title, value.start_date, user),
+        lambda value: registration_editions.clone_event(
+            db, event, value.slug, value.title, value.start_date, user, _clone_choices(value)
+        ),
     )
     if form.is_valid:
         return redirect_after_post(request, str(request.url_for("event_manage_page", slug=form.result.slug)))
     context = {"event": event, "form": form, "suggestion": editions.next_edition_suggestion(event)}
     return render(request, "events/clone.html", context, blocks=["clone_form"], status_code=422)
+
+
+def _clone_choices(value: CloneForm) -> editions.CloneChoices:
+    return editions.CloneChoices(
+        rooms=value.rooms,
+        tracks=value.tracks,
+        sessions=value.sessions,
+        speakers=value.speakers,
+        registration=value.registration,
+    )
 
 
 def _organiser_list(

@@ -1,5 +1,7 @@
 """Next year's edition: a copy of an event with its rooms, tracks, speakers and programme, moved in time."""
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
@@ -28,6 +30,26 @@ def next_edition_suggestion(event: Event) -> dict[str, str]:
     }
 
 
+@dataclass(frozen=True)
+class CloneChoices:
+    """What the next edition takes over; everything unless the organiser unticks it.
+
+    Sessions copied without the rooms or tracks keep their times but lose their room or track (they are
+    unassigned in the builder); sessions copied without the speakers have no speakers.
+    """
+
+    rooms: bool = True
+    tracks: bool = True
+    sessions: bool = True
+    speakers: bool = True
+    registration: bool = True  # copied by app.registration.editions, which stands above programme
+
+
+# More to copy in the same transaction (source, copy, days between the two starts): the registration
+# settings, which live above programme.
+CopyStep = Callable[[DbSession, Event, Event, int], None]
+
+
 def _shift(moment: datetime | None, days: int, tz: ZoneInfo) -> datetime | None:
     # Keep the wall-clock time in the event's zone, so 09:00 stays 09:00 across daylight-saving changes.
     if moment is None:
@@ -37,13 +59,19 @@ def _shift(moment: datetime | None, days: int, tz: ZoneInfo) -> datetime | None:
 
 
 def clone_event(
-    db: DbSession, source: Event, slug: str, title: str, start_date: date, creator: User
+    db: DbSession,
+    source: Event,
+    slug: str,
+    title: str,
+    start_date: date,
+    creator: User,
+    choices: CloneChoices = CloneChoices(),  # noqa: B008 - frozen, so one shared default is safe
+    copy_more: Sequence[CopyStep] = (),
 ) -> Event:
     """The copy is a draft on the new dates; sessions keep their local times and get new calendar UIDs."""
     if not slug_is_free(db, slug):
         raise SlugTaken()
     offset = (start_date - source.start_date).days
-    tz = ZoneInfo(source.timezone)
     clone = Event(
         slug=slug,
         title=title,
@@ -63,17 +91,36 @@ def clone_event(
         raise DomainError("the copy could not be saved")
     db.add(EventOrganiser(event_id=clone.id, user_id=creator.id))
 
-    rooms = _copy_all(db, Room, source.id, clone.id)
-    tracks = _copy_all(db, Track, source.id, clone.id)
-    speakers = _copy_all(db, Speaker, source.id, clone.id)
+    rooms = _copy_all(db, Room, source.id, clone.id) if choices.rooms else {}
+    tracks = _copy_all(db, Track, source.id, clone.id) if choices.tracks else {}
+    speakers = _copy_all(db, Speaker, source.id, clone.id) if choices.speakers else {}
     db.flush()
 
+    if choices.sessions:
+        _copy_sessions(db, source, clone, offset, rooms, tracks, speakers)
+    for step in copy_more:
+        step(db, source, clone, offset)
+    db.commit()
+    db.refresh(clone)
+    return clone
+
+
+def _copy_sessions(
+    db: DbSession,
+    source: Event,
+    clone: Event,
+    offset: int,
+    rooms: dict[int, Room],
+    tracks: dict[int, Track],
+    speakers: dict[int, Speaker],
+) -> None:
+    tz = ZoneInfo(source.timezone)
     sessions = db.exec(select(Session).where(Session.event_id == source.id)).all()
     session_ids = [s.id for s in sessions]
     talks = db.exec(select(Talk).where(col(Talk.session_id).in_(session_ids))).all() if session_ids else []
     roles = (
         db.exec(select(SessionRole).where(col(SessionRole.session_id).in_(session_ids))).all()
-        if session_ids
+        if session_ids and speakers
         else []
     )
 
@@ -91,8 +138,9 @@ def clone_event(
             kind=old.kind,
             start_at=start_at,
             end_at=end_at,
-            room_id=rooms[old.room_id].id if old.room_id else None,
-            track_id=tracks[old.track_id].id if old.track_id else None,
+            # Rooms and tracks left behind leave the session unassigned.
+            room_id=rooms[old.room_id].id if old.room_id in rooms else None,
+            track_id=tracks[old.track_id].id if old.track_id in tracks else None,
             abstract=old.abstract,
             seat_limit=old.seat_limit,
             is_cancelled=False,
@@ -137,9 +185,6 @@ def clone_event(
                 position=role.position,
             )
         )
-    db.commit()
-    db.refresh(clone)
-    return clone
 
 
 Record = TypeVar("Record", Room, Track, Speaker)

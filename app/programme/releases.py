@@ -186,6 +186,7 @@ def release_history(db: DbSession, event: Event) -> list[ReleaseEntry]:
             Release.session_count,
             Release.changes,
             User.name,
+            User.email,
         )
         .outerjoin(User, col(User.id) == Release.released_by_id)
         .where(col(Release.event_id) == event.id)
@@ -195,10 +196,11 @@ def release_history(db: DbSession, event: Event) -> list[ReleaseEntry]:
         ReleaseEntry(
             info=ReleaseInfo(release_id, number, note, released_at),
             session_count=session_count,
-            released_by=released_by or "",
+            # The organiser's name, or their address when they gave none; empty for the command line.
+            released_by=name or email or "",
             changes=changes_from_json(changes),
         )
-        for release_id, number, note, released_at, session_count, changes, released_by in rows
+        for release_id, number, note, released_at, session_count, changes, name, email in rows
     ]
 
 

@@ -272,9 +272,11 @@ def _settings_context(
     settings_form: BoundForm[Any] | None = None,
     question_form: BoundForm[Any] | None = None,
     editing: Question | None = None,
+    saved: bool = False,
 ) -> dict[str, Any]:
     return {
         "event": event,
+        "saved_notice": saved,
         "zone": ZoneInfo(event.timezone),
         "registration_form": registration_form_of(db, event),
         "questions": questions_of(db, event),
@@ -288,10 +290,10 @@ def _settings_context(
 
 @router.get("/registration", response_class=HTMLResponse)
 def registration_settings_page(
-    request: Request, db: Db, event: ManagedEvent, question: int | None = None
+    request: Request, db: Db, event: ManagedEvent, question: int | None = None, saved: bool = False
 ) -> HTMLResponse:
     editing = question_in_event(db, event, question) if question is not None else None
-    return render(request, SETTINGS_PAGE, _settings_context(db, event, editing=editing))
+    return render(request, SETTINGS_PAGE, _settings_context(db, event, editing=editing, saved=saved))
 
 
 @router.post("/registration", response_class=HTMLResponse)
@@ -305,9 +307,10 @@ def registration_settings_save(
         context={"timezone": event.timezone},
     )
     if form.is_valid:
-        return redirect_after_post(
-            request, str(request.url_for("registration_settings_page", slug=event.slug))
+        saved_page = request.url_for("registration_settings_page", slug=event.slug).include_query_params(
+            saved=1
         )
+        return redirect_after_post(request, str(saved_page))
     context = _settings_context(db, event, settings_form=form)
     return render(request, SETTINGS_PAGE, context, blocks=["settings_form"], status_code=422)
 

@@ -7,8 +7,9 @@ from sqlmodel import select
 from app.accounts.models import User
 from app.db import DbSession
 from app.events.models import Event, Visibility
+from app.programme.models import Room, Session
 from tests.conftest import BrowserLikeClient
-from tests.factories import make_event, make_session
+from tests.factories import make_event, make_room, make_session
 
 VALID_EVENT = {
     "title": "Personalised Medicine – From Vision to Practice",
@@ -103,6 +104,19 @@ def test_editing_an_event_with_bad_input_keeps_the_saved_values(
     assert response.status_code == 422
     [event] = _events(db)
     assert (event.title, event.venue) == (VALID_EVENT["title"], "Online, hosted from Paris")
+
+
+def test_saving_the_event_settings_says_so_after_the_redirect(
+    organiser_client: BrowserLikeClient, db: DbSession
+) -> None:
+    organiser_client.post("/manage/events/new", VALID_EVENT)
+
+    response = organiser_client.post("/manage/events/vision-2031/edit", {**VALID_EVENT, "venue": "Lyon"})
+    page = organiser_client.get(response.headers["location"])
+
+    assert response.status_code == 303
+    assert '<p class="notice ok" role="status">Event settings saved.</p>' in page.text
+    assert "Event settings saved." not in organiser_client.get("/manage/events/vision-2031").text
 
 
 def test_publishing_shows_the_event_on_the_home_page(
@@ -233,6 +247,42 @@ def test_clone_creates_the_next_edition(admin_client: BrowserLikeClient, db: DbS
 
     assert response.headers["location"].endswith("/manage/events/prelude-2023")
     assert sorted(e.slug for e in _events(db)) == ["prelude-2022", "prelude-2023"]
+
+
+def test_clone_page_lets_the_organiser_choose_what_to_copy(
+    admin_client: BrowserLikeClient, db: DbSession
+) -> None:
+    event = make_event(db, slug="prelude-2022")
+    room = make_room(db, event)
+    make_session(db, event, room_id=room.id)
+
+    page = admin_client.get("/manage/events/prelude-2022/clone")
+    response = admin_client.post(
+        "/manage/events/prelude-2022/clone",
+        {"slug": "prelude-2023", "title": "Prelude 2023", "start_date": "2023-10-04", "sessions": "on"},
+    )
+
+    for part in ("rooms", "tracks", "sessions", "speakers", "registration"):
+        assert f'name="{part}" type="checkbox" value="on" checked' in page.text
+    assert "<legend>What to copy</legend>" in page.text
+    assert response.status_code == 303
+    clone = next(e for e in _events(db) if e.slug == "prelude-2023")
+    (session,) = db.exec(select(Session).where(Session.event_id == clone.id)).all()
+    assert session.room_id is None
+    assert db.exec(select(Room).where(Room.event_id == clone.id)).all() == []
+
+
+def test_clone_form_errors_keep_the_unticked_boxes(admin_client: BrowserLikeClient, db: DbSession) -> None:
+    make_event(db, slug="prelude-2022")
+
+    response = admin_client.post(
+        "/manage/events/prelude-2022/clone",
+        {"slug": "prelude-2022", "title": "X", "start_date": "2023-10-04", "rooms": "on"},
+    )
+
+    assert response.status_code == 422
+    assert 'name="rooms" type="checkbox" value="on" checked' in response.text
+    assert 'name="speakers" type="checkbox" value="on" >' in response.text
 
 
 def test_adding_an_unknown_organiser_shows_an_error(admin_client: BrowserLikeClient, db: DbSession) -> None:

@@ -1,5 +1,6 @@
 """The printed programme booklet, read back page by page with pypdf as a reader would leaf through it."""
 
+import dataclasses
 import io
 import re
 import threading
@@ -97,10 +98,10 @@ def test_booklet_opens_with_a_cover_and_its_contents(
         "Wednesday 5 October 2022 – Thursday 6 October 2022",
         "Paris, France",
     ]
-    assert cover[-1] == (
-        "All times are local times at the event (Europe/Paris). "
-        "Version 3 of the programme, released 4 October 2022, 18:00."
-    )
+    assert cover[-2:] == [
+        "All times are local times at the event (Europe/Paris).",
+        "Version 3 of the programme, released 4 October 2022, 18:00.",
+    ]
     contents = {
         match["entry"]: int(match["page"])
         for line in cover
@@ -299,7 +300,8 @@ def test_a_programme_without_sessions_is_a_cover_saying_so(db: DbSession) -> Non
             "Wednesday 5 October 2022 – Thursday 6 October 2022",
             "Paris",
             "No sessions are on the programme yet.",
-            "All times are local times at the event (Europe/Paris). Programme as of 1 September 2022, 10:00.",
+            "All times are local times at the event (Europe/Paris).",
+            "Programme as of 1 September 2022, 10:00.",
         ]
     ]
 
@@ -312,3 +314,25 @@ def test_booklet_is_a_pdf_named_after_the_event(db: DbSession) -> None:
         "application/pdf",
         "prelude-2022-programme.pdf",
     )
+
+
+@pytest.mark.parametrize(
+    "stamped_at",
+    [
+        datetime(2026, 12, 6, 3, 57, tzinfo=UTC),
+        datetime(2022, 10, 4, 16, 0, tzinfo=UTC),
+        datetime(2023, 5, 1, 7, 5, tzinfo=UTC),
+        datetime(2024, 9, 30, 21, 45, tzinfo=UTC),
+    ],
+    ids=["december", "october", "may", "september"],
+)
+def test_the_cover_note_never_leaves_a_word_alone_on_its_line(
+    db: DbSession, prelude: Event, stamped_at: datetime
+) -> None:
+    snapshot = dataclasses.replace(snapshot_of(db, prelude), stamped_at=stamped_at)
+
+    cover = lines_of(page_texts(render_programme_pdf(snapshot))[0])
+
+    note = cover[cover.index(next(line for line in cover if line.startswith("All"))) :]
+    assert note[0] == "All times are local times at the event (Europe/Paris).", note
+    assert len(note) == 2 and note[1].startswith("Version 3 of the programme, released "), note

@@ -299,3 +299,26 @@ def test_publishing_after_a_release_does_not_ask_again(db, organiser, organiser_
     db.rollback()
     db.refresh(event)
     assert event.is_published is True
+
+
+def test_versions_table_names_who_released_and_a_dash_only_for_the_command_line(
+    db, organiser, organiser_client
+):
+    organiser.name = ""  # an organiser who never gave a name is named by their address
+    db.add(organiser)
+    db.commit()
+    event, auditorium, _panel = organised_event(db, organiser)
+    release_programme(db, event, "From the command line", None)
+    make_session(
+        db, event, title="Opening", room_id=auditorium.id, start_at=at(event, 0, 9), end_at=at(event, 0, 10)
+    )
+
+    organiser_client.post(f"/manage/events/{event.slug}/releases", {"note": "Opening added"})
+    page = organiser_client.get(f"/manage/events/{event.slug}/releases")
+
+    history = page.text.split('id="history-heading"', 1)[1]
+    rows = [text_of(row) for row in re.findall(r"<tr><td>.*?</tr>", history, flags=re.S)]
+    assert [row.split(" ")[0] for row in rows] == ["2", "1"]
+    assert "organiser@example.org" in rows[0]
+    assert "—" in rows[1]
+    assert "—" not in rows[0]

@@ -182,7 +182,7 @@ def test_settings_page_save_creates_form_with_times_in_event_zone(db, organiser,
 
     assert (response.status_code, response.headers["location"]) == (
         303,
-        f"http://testserver/manage/events/{event.slug}/registration",
+        f"http://testserver/manage/events/{event.slug}/registration?saved=1",
     )
     db.rollback()
     form = db.exec(select(RegistrationForm).where(RegistrationForm.event_id == event.id)).one()
@@ -194,8 +194,14 @@ def test_settings_page_save_creates_form_with_times_in_event_zone(db, organiser,
         None,
     )
     assert (form.requires_approval, form.waiting_list) == (False, True)
-    page = organiser_client.get(f"/manage/events/{event.slug}/registration")
+    page = organiser_client.get(response.headers["location"])
     assert 'value="2022-09-01T09:00"' in page.text
+    assert '<p class="notice ok" role="status">Registration settings saved.</p>' in page.text
+    # Only right after saving: opening the page again says nothing.
+    assert (
+        "Registration settings saved."
+        not in organiser_client.get(f"/manage/events/{event.slug}/registration").text
+    )
 
 
 @pytest.mark.parametrize(
