@@ -175,7 +175,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BaseUrlCheck, base_url=str(settings.base_url))
     app.add_middleware(
         SecurityHeaders,
-        content_security_policy=content_security_policy(HTMX_CDN_URL),
+        content_security_policy=content_security_policy(
+            HTMX_CDN_URL if settings.htmx_source == "cdn" else None
+        ),
         https=settings.secure_cookies or settings.base_url.scheme == "https",
     )
     _install_error_handlers(app)

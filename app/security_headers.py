@@ -11,11 +11,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.access_log import carries_secret
 
 
-def content_security_policy(htmx_cdn_url: str) -> str:
+def content_security_policy(htmx_cdn_url: str | None) -> str:
+    """The policy; `htmx_cdn_url` None when htmx is served from this site only (HTMX_SOURCE=local)."""
+    script_src = f"script-src 'self' {htmx_cdn_url}" if htmx_cdn_url else "script-src 'self'"
     return "; ".join(
         (
             "default-src 'self'",
-            f"script-src 'self' {htmx_cdn_url}",
+            script_src,
             "style-src 'self'",
             # Organisers' Markdown may show pictures from elsewhere.
             "img-src 'self' data: https:",

@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     # process counts in memory.
     redis_url: str | None = None
     var_dir: Path = VAR_DIR
+    # Where pages load htmx from: the pinned CDN file (checked by its SRI hash, with the local copy as a
+    # fallback), or only this site's copy, for sites that forbid requests to other hosts.
+    htmx_source: Literal["cdn", "local"] = "cdn"
+
     _base_url_derived: bool = PrivateAttr(default=False)
 
     @model_validator(mode="wrap")

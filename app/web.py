@@ -128,7 +128,13 @@ def _template_globals(request: Request) -> dict[str, Any]:
         "htmx_version": HTMX_VERSION,
         "htmx_sri": HTMX_SRI,
         "htmx_cdn_url": HTMX_CDN_URL,
+        "htmx_from_cdn": _htmx_from_cdn(request),
     }
+
+
+def _htmx_from_cdn(request: Request) -> bool:
+    settings = getattr(request.app.state, "settings", None)
+    return getattr(settings, "htmx_source", "cdn") == "cdn"
 
 
 templates = Jinja2Blocks(directory=str(TEMPLATES_DIR), context_processors=[_template_globals])

@@ -18,7 +18,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from app.db import DbSession
-from app.events.models import Event
+from app.events.models import AttendanceMode, Event
 from app.i18n import _, current_locale
 from app.programme.models import (
     ROLE_LABELS,
@@ -150,6 +150,9 @@ class SessionView:
     links: tuple[SessionLink, ...] = ()
     attachments: tuple[SessionLink, ...] = ()
     room_guid: str | None = None
+    # In a room with a live stream, at a hybrid or online event. The stream's address is never copied
+    # into a view: it is for registered online attendees only.
+    is_streamed: bool = False
 
     @property
     def all_roles(self) -> tuple[RoleView, ...]:
@@ -177,6 +180,8 @@ class DayTab:
     label: str
     short_label: str
     is_current: bool
+    # Sessions of that day passing the filters, when filters are set.
+    matches: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,6 +279,8 @@ class RoomData:
     capacity: int | None
     position: int
     guid: str | None = None
+    # Whether the room has a stream; its address stays out of the programme's data (and releases).
+    is_streamed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -435,7 +442,7 @@ _SESSION_EXTRA_NAMES = tuple(column.key for column in _SESSION_EXTRAS)
 def load_programme(db: DbSession, event: Event) -> ProgrammeData:
     """The live programme, as organisers are editing it: six queries whatever its size."""
     rooms = db.execute(
-        sa_select(Room.id, Room.name, Room.capacity, Room.position, Room.guid)
+        sa_select(Room.id, Room.name, Room.capacity, Room.position, Room.guid, Room.stream_url)
         .where(col(Room.event_id) == event.id)
         .order_by(col(Room.position), col(Room.name))
     ).all()
@@ -496,7 +503,7 @@ def load_programme(db: DbSession, event: Event) -> ProgrammeData:
         )
     ).all()
     return ProgrammeData(
-        rooms=tuple(RoomData(*row) for row in rooms),
+        rooms=tuple(RoomData(*row[:5], is_streamed=bool(row[5])) for row in rooms),
         tracks=tuple(TrackData(*row) for row in tracks),
         speakers=tuple(SpeakerData(*row) for row in speakers),
         sessions=tuple(
@@ -574,11 +581,15 @@ def programme_day(
 
     filters = _drop_unknown_filters(filters, data.rooms, data.tracks, notices)
     start, end = day_bounds(day, tz)
+    streams = has_streams(event)
     # The whole day is built and filtered here, so "3 of 40 sessions match" needs nothing more.
-    day_sessions = _session_views(data, (s for s in data.sessions if start <= s.start_at < end), tz)
+    day_sessions = _session_views(
+        data, (s for s in data.sessions if start <= s.start_at < end), tz, streams=streams
+    )
     sessions = (
         [session for session in day_sessions if _passes(session, filters)] if filters.active else day_sessions
     )
+    matches = _matches_per_day(data, filters, tz, streams) if filters.active else {}
 
     grid_rooms, grid_cells, hour_marks, grid_rows = _place_in_grid(sessions, data.rooms)
     locale = current_locale.get()
@@ -592,6 +603,7 @@ def programme_day(
                 label=format_date(d, "EEEE d MMMM", locale=locale),
                 short_label=format_date(d, "EEE d MMM", locale=locale),
                 is_current=d == day,
+                matches=matches.get(d, 0) if filters.active else None,
             )
             for d in days
         ],
@@ -607,6 +619,22 @@ def programme_day(
         notices=notices,
         sessions_on_day=len(day_sessions),
     )
+
+
+def has_streams(event: Event) -> bool:
+    """Sessions can be watched online only at a hybrid or online event."""
+    return event.attendance_mode in (AttendanceMode.hybrid, AttendanceMode.online)
+
+
+def _matches_per_day(
+    data: ProgrammeData, filters: ProgrammeFilters, tz: str, streams: bool
+) -> dict[date, int]:
+    """How many sessions pass the filters on each day: a search covers the whole programme."""
+    counts: dict[date, int] = defaultdict(int)
+    for session in _session_views(data, data.sessions, tz, streams=streams):
+        if _passes(session, filters):
+            counts[session.day] += 1
+    return dict(counts)
 
 
 def event_sessions(data: ProgrammeData, event: Event, *, day: date | None = None) -> list[SessionView]:
@@ -625,7 +653,7 @@ def session_detail(
     found = data.index.sessions.get(session_id)
     if found is None:
         return None
-    (session,) = _session_views(data, [found], event.timezone)
+    (session,) = _session_views(data, [found], event.timezone, streams=has_streams(event))
     viewer_tz = tz if tz and tz != event.timezone else None
     viewer_time_label = None
     if viewer_tz is not None:
@@ -648,7 +676,12 @@ def speaker_detail(
     session_ids = set(data.index.sessions_of_speaker.get(speaker_id, ()))
     if speaker is None or not session_ids:
         return None
-    sessions = _session_views(data, (s for s in data.sessions if s.id in session_ids), tz or event.timezone)
+    sessions = _session_views(
+        data,
+        (s for s in data.sessions if s.id in session_ids),
+        tz or event.timezone,
+        streams=has_streams(event),
+    )
     roles_by_session: dict[int, list[str]] = {}
     for session in sessions:
         labels = [_role_description(role) for role in session.all_roles if role.speaker_id == speaker_id]
@@ -659,7 +692,9 @@ def speaker_detail(
 # --- Building the views ---
 
 
-def _session_views(data: ProgrammeData, sessions: Iterable[SessionData], tz: str) -> list[SessionView]:
+def _session_views(
+    data: ProgrammeData, sessions: Iterable[SessionData], tz: str, *, streams: bool = False
+) -> list[SessionView]:
     zone = ZoneInfo(tz)
     index = data.index
     role_labels = {kind: _(label) for kind, label in ROLE_LABELS.items()}
@@ -748,6 +783,7 @@ def _session_views(data: ProgrammeData, sessions: Iterable[SessionData], tz: str
                 links=session_links(session.links),
                 attachments=session_links(session.attachments),
                 room_guid=room.guid if room else None,
+                is_streamed=streams and room is not None and room.is_streamed and not session.do_not_stream,
             )
         )
     return views

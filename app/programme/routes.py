@@ -293,7 +293,7 @@ def _programme_link(request: Request, event: Event, day: date, tz: str) -> str:
 
 
 def _card_labels() -> dict[str, str]:
-    return {"cancelled": _("Cancelled"), "remote": _("remote"), "with": _("With")}
+    return {"cancelled": _("Cancelled"), "remote": _("remote"), "with": _("With"), "streamed": _("Streamed")}
 
 
 @router.get("/events/{slug}/sessions/{session_id}", response_class=HTMLResponse, include_in_schema=False)

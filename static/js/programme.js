@@ -37,6 +37,45 @@
     if (view && grid.dataset.view) view.value = grid.dataset.view;
   }
 
+  // Phones: the list reads better than a sideways-scrolling grid, and the filters fold away. The page is
+  // the same for every visitor (and cached as such), so the narrow-screen choices are made here; without
+  // JavaScript the page shows the grid with the filters open, as asked.
+  var NARROW = "(max-width: 640px)";
+
+  function isNarrow() {
+    return window.matchMedia && window.matchMedia(NARROW).matches;
+  }
+
+  function foldFiltersOnPhones() {
+    var fold = document.getElementById("programme-filters-fold");
+    if (!fold || !isNarrow()) return;
+    var form = fold.querySelector("form");
+    var filtered = Array.prototype.some.call(form ? form.elements : [], function (field) {
+      return ["q", "track", "room", "kind"].indexOf(field.name) >= 0 && field.value;
+    });
+    if (!filtered) fold.open = false;
+  }
+
+  function listOnPhones() {
+    var grid = document.getElementById("programme-grid");
+    if (!grid || grid.dataset.view !== "grid" || !isNarrow()) return;
+    // Only when the visitor did not choose a view: a link to ?view=grid keeps the grid.
+    if (new URLSearchParams(window.location.search).has("view")) return;
+    var list = grid.querySelector('.view-switch a[href*="view=list"]');
+    if (!list) return;
+    if (window.htmx && window.htmx.ajax) {
+      window.htmx.ajax("GET", list.getAttribute("href"), {
+        target: "#programme-grid",
+        swap: "outerHTML",
+        replace: list.getAttribute("href"),
+      });
+    } else {
+      window.location.replace(list.href);
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", setUpZoneButton);
+  document.addEventListener("DOMContentLoaded", foldFiltersOnPhones);
+  document.addEventListener("DOMContentLoaded", listOnPhones);
   document.addEventListener("htmx:after:swap", syncHiddenFields);
 })();
