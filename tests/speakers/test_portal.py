@@ -561,6 +561,32 @@ def test_portal_slides_upload_of_a_disguised_web_page_is_refused(
     assert versions_of(db, speaker) == []
 
 
+def test_portal_slides_refused_with_htmx_show_the_reason_in_the_form_and_keep_the_sessions(
+    db: DbSession, event: Event, settings: Settings, client: TestClient
+) -> None:
+    speaker = make_speaker(db, event)
+    session = make_session(db, event, title="Health data governance")
+    add_role(db, session, speaker)
+    path = portal_path_for(db, settings, speaker)
+    _page, csrf = open_portal(client, path)
+
+    response = client.post(
+        f"{path}/sessions/{session.id}/slides",
+        data={"visibility": "public"},
+        files={"file": ("slides.pdf", HTML_BYTES, "application/pdf")},
+        headers={"HX-Request": "true", "X-CSRF-Token": csrf},
+    )
+
+    assert response.status_code == 415
+    assert response.text.lstrip().startswith('<section id="portal-sessions"')
+    assert "Health data governance" in response.text
+    assert re.search(r'<p class="field-error" id="file-error">([^<]+)</p>', response.text).group(1) == (
+        "This file type is not accepted. Upload a PDF, PowerPoint, Keynote or OpenDocument presentation, "
+        "or an MP4, MOV, WebM or MKV video."
+    )
+    assert versions_of(db, speaker) == []
+
+
 def test_portal_speaker_chooses_when_their_slides_become_public(
     db: DbSession, event: Event, settings: Settings, client: TestClient
 ) -> None:
