@@ -17,6 +17,7 @@ from app.db import DbSession
 from app.events.models import Event, EventOrganiser
 from app.materials.models import Material, MaterialVersion, MaterialVisibility
 from app.programme.models import Confirmation, RoleKind, Session, SessionRole
+from app.programme.releases import release_programme, unreleased_changes
 from app.settings import Settings
 from app.speakers import portal
 from app.speakers.models import Speaker
@@ -234,6 +235,43 @@ def test_portal_profile_saves_bio_name_and_time_zone(
         "America/Toronto",
         "sh.lee@example.org",
     )
+
+
+def test_portal_profile_edit_is_public_at_once_on_a_released_programme(
+    db: DbSession, event: Event, organiser: User, settings: Settings, client: TestClient
+) -> None:
+    speaker = make_speaker(db, event, name="Sang-Heon Lee", affiliation="Korea University", bio="Old bio.")
+    session = make_session(db, event, title="Health data governance")
+    add_role(db, session, speaker)
+    release_programme(db, event, "First programme", organiser)
+    # Each public view of the release, with what of the profile it shows.
+    views = {
+        f"/events/{event.slug}/speakers/{speaker.id}": ("name", "affiliation", "bio"),
+        f"/api/events/{event.slug}/speakers/{speaker.id}": ("name", "affiliation", "bio"),
+        f"/events/{event.slug}/sessions/{session.id}": ("name",),
+        f"/events/{event.slug}/schedule.json": ("name",),
+    }
+    old = {"name": "Sang-Heon Lee", "affiliation": "Korea University", "bio": "Old bio."}
+    new = {"name": "Sang-heon LEE", "affiliation": "Seoul National University", "bio": "Federated learning."}
+    before = {url: client.get(url) for url in views}  # warms every cache of this release
+    path = portal_path_for(db, settings, speaker)
+    _page, csrf = open_portal(client, path)
+
+    saved = client.post(f"{path}/profile", data={"csrf_token": csrf, **new})
+    after = {url: client.get(url) for url in views}
+    # A client holding the old export gets the new one, not a 304.
+    schedule = f"/events/{event.slug}/schedule.json"
+    revalidated = client.get(schedule, headers={"If-None-Match": before[schedule].headers["etag"]})
+
+    assert saved.status_code == 303
+    shown_before = {url: [old[f] in before[url].text for f in fields] for url, fields in views.items()}
+    shown_after = {url: [new[f] in after[url].text for f in fields] for url, fields in views.items()}
+    assert shown_before == {url: [True] * len(fields) for url, fields in views.items()}
+    assert shown_after == shown_before
+    assert [old["affiliation"] in page.text for page in after.values()] == [False] * 4
+    assert revalidated.status_code == 200
+    reread(db)
+    assert unreleased_changes(db, event) == []
 
 
 def test_portal_profile_with_unknown_time_zone_saves_nothing(
