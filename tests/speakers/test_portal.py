@@ -406,6 +406,36 @@ def test_portal_session_ending_on_the_next_day_in_the_speakers_zone_shows_that_d
     )
 
 
+def test_portal_shows_the_released_time_and_the_speakers_own_talk_slot(
+    db: DbSession, event: Event, organiser: User, settings: Settings, client: TestClient
+) -> None:
+    speaker = make_speaker(db, event, timezone="Europe/Paris")
+    panel = make_session(db, event, title="Panel", start_at=at(event, 0, 9), end_at=at(event, 0, 10))
+    add_role(db, panel, speaker, role=RoleKind.chair)
+    talks = make_session(db, event, title="Short talks", start_at=at(event, 0, 14), end_at=at(event, 0, 16))
+    make_talk(db, talks, title="Someone else's talk", start_at=at(event, 0, 14), end_at=at(event, 0, 14, 20))
+    own = make_talk(db, talks, title="My talk", start_at=at(event, 0, 14, 20), end_at=at(event, 0, 14, 40))
+    add_role(db, talks, speaker, talk_id=own.id)
+    release_programme(db, event, "First programme", organiser)
+    # The organisers move the panel in their draft and have not released the move.
+    panel.start_at, panel.end_at = at(event, 0, 17), at(event, 0, 18)
+    db.add(panel)
+    late = make_session(db, event, title="Late addition", start_at=at(event, 1, 9), end_at=at(event, 1, 10))
+    add_role(db, late, speaker)
+
+    page, _csrf = open_portal(client, portal_path_for(db, settings, speaker))
+
+    shown = re.findall(
+        r'<h3 id="session-\d+-title">([^<\n]+).*?<dd class="event-time">([^<]+)</dd>', page, re.S
+    )
+    assert shown == [
+        ("Panel", "Wed 5 Oct 2022, 09:00–10:00 CEST (Europe/Paris)"),
+        ("Short talks", "Wed 5 Oct 2022, 14:20–14:40 CEST (Europe/Paris)"),
+        ("Late addition", "Thu 6 Oct 2022, 09:00–10:00 CEST (Europe/Paris)"),
+    ]
+    assert page.count('class="meta not-published"') == 1
+
+
 @pytest.mark.parametrize(
     ("answer", "expected"),
     [
