@@ -173,12 +173,12 @@ def published_programme(
         stored = db.execute(sa_select(Release.programme).where(col(Release.id) == release.id)).scalar_one()
         return with_live_profiles(db, event, programme_from_json(stored))
 
-    profiles_changed_at, profile_count = _profiles_stamp(db, event)
-    profiles = (profiles_changed_at, profile_count)
+    profiles = _profiles_stamp(db, event)
     return PublishedProgramme(
         release=release,
         version_key=("release", event.id, release.id, release.released_at, _public_details(event), profiles),
-        last_modified=max(release.released_at, profiles_changed_at or release.released_at),
+        # The version's own date (booklets and frab name it): a profile edit changes the ETag, not the date.
+        last_modified=release.released_at,
         load=lambda: _cached(cache, ("programme-data", "release", release.id, profiles), read_release),
     )
 

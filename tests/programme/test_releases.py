@@ -136,7 +136,7 @@ def test_a_released_programme_keeps_its_sessions_when_a_speaker_edits_their_prof
     now = published_programme(db, event)
 
     assert now.version_key != first.version_key
-    assert now.last_modified > first.last_modified
+    assert now.last_modified == first.last_modified
     assert titles(db, event) == ["Opening keynote", "Coffee", "Data governance panel"]
     assert now.data.index.speakers[chair.id].affiliation == "National research agency"
 
