@@ -6,6 +6,7 @@ derived from its secret, so nobody can forge a ticket by changing the id.
 
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -21,6 +22,8 @@ from app.i18n import _, current_locale
 from app.registration.models import AttendanceChoice, Registration, RegistrationStatus
 
 SEARCH_LIMIT = 25
+# What door staff type from a ticket: its code ("12-3fa9c0d2b7"), or the address its QR code holds.
+_TICKET_CODE = re.compile(r"(?:^|/checkin/)(\d+)\s*(?:-|\?code=)\s*([0-9a-f]{10})$")
 
 
 class CheckInRefused(DomainError):
@@ -116,11 +119,25 @@ def checkin_counts(db: DbSession, event: Event) -> CheckInCounts:
     return CheckInCounts(present=row[0], expected=row[1])
 
 
+def _ticket_by_code(db: DbSession, event: Event, text: str) -> Registration | None:
+    match = _TICKET_CODE.search(text)
+    if match is None:
+        return None
+    try:
+        return ticket_in_event(db, event, int(match[1]), match[2])
+    except NotFound:
+        return None
+
+
 def checkin_search(db: DbSession, event: Event, text: str) -> list[Registration]:
-    """People registered for the event whose name, email or affiliation contains the text."""
+    """People registered for the event whose name, email or affiliation contains the text, or the one
+    whose ticket code it is."""
     text = text.strip().lower()
     if len(text) < 2:
         return []
+    ticket = _ticket_by_code(db, event, text)
+    if ticket is not None:
+        return [ticket]
     pattern = f"%{text}%"
     statement = (
         select(Registration)

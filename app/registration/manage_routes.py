@@ -451,10 +451,13 @@ def _ticket_context(db: Db, event: Event, registration: Registration, **extra: A
 
 @router.get("/checkin/{registration_id}", response_class=HTMLResponse)
 def checkin_ticket_page(
-    request: Request, db: Db, event: CheckInEvent, registration_id: int, code: str = ""
+    request: Request, db: Db, event: CheckInEvent, registration_id: int, code: str = "", welcome: bool = False
 ) -> HTMLResponse:
     registration = checkin.ticket_in_event(db, event, registration_id, code)
-    return render(request, TICKET_PAGE, _ticket_context(db, event, registration), blocks=["checkin_ticket"])
+    # `welcome` marks the page a check-in redirects to: its first showing greets, a later scan says "already".
+    just_checked_in = welcome and registration.checked_in_at is not None
+    context = _ticket_context(db, event, registration, just_checked_in=just_checked_in)
+    return render(request, TICKET_PAGE, context, blocks=["checkin_ticket"])
 
 
 @router.post("/checkin/{registration_id}", response_class=HTMLResponse)
@@ -472,4 +475,4 @@ def checkin_mark(
         context = _ticket_context(db, event, registration, just_checked_in=True)
         return render(request, TICKET_PAGE, context, blocks=["checkin_ticket"])
     url = request.url_for("checkin_ticket_page", slug=event.slug, registration_id=registration_id)
-    return redirect_after_post(request, str(url.include_query_params(code=code)))
+    return redirect_after_post(request, str(url.include_query_params(code=code, welcome=1)))

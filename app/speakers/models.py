@@ -28,3 +28,8 @@ class Speaker(SQLModel, table=True):
     guid: str | None = Field(default=None, max_length=36)
     source_id: int | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Profiles are published as they are edited, not with the programme's releases: this stamp (moved by
+    # every write to the row) tells the caches of the released programme that a profile changed.
+    updated_at: datetime | None = Field(
+        default_factory=utcnow, sa_type=UTCDateTime, sa_column_kwargs={"onupdate": utcnow}
+    )

@@ -8,6 +8,7 @@ a new link (a new secret) revokes every link sent before.
 import secrets
 import smtplib
 from dataclasses import dataclass
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
@@ -21,6 +22,8 @@ from app.events.models import Event
 from app.i18n import _, current_locale
 from app.mail import Mailer, OutgoingMail
 from app.programme.models import ROLE_LABELS, Confirmation, Session, SessionRole, Talk
+from app.programme.queries import ProgrammeData
+from app.programme.releases import published_programme
 from app.security import RevocableLink, TokenExpired, TokenInvalid
 from app.speakers.models import Speaker
 from app.speakers.photos import prepare_photo
@@ -196,19 +199,42 @@ class PortalSession:
     own_time: str | None
     confirmation: Confirmation
     is_remote: bool
+    # When the speaker is on (their talk's slot, or the session's), as the public programme says.
+    starts_at: datetime
+    # False while the session is only in the organisers' draft, not yet on the public programme.
+    is_published: bool = True
 
 
-def _moment_range(session: Session, zone: str) -> str:
-    start = session.start_at.astimezone(ZoneInfo(zone))
-    end = session.end_at.astimezone(ZoneInfo(zone))
+def _moment_range(start_at: datetime, end_at: datetime, zone: str) -> str:
+    start = start_at.astimezone(ZoneInfo(zone))
+    end = end_at.astimezone(ZoneInfo(zone))
     start_label = format_datetime(start, "EEE d MMM y, HH:mm", locale=current_locale.get())
     end_pattern = "HH:mm" if end.date() == start.date() else "EEE d MMM, HH:mm"
     end_label = format_datetime(end, end_pattern, locale=current_locale.get())
     return f"{start_label}–{end_label} {start:%Z} ({zone.replace('_', ' ')})"
 
 
+def _speaker_slot(
+    published: ProgrammeData, session: Session, talk_ids: set[int]
+) -> tuple[datetime, datetime, bool]:
+    """When the speaker is on, as the public programme says: their own talks' slots when the talks have
+    them, else the session's time; a session not yet released shows its draft time."""
+    released = published.index.sessions.get(session.id or 0)
+    if released is None:
+        return session.start_at, session.end_at, False
+    slots = [
+        (talk.start_at, talk.end_at)
+        for talk in published.index.talks_of_session.get(released.id, [])
+        if talk.id in talk_ids and talk.start_at is not None and talk.end_at is not None
+    ]
+    if slots:
+        return min(start for start, _end in slots), max(end for _start, end in slots), True
+    return released.start_at, released.end_at, True
+
+
 def portal_sessions(db: DbSession, event: Event, speaker: Speaker) -> list[PortalSession]:
-    """The speaker's sessions in time order; cancelled sessions stay listed so the speaker sees the change."""
+    """The speaker's sessions in time order, at the times the public programme shows; cancelled sessions
+    stay listed so the speaker sees the change."""
     roles = db.exec(select(SessionRole).where(SessionRole.speaker_id == speaker.id)).all()
     by_session: dict[int, list[SessionRole]] = {}
     for role in roles:
@@ -223,21 +249,27 @@ def portal_sessions(db: DbSession, event: Event, speaker: Speaker) -> list[Porta
     talk_ids = {role.talk_id for role in roles if role.talk_id is not None}
     talks = {talk.id: talk for talk in db.exec(select(Talk).where(col(Talk.id).in_(talk_ids))).all()}
     own_zone = speaker.timezone if speaker.timezone and speaker.timezone != event.timezone else None
+    published = published_programme(db, event).data
     result = []
     for session in sessions:
         session_roles = by_session[session.id or 0]
+        own_talks = {role.talk_id for role in session_roles if role.talk_id is not None}
+        start_at, end_at, is_published = _speaker_slot(published, session, own_talks)
         result.append(
             PortalSession(
                 session=session,
                 roles=list(dict.fromkeys(_(ROLE_LABELS[role.role]) for role in session_roles)),
                 talk_titles=[talks[r.talk_id].title for r in session_roles if r.talk_id in talks],
-                event_time=_moment_range(session, event.timezone),
-                own_time=_moment_range(session, own_zone) if own_zone else None,
+                event_time=_moment_range(start_at, end_at, event.timezone),
+                own_time=_moment_range(start_at, end_at, own_zone) if own_zone else None,
                 # One answer covers every role the speaker holds in the session.
                 confirmation=session_roles[0].confirmation,
                 is_remote=any(role.is_remote for role in session_roles),
+                is_published=is_published,
+                starts_at=start_at,
             )
         )
+    result.sort(key=lambda item: (item.starts_at, item.session.id or 0))
     return result
 
 

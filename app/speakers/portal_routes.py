@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import select
 from starlette.datastructures import FormData, UploadFile
 
-from app.csrf import require_csrf
+from app.csrf import CSRF_HEADER, require_csrf
 from app.db import utcnow
 from app.events.forms import all_timezones
 from app.events.models import Event
@@ -206,16 +206,21 @@ def speaker_portal_visibility(
 
 async def slides_upload(
     request: Request, event: PortalEvent, speaker: PortalSpeaker, storage: AppStorage
-) -> ReceivedUpload:
+) -> ReceivedUpload | UploadRefused:
     # Runs after the token check (through PortalSpeaker), so no byte is stored for a bad link, and
     # before require_csrf, which then reads the token from the fields left in the request's form cache.
     try:
         return await receive_upload(request, request.app.state.settings.max_upload_bytes, storage)
     except UploadRefused as refusal:
-        raise HTTPException(status_code=refusal.status_code, detail=refusal.message) from refusal
+        if not request.headers.get(CSRF_HEADER):
+            # A plain form: its token was in the body, which is gone, so the refusal gets a page of its own.
+            raise HTTPException(status_code=refusal.status_code, detail=refusal.message) from refusal
+        # htmx sends the token in a header, which require_csrf checks without the body: the portal stays,
+        # with the reason in the upload form.
+        return refusal
 
 
-SlidesUpload = Annotated[ReceivedUpload, Depends(slides_upload)]
+SlidesUpload = Annotated[ReceivedUpload | UploadRefused, Depends(slides_upload)]
 
 
 @upload_router.post(
@@ -234,6 +239,12 @@ async def speaker_portal_slides_upload(
     storage: AppStorage,
 ) -> Response:
     session = await run_in_threadpool(portal.speaker_session, db, event, speaker, session_id)
+    if isinstance(received, UploadRefused):
+        refused = bind_form(SlidesForm, {})
+        refused.add_error("file", received.message)
+        return await _slides_form_again(
+            request, db, event, speaker, token, session_id, refused, status_code=received.status_code
+        )
     upload = received.file
     form = bind_form(SlidesForm, received.fields)
     if upload is None:
@@ -270,11 +281,15 @@ async def _slides_form_again(
     token: str,
     session_id: int,
     form: BoundForm[Any],
+    *,
+    status_code: int = 422,
 ) -> Response:
     context = await run_in_threadpool(
         lambda: _portal_context(db, event, speaker, token, session_forms={session_id: form})
     )
-    return _private(render(request, PORTAL_PAGE, context, blocks=["portal_sessions"], status_code=422))
+    return _private(
+        render(request, PORTAL_PAGE, context, blocks=["portal_sessions"], status_code=status_code)
+    )
 
 
 @photo_router.get("/speaker-photos/{speaker_id}/{key}", name="speaker_photo")

@@ -100,20 +100,45 @@ def test_a_note_longer_than_500_characters_is_refused_and_nothing_is_released(db
     assert db.exec(select(Release)).all() == []
 
 
-def test_a_speaker_bio_change_alone_can_be_released_and_lists_no_session_change(db, organiser):
+def test_a_speaker_profile_change_is_public_at_once_and_is_no_change_to_release(db, organiser):
     workshop = make_hybrid_day(db)
     event = workshop["event"]
     release_programme(db, event, "", organiser)
     chair = workshop["speakers"][0]
+    chair.name = "Dr " + chair.name
     chair.bio = "Now heads the national research agency's health data programme."
     db.add(chair)
     db.commit()
 
-    release = release_programme(db, event, "Updated biographies", organiser)
-
-    assert (release.number, release_history(db, event)[0].changes) == (2, [])
     speaker = published_programme(db, event).data.index.speakers[chair.id]
-    assert speaker.bio == "Now heads the national research agency's health data programme."
+    pending = unreleased_changes(db, event)
+    with pytest.raises(NothingToRelease) as refused:
+        release_programme(db, event, "Updated biographies", organiser)
+
+    assert (speaker.name, speaker.bio) == (
+        chair.name,
+        "Now heads the national research agency's health data programme.",
+    )
+    assert (pending, refused.value.message) == ([], "Nothing has changed since version 1.")
+
+
+def test_a_released_programme_keeps_its_sessions_when_a_speaker_edits_their_profile(db, organiser):
+    workshop = make_hybrid_day(db)
+    event = workshop["event"]
+    release_programme(db, event, "", organiser)
+    first = published_programme(db, event)
+    make_session(db, event, title="Late addition", start_at=at(event, 1, 9), end_at=at(event, 1, 10))
+    chair = workshop["speakers"][0]
+    chair.affiliation = "National research agency"
+    db.add(chair)
+    db.commit()
+
+    now = published_programme(db, event)
+
+    assert now.version_key != first.version_key
+    assert now.last_modified == first.last_modified
+    assert titles(db, event) == ["Opening keynote", "Coffee", "Data governance panel"]
+    assert now.data.index.speakers[chair.id].affiliation == "National research agency"
 
 
 def test_the_changelog_tells_what_was_added_moved_cancelled_withdrawn_and_whose_speakers_changed(

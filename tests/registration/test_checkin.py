@@ -15,6 +15,7 @@ from app.registration.checkin import (
     checkin_url_path,
 )
 from app.registration.models import AttendanceChoice, Registration, RegistrationStatus
+from app.registration.tickets import ticket_code
 from tests.factories import make_event
 from tests.registration.manage_factories import make_organiser_of, make_registration
 
@@ -140,8 +141,68 @@ def test_checkin_page_plain_form_redirects_to_the_ticket(db, organiser, organise
 
     assert (response.status_code, response.headers["location"]) == (
         303,
-        f"http://testserver{checkin_url_path(event, person)}",
+        f"http://testserver{checkin_url_path(event, person)}&welcome=1",
     )
+
+
+def test_checkin_from_the_search_list_welcomes_the_person_first_time(db, organiser, organiser_client):
+    event = make_event(db)
+    make_organiser_of(db, event, organiser)
+    person = make_registration(db, event, name="Sang-Heon Lee")
+    listed = organiser_client.get(f"/manage/events/{event.slug}/checkin?q=sang")
+    assert f'<input type="hidden" name="code" value="{checkin_code(person)}">' in listed.text
+
+    # The list's plain form posts, then the browser follows the redirect to the ticket page.
+    page = organiser_client.post(
+        f"/manage/events/{event.slug}/checkin/{person.id}",
+        {"code": checkin_code(person)},
+        follow_redirects=True,
+    )
+    rescanned = organiser_client.get(checkin_url_path(event, person))
+
+    db.rollback()
+    local = db.get(Registration, person.id).checked_in_at.astimezone(ZoneInfo(event.timezone))
+    assert page.status_code == 200
+    assert f"Welcome! Checked in at {local:%H:%M}." in page.text
+    assert "Already checked in" not in page.text
+    assert f"Already checked in at {local:%H:%M}." in rescanned.text
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["{code}", " {upper} ", "{url}"],
+    ids=["ticket-code", "upper-case-with-spaces", "scanned-address"],
+)
+def test_checkin_search_finds_the_ticket_code(db, organiser, organiser_client, typed):
+    event = make_event(db)
+    make_organiser_of(db, event, organiser)
+    person = make_registration(db, event, name="Sang-Heon Lee", email="lee@example.org")
+    make_registration(db, event, name="Marc Durand", email="marc@example.org")
+    code = ticket_code(person)
+    text = typed.format(
+        code=code, upper=code.upper(), url=f"https://plenary.example{checkin_url_path(event, person)}"
+    )
+
+    response = organiser_client.get(f"/manage/events/{event.slug}/checkin", params={"q": text})
+
+    assert response.status_code == 200
+    assert "<strong>Sang-Heon Lee</strong>" in response.text
+    assert "Marc Durand" not in response.text
+
+
+def test_checkin_search_ticket_code_of_another_event_finds_nobody(db, organiser, organiser_client):
+    mine = make_event(db, slug="mine")
+    theirs = make_event(db, slug="theirs")
+    make_organiser_of(db, mine, organiser)
+    stranger = make_registration(db, theirs, name="Their Attendee", email="their@example.org")
+    forged = f"{stranger.id}-{'0' * 10}"
+
+    found = [
+        organiser_client.get(f"/manage/events/{mine.slug}/checkin", params={"q": text}).text
+        for text in (ticket_code(stranger), forged)
+    ]
+
+    assert ["Their Attendee" in page for page in found] == [False, False]
 
 
 def test_checkin_page_wrong_code_is_refused(db, organiser, organiser_client):

@@ -17,6 +17,7 @@ from app.db import DbSession
 from app.events.models import Event, EventOrganiser
 from app.materials.models import Material, MaterialVersion, MaterialVisibility
 from app.programme.models import Confirmation, RoleKind, Session, SessionRole
+from app.programme.releases import release_programme, unreleased_changes
 from app.settings import Settings
 from app.speakers import portal
 from app.speakers.models import Speaker
@@ -236,6 +237,43 @@ def test_portal_profile_saves_bio_name_and_time_zone(
     )
 
 
+def test_portal_profile_edit_is_public_at_once_on_a_released_programme(
+    db: DbSession, event: Event, organiser: User, settings: Settings, client: TestClient
+) -> None:
+    speaker = make_speaker(db, event, name="Sang-Heon Lee", affiliation="Korea University", bio="Old bio.")
+    session = make_session(db, event, title="Health data governance")
+    add_role(db, session, speaker)
+    release_programme(db, event, "First programme", organiser)
+    # Each public view of the release, with what of the profile it shows.
+    views = {
+        f"/events/{event.slug}/speakers/{speaker.id}": ("name", "affiliation", "bio"),
+        f"/api/events/{event.slug}/speakers/{speaker.id}": ("name", "affiliation", "bio"),
+        f"/events/{event.slug}/sessions/{session.id}": ("name",),
+        f"/events/{event.slug}/schedule.json": ("name",),
+    }
+    old = {"name": "Sang-Heon Lee", "affiliation": "Korea University", "bio": "Old bio."}
+    new = {"name": "Sang-heon LEE", "affiliation": "Seoul National University", "bio": "Federated learning."}
+    before = {url: client.get(url) for url in views}  # warms every cache of this release
+    path = portal_path_for(db, settings, speaker)
+    _page, csrf = open_portal(client, path)
+
+    saved = client.post(f"{path}/profile", data={"csrf_token": csrf, **new})
+    after = {url: client.get(url) for url in views}
+    # A client holding the old export gets the new one, not a 304.
+    schedule = f"/events/{event.slug}/schedule.json"
+    revalidated = client.get(schedule, headers={"If-None-Match": before[schedule].headers["etag"]})
+
+    assert saved.status_code == 303
+    shown_before = {url: [old[f] in before[url].text for f in fields] for url, fields in views.items()}
+    shown_after = {url: [new[f] in after[url].text for f in fields] for url, fields in views.items()}
+    assert shown_before == {url: [True] * len(fields) for url, fields in views.items()}
+    assert shown_after == shown_before
+    assert [old["affiliation"] in page.text for page in after.values()] == [False] * 4
+    assert revalidated.status_code == 200
+    reread(db)
+    assert unreleased_changes(db, event) == []
+
+
 def test_portal_profile_with_unknown_time_zone_saves_nothing(
     db: DbSession, event: Event, settings: Settings, client: TestClient
 ) -> None:
@@ -366,6 +404,36 @@ def test_portal_session_ending_on_the_next_day_in_the_speakers_zone_shows_that_d
     assert re.search(r'<dd class="own-time">([^<]+)</dd>', page).group(1) == (
         "Wed 5 Oct 2022, 23:00–Thu 6 Oct, 01:00 JST (Asia/Tokyo)"
     )
+
+
+def test_portal_shows_the_released_time_and_the_speakers_own_talk_slot(
+    db: DbSession, event: Event, organiser: User, settings: Settings, client: TestClient
+) -> None:
+    speaker = make_speaker(db, event, timezone="Europe/Paris")
+    panel = make_session(db, event, title="Panel", start_at=at(event, 0, 9), end_at=at(event, 0, 10))
+    add_role(db, panel, speaker, role=RoleKind.chair)
+    talks = make_session(db, event, title="Short talks", start_at=at(event, 0, 14), end_at=at(event, 0, 16))
+    make_talk(db, talks, title="Someone else's talk", start_at=at(event, 0, 14), end_at=at(event, 0, 14, 20))
+    own = make_talk(db, talks, title="My talk", start_at=at(event, 0, 14, 20), end_at=at(event, 0, 14, 40))
+    add_role(db, talks, speaker, talk_id=own.id)
+    release_programme(db, event, "First programme", organiser)
+    # The organisers move the panel in their draft and have not released the move.
+    panel.start_at, panel.end_at = at(event, 0, 17), at(event, 0, 18)
+    db.add(panel)
+    late = make_session(db, event, title="Late addition", start_at=at(event, 1, 9), end_at=at(event, 1, 10))
+    add_role(db, late, speaker)
+
+    page, _csrf = open_portal(client, portal_path_for(db, settings, speaker))
+
+    shown = re.findall(
+        r'<h3 id="session-\d+-title">([^<\n]+).*?<dd class="event-time">([^<]+)</dd>', page, re.S
+    )
+    assert shown == [
+        ("Panel", "Wed 5 Oct 2022, 09:00–10:00 CEST (Europe/Paris)"),
+        ("Short talks", "Wed 5 Oct 2022, 14:20–14:40 CEST (Europe/Paris)"),
+        ("Late addition", "Thu 6 Oct 2022, 09:00–10:00 CEST (Europe/Paris)"),
+    ]
+    assert page.count('class="meta not-published"') == 1
 
 
 @pytest.mark.parametrize(
@@ -558,6 +626,32 @@ def test_portal_slides_upload_of_a_disguised_web_page_is_refused(
 
     assert response.status_code == 415
     assert "This file type is not accepted." in response.text
+    assert versions_of(db, speaker) == []
+
+
+def test_portal_slides_refused_with_htmx_show_the_reason_in_the_form_and_keep_the_sessions(
+    db: DbSession, event: Event, settings: Settings, client: TestClient
+) -> None:
+    speaker = make_speaker(db, event)
+    session = make_session(db, event, title="Health data governance")
+    add_role(db, session, speaker)
+    path = portal_path_for(db, settings, speaker)
+    _page, csrf = open_portal(client, path)
+
+    response = client.post(
+        f"{path}/sessions/{session.id}/slides",
+        data={"visibility": "public"},
+        files={"file": ("slides.pdf", HTML_BYTES, "application/pdf")},
+        headers={"HX-Request": "true", "X-CSRF-Token": csrf},
+    )
+
+    assert response.status_code == 415
+    assert response.text.lstrip().startswith('<section id="portal-sessions"')
+    assert "Health data governance" in response.text
+    assert re.search(r'<p class="field-error" id="file-error">([^<]+)</p>', response.text).group(1) == (
+        "This file type is not accepted. Upload a PDF, PowerPoint, Keynote or OpenDocument presentation, "
+        "or an MP4, MOV, WebM or MKV video."
+    )
     assert versions_of(db, speaker) == []
 
 
