@@ -35,16 +35,13 @@ class ServerErrorPage:
 
 async def _send_error_page(scope: Scope, send: Send) -> None:
     title = escape(_("Something went wrong"))
-    message = escape(
-        _("The page could not be shown. Nothing you sent was lost; please try again in a moment.")
-    )
+    plain_message = _("The page could not be shown; please try again in a moment.")
+    message = escape(plain_message)
     wants_json = scope["path"].startswith("/api/") or any(
         name == b"accept" and b"application/json" in value for name, value in scope.get("headers", [])
     )
     if wants_json:
-        body = json.dumps(
-            {"detail": _("The page could not be shown; please try again in a moment.")}
-        ).encode()
+        body = json.dumps({"detail": plain_message}).encode()
         content_type = b"application/json"
     else:
         body = (
