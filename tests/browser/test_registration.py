@@ -128,6 +128,7 @@ def test_attendees_register_online_and_in_person_and_a_cancellation_promotes_the
     assert _status_of(page) == "Confirmed"
     assert page.locator(".ticket .ticket-code").inner_text().strip() != ""
     page.screenshot(path=str(ARTIFACTS / "registration-manage-ticket.png"), full_page=True)
+    page.get_by_label("Yes, cancel my registration").check()
     page.get_by_role("button", name="Cancel my registration").click()
     page.get_by_text("Your registration is cancelled.").wait_for()
     assert _status_of(page) == "Cancelled"
