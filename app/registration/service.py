@@ -212,8 +212,10 @@ def _checked_invitation(
     return invitations.invitation_from_token(db, event, secret_key, token, now)
 
 
-def _new_choice_status(db: DbSession, session: Session, holds_seat: bool) -> ChoiceStatus:
-    if holds_seat and capacity.session_has_free_seat(db, session):
+def _new_choice_status(
+    db: DbSession, session: Session, holds_seat: bool, mode: AttendanceChoice
+) -> ChoiceStatus:
+    if holds_seat and capacity.session_has_free_seat(db, session, mode):
         return ChoiceStatus.confirmed
     return ChoiceStatus.waiting
 
@@ -329,7 +331,7 @@ def register_attendee(
             SessionChoice(
                 registration_id=registration.id or 0,
                 session_id=session.id or 0,
-                status=_new_choice_status(db, session, holds_seat),
+                status=_new_choice_status(db, session, holds_seat, mode),
             )
         )
         db.flush()
@@ -394,7 +396,7 @@ def update_registration(
                 SessionChoice(
                     registration_id=registration.id or 0,
                     session_id=session_id or 0,
-                    status=_new_choice_status(db, session, holds_seat),
+                    status=_new_choice_status(db, session, holds_seat, registration.mode),
                 )
             )
             db.flush()
@@ -436,6 +438,7 @@ def switch_mode(
     registration.updated_at = utcnow()
     db.add(registration)
     db.flush()
+    waiting_list.recheck_session_seats(db, registration)
     promotions.extend(waiting_list.fill_all_free_seats(db, event, form, [old_mode] if held_seat else []))
     db.commit()
     notifications.send_quietly(
