@@ -9,10 +9,6 @@ feeds as withdrawn, so calendars remove them instead of keeping the last copy th
 
 Until an event's first release its public programme follows the draft, as Indico's does: an organiser
 who never uses versions publishes as they edit.
-
-Speaker profiles (name, affiliation, biography, photo) are not part of a version, as in pretalx: the
-published programme shows each speaker's profile as it is now, over the released snapshot, so an edit
-in the speaker portal is public at once and never waits for (or shows up in) the next release.
 """
 
 import json
@@ -23,7 +19,6 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any, TypeVar
 
-from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
@@ -47,7 +42,6 @@ from app.programme.queries import (
     WithdrawnSession,
     load_programme,
 )
-from app.speakers.models import Speaker
 
 NOTE_MAX_LENGTH = 500
 
@@ -171,50 +165,14 @@ def published_programme(
 
     def read_release() -> ProgrammeData:
         stored = db.execute(sa_select(Release.programme).where(col(Release.id) == release.id)).scalar_one()
-        return with_live_profiles(db, event, programme_from_json(stored))
+        return programme_from_json(stored)
 
-    profiles_changed_at, profile_count = _profiles_stamp(db, event)
-    profiles = (profiles_changed_at, profile_count)
     return PublishedProgramme(
         release=release,
-        version_key=("release", event.id, release.id, release.released_at, _public_details(event), profiles),
-        last_modified=max(release.released_at, profiles_changed_at or release.released_at),
-        load=lambda: _cached(cache, ("programme-data", "release", release.id, profiles), read_release),
+        version_key=("release", event.id, release.id, release.released_at, _public_details(event)),
+        last_modified=release.released_at,
+        load=lambda: _cached(cache, ("programme-data", "release", release.id), read_release),
     )
-
-
-def _profiles_stamp(db: DbSession, event: Event) -> tuple[datetime | None, int]:
-    # The last write to a speaker of the event, and how many there are (a deletion lowers the count).
-    row = db.execute(
-        sa_select(func.max(Speaker.updated_at), func.count()).where(col(Speaker.event_id) == event.id)
-    ).one()
-    return row[0], row[1]
-
-
-def with_live_profiles(db: DbSession, event: Event, data: ProgrammeData) -> ProgrammeData:
-    """A released programme with each speaker's profile as it is now; profiles are published as edited."""
-    ids = [speaker.id for speaker in data.speakers]
-    if not ids:
-        return data
-    rows = db.execute(
-        sa_select(Speaker.id, Speaker.name, Speaker.affiliation, Speaker.bio, Speaker.photo_url).where(
-            col(Speaker.event_id) == event.id, col(Speaker.id).in_(ids)
-        )
-    ).all()
-    live = {row[0]: row for row in rows}
-    speakers = tuple(
-        replace(
-            speaker,
-            name=live[speaker.id][1],
-            affiliation=live[speaker.id][2],
-            bio=live[speaker.id][3],
-            photo_url=live[speaker.id][4],
-        )
-        if speaker.id in live
-        else speaker
-        for speaker in data.speakers
-    )
-    return replace(data, speakers=speakers)
 
 
 def release_history(db: DbSession, event: Event) -> list[ReleaseEntry]:
@@ -250,9 +208,7 @@ def unreleased_changes(db: DbSession, event: Event) -> list[SessionChange]:
     if latest is None:
         return []
     stored = db.execute(sa_select(Release.programme).where(col(Release.id) == latest.id)).scalar_one()
-    # Profile edits are public already, so they are not among what a release would change.
-    released = with_live_profiles(db, event, programme_from_json(stored))
-    return compare_programmes(released, load_programme(db, event))
+    return compare_programmes(programme_from_json(stored), load_programme(db, event))
 
 
 # --- Releasing ---
@@ -293,8 +249,7 @@ def release_programme(
             raise NothingToRelease(_("There is nothing to release yet: the programme has no sessions."))
         released, changes = draft, []
     else:
-        # Against the profiles as published now: a renamed speaker is not "removed and added".
-        previous = with_live_profiles(db, event, programme_from_json(previous_row.programme))
+        previous = programme_from_json(previous_row.programme)
         changes = compare_programmes(previous, draft)
         if not changes and _same_programme(previous, draft):
             raise NothingToRelease(
@@ -351,7 +306,7 @@ def _with_sequences(
 
 
 def _same_programme(old: ProgrammeData, new: ProgrammeData) -> bool:
-    """Equal but for stamps and sequences: releasing only new room names is allowed (profiles are live)."""
+    """Equal but for stamps and sequences: releasing only new speaker bios or room names is allowed."""
 
     def unstamped(data: ProgrammeData) -> tuple[object, ...]:
         sessions = tuple(

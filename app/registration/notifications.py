@@ -36,8 +36,10 @@ class ChosenSeat:
 
 
 def local_moment(moment: datetime, event: Event) -> str:
+    """The moment in the event's zone, in words, with the zone's abbreviation ("CEST", not "+0200")."""
     local = moment.astimezone(ZoneInfo(event.timezone))
-    return format_datetime(local, "EEEE d MMMM y, HH:mm zzz", locale=current_locale.get())
+    # The zone database's abbreviation: Babel's short names are only offsets in most locales.
+    return f"{format_datetime(local, 'EEEE d MMMM y, HH:mm', locale=current_locale.get())} {local.tzname()}"
 
 
 def _session_lines(event: Event, seats: Sequence[ChosenSeat]) -> str:

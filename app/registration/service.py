@@ -10,8 +10,9 @@ import secrets
 import smtplib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Any, Concatenate, ParamSpec, TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
@@ -105,18 +106,29 @@ class RegistrationWindow:
 
 
 def registration_window(form: RegistrationForm | None, event: Event, now: datetime) -> RegistrationWindow:
-    """Registration is open when the organisers opened it, between its opening and closing dates."""
+    """Registration is open when the organisers opened it, between its opening and closing dates; without a
+    closing date it closes when the event ends."""
     if form is None or not form.is_open:
         return RegistrationWindow(False, _("Registration for this event is not open."))
     if form.opens_at is not None and now < form.opens_at:
         return RegistrationWindow(
             False, _("Registration opens on %(moment)s.") % {"moment": local_moment(form.opens_at, event)}
         )
-    if form.closes_at is not None and now >= form.closes_at:
+    closes_at = closing_moment(form, event)
+    if now >= closes_at:
         return RegistrationWindow(
-            False, _("Registration closed on %(moment)s.") % {"moment": local_moment(form.closes_at, event)}
+            False, _("Registration closed on %(moment)s.") % {"moment": local_moment(closes_at, event)}
         )
     return RegistrationWindow(True, "")
+
+
+def closing_moment(form: RegistrationForm, event: Event) -> datetime:
+    """Registration closes on the organisers' closing date, or else when the event ends (the end of its
+    last day, in its own zone)."""
+    if form.closes_at is not None:
+        return form.closes_at
+    day_after = datetime.combine(event.end_date + timedelta(days=1), time(), tzinfo=ZoneInfo(event.timezone))
+    return day_after.astimezone(UTC)
 
 
 def allowed_modes(event: Event) -> list[AttendanceChoice]:

@@ -64,6 +64,8 @@ def _limit_in_person_seats_to_one(page, server: LiveServer) -> None:
     page.wait_for_url(f"{server.url}/manage")
     page.goto(f"{server.url}/manage/events/{SLUG}/registration")
     page.get_by_label("Registration is open").check()
+    # The demo conference took place in 2022: without a later closing date its registration is closed.
+    page.get_by_label("Closes at (Europe/Paris)").fill("2099-01-01T00:00")
     page.get_by_label("In-person seats").fill("1")
     page.get_by_label("When places run out, offer a waiting list").check()
     with page.expect_response(lambda response: response.request.method == "POST"):

@@ -306,3 +306,47 @@ def test_registration_form_error_with_htmx_swaps_only_the_form(client: TestClien
     assert response.status_code == 422
     assert response.text.lstrip().startswith('<form id="registration-form"')
     assert "Enter an email address such as name@example.org." in response.text
+
+
+def test_past_demo_conference_says_registration_closed_and_refuses_it(
+    client: TestClient, db: DbSession
+) -> None:
+    from app.demo.events import load_demo_events
+
+    load_demo_events(db)
+
+    event_page = client.get("/events/prelude-2022").text
+    form_page = client.get("/events/prelude-2022/register").text
+    response = client.post(
+        "/events/prelude-2022/register",
+        data={
+            "csrf_token": csrf_from(client.get("/login").text),
+            "name": "Hélène Dupré",
+            "email": "helene.dupre@example.org",
+            "mode": "in_person",
+            "consent": "on",
+        },
+    )
+
+    closed = "Registration closed on Friday 7 October 2022, 00:00 CEST."
+    assert 'href="http://testserver/events/prelude-2022/register"' not in event_page
+    assert closed in event_page
+    assert closed in form_page
+    assert 'name="email"' not in form_page
+    assert response.status_code == 422
+    assert closed in response.text
+    db.rollback()
+    assert db.exec(select(Registration).where(Registration.email == "helene.dupre@example.org")).all() == []
+
+
+def test_registration_closing_date_set_after_the_event_keeps_it_open(
+    client: TestClient, db: DbSession, smtp: SmtpServer
+) -> None:
+    event = make_event(db)  # in 2022
+    make_registration_form(db, event, closes_at=utcnow() + timedelta(days=1))
+
+    response = post_registration(client, event)
+
+    assert response.status_code == 303
+    db.rollback()
+    assert [r.email for r in db.exec(select(Registration))] == ["helene.dupre@example.org"]
