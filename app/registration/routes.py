@@ -63,7 +63,11 @@ _limiter_lock = threading.Lock()
 
 
 def links_for(request: Request) -> Links:
-    return Links(base_url=str(request.app.state.settings.base_url), secret_key=request.app.state.secret_key)
+    return Links(
+        base_url=str(request.app.state.settings.base_url),
+        secret_key=request.app.state.secret_key,
+        attendee_calendar=getattr(request.app.state, "attendee_calendar", None),
+    )
 
 
 def _limiter(request: Request) -> SlidingWindowLimiter:

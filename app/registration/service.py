@@ -24,9 +24,14 @@ from app.events.locks import lock_event
 from app.events.models import AttendanceMode, Event, Visibility
 from app.i18n import _
 from app.mail import Mailer
-from app.programme import releases
-from app.programme.models import Room, Session
-from app.registration import capacity, invitations, notifications, waiting_list
+from app.programme.models import Session
+from app.registration import attendee_programme, capacity, invitations, notifications, waiting_list
+from app.registration.attendee_programme import (  # noqa: F401 - the attendee's pages read them here
+    AttendeeSession,
+    StreamLink,
+    attendee_sessions,
+    stream_links,
+)
 from app.registration.links import Links
 from app.registration.models import (
     ACTIVE_STATUSES,
@@ -349,7 +354,14 @@ def register_attendee(
         db.flush()
     db.commit()
     notifications.send_quietly(
-        mailer, notifications.registration_mail(event, registration, links, _seats(db, registration))
+        mailer,
+        notifications.registration_mail(
+            event,
+            registration,
+            links,
+            _seats(db, registration),
+            attendee_programme.mail_extras(db, event, registration, links),
+        ),
     )
     waiting_list.announce_promotions(db, event, promotions, mailer, links)
     return RegistrationOutcome(registration, is_new=True)
@@ -454,7 +466,14 @@ def switch_mode(
     promotions.extend(waiting_list.fill_all_free_seats(db, event, form, [old_mode] if held_seat else []))
     db.commit()
     notifications.send_quietly(
-        mailer, notifications.registration_mail(event, registration, links, _seats(db, registration))
+        mailer,
+        notifications.registration_mail(
+            event,
+            registration,
+            links,
+            _seats(db, registration),
+            attendee_programme.mail_extras(db, event, registration, links),
+        ),
     )
     waiting_list.announce_promotions(db, event, promotions, mailer, links)
     return registration
@@ -574,64 +593,6 @@ def renew_calendar_link(db: DbSession, registration: Registration) -> Registrati
 
 
 # Reads for the attendee's own pages ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AttendeeSession:
-    session: Session
-    room: Room | None
-    choice: ChoiceStatus | None  # None: part of everyone's programme, not a chosen session
-
-
-def attendee_sessions(db: DbSession, event: Event, registration: Registration) -> list[AttendeeSession]:
-    """The attendee's programme: every session of the public programme (the latest release, if any),
-    except the parallel ones they did not get a seat in."""
-    chosen = dict(
-        db.exec(
-            select(SessionChoice.session_id, SessionChoice.status).where(
-                SessionChoice.registration_id == registration.id
-            )
-        ).all()
-    )
-    offered = {session.id for session in capacity.choice_sessions(db, event)}
-    statement = (
-        select(Session, Room)
-        .join(Room, col(Room.id) == Session.room_id, isouter=True)
-        .where(Session.event_id == event.id)
-        .order_by(Session.start_at, Session.title)
-    )
-    # A session added to the draft since the last release is not announced yet; one chosen is known.
-    released = (
-        {item.id for item in releases.published_programme(db, event).data.sessions}
-        if releases.latest_release(db, event) is not None
-        else None
-    )
-    sessions = []
-    for session, room in db.exec(statement):
-        choice = ChoiceStatus(chosen[session.id]) if session.id in chosen else None
-        if session.id in offered and choice != ChoiceStatus.confirmed:
-            continue
-        if released is not None and session.id not in released and choice is None:
-            continue
-        sessions.append(AttendeeSession(session, room, choice))
-    return sessions
-
-
-@dataclass(frozen=True)
-class StreamLink:
-    session: Session
-    url: str
-
-
-def stream_links(db: DbSession, event: Event, registration: Registration) -> list[StreamLink]:
-    """Join and stream links are for confirmed online attendees only; everyone else gets none."""
-    if registration.mode != AttendanceChoice.online or registration.status != RegistrationStatus.confirmed:
-        return []
-    return [
-        StreamLink(line.session, line.room.stream_url)
-        for line in attendee_sessions(db, event, registration)
-        if line.room is not None and line.room.stream_url and not line.session.is_cancelled
-    ]
 
 
 def answers_of(db: DbSession, registration: Registration) -> dict[int, list[str]]:

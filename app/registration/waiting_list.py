@@ -15,7 +15,7 @@ from app.events.locks import lock_event
 from app.events.models import Event
 from app.mail import Mailer
 from app.programme.models import Session
-from app.registration import capacity, notifications
+from app.registration import attendee_programme, capacity, notifications
 from app.registration.links import Links
 from app.registration.models import (
     SEAT_HOLDING_STATUSES,
@@ -154,12 +154,28 @@ def announce_promotions(
     promoted_ids = {registration.id for registration in promotions.registrations}
     for registration in promotions.registrations:
         seats = [ChosenSeat(session, status) for session, status in capacity.chosen_seats(db, registration)]
-        notifications.send_quietly(mailer, notifications.promotion_mail(event, registration, links, seats))
+        notifications.send_quietly(
+            mailer,
+            notifications.promotion_mail(
+                event,
+                registration,
+                links,
+                seats,
+                attendee_programme.mail_extras(db, event, registration, links),
+            ),
+        )
     for registration, session in promotions.session_seats:
         if registration.id in promoted_ids:
             continue  # their promotion email already lists their sessions
         notifications.send_quietly(
-            mailer, notifications.session_promotion_mail(event, registration, session, links)
+            mailer,
+            notifications.session_promotion_mail(
+                event,
+                registration,
+                session,
+                links,
+                attendee_programme.mail_extras(db, event, registration, links),
+            ),
         )
 
 

@@ -138,6 +138,11 @@ def test_cancel_through_the_link_frees_the_seat_for_the_first_waiting(
         f"A place is yours: {event.title}",
     ]
     assert "This registration is no longer active." in client.get(_manage_path(person)).text
+    promotion = smtp.messages[-1]
+    assert [part.get_filename() for part in promotion.iter_attachments()] == [
+        "ticket.png",
+        f"{event.slug}.ics",
+    ]
 
 
 def test_details_change_with_htmx_returns_the_block(
