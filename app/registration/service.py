@@ -219,14 +219,14 @@ def signed_invitation_id(secret_key: str, token: str | None) -> int | None:
 
 
 def _checked_invitation(
-    db: DbSession, event: Event, token: str | None, secret_key: str, now: datetime
+    db: DbSession, event: Event, token: str | None, secret_key: str, now: datetime, email: str
 ) -> Invitation:
     if not token:
         raise DomainError(
             _("This event is by invitation only. Open the invitation link you received by email."),
             field="invitation",
         )
-    return invitations.invitation_from_token(db, event, secret_key, token, now)
+    return invitations.invitation_from_token(db, event, secret_key, token, now, email=email)
 
 
 def _new_choice_status(
@@ -296,7 +296,7 @@ def register_attendee(
         invited_id = signed_invitation_id(links.secret_key, applicant.invitation)
         if existing is not None and invited_id is not None and existing.invitation_id == invited_id:
             return _already_registered(db, event, existing, mailer, links)
-        invitation = _checked_invitation(db, event, applicant.invitation, links.secret_key, now)
+        invitation = _checked_invitation(db, event, applicant.invitation, links.secret_key, now, email)
 
     # Seats freed without anyone promoted (say, a raised limit) go to the people waiting before newcomers.
     promotions = waiting_list.fill_all_free_seats(db, event, form, [mode])

@@ -265,6 +265,30 @@ def test_invitation_is_spent_and_a_second_click_is_the_same_registration(
     assert db.get(Invitation, invitation.id).used_at is not None
 
 
+def test_an_invitee_who_cancelled_registers_again_with_the_same_invitation(
+    db: DbSession, smtp: SmtpServer
+) -> None:
+    from app.registration.service import cancel_registration
+
+    event = _invitation_only_event(db)
+    invitation = invitations.create_invitation(
+        db, event, "attendee1@example.org", "Attendee 1", utcnow() + timedelta(days=7), mailer(smtp), links()
+    )
+    token = invitations.invitation_token(SECRET_KEY, invitation)
+    first = register(db, event, smtp, 1, invitation=token).registration
+    cancel_registration(db, event, first, mailer=mailer(smtp), links=links())
+
+    again = register(db, event, smtp, 1, invitation=token)
+    with pytest.raises(DomainError) as other:
+        register(db, event, smtp, 2, invitation=token)
+
+    assert again.is_new
+    assert other.value.field == "invitation"
+    db.rollback()
+    statuses = [r.status for r in db.exec(select(Registration).order_by(Registration.id))]
+    assert statuses == [RegistrationStatus.cancelled, RegistrationStatus.confirmed]
+
+
 def test_switch_mode_moves_the_seat_when_a_place_is_free(db: DbSession, smtp: SmtpServer) -> None:
     event = make_event(db)
     make_registration_form(db, event, in_person_seats=1, online_places=1)
