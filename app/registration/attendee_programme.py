@@ -3,6 +3,7 @@
 Below the service and the waiting list, which both send emails with the attendee's calendar attached.
 """
 
+import logging
 from dataclasses import dataclass
 
 from sqlmodel import col, select
@@ -22,6 +23,8 @@ from app.registration.models import (
     SessionChoice,
 )
 from app.registration.notifications import AttendeeExtras, JoinLink
+
+logger = logging.getLogger("plenary.registration")
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,11 @@ def mail_extras(db: DbSession, event: Event, registration: Registration, links: 
     online (calendar apps ignore the file's CONFERENCE property, so the links go in the text too)."""
     calendar = None
     if links.attendee_calendar is not None and registration.status in SEAT_HOLDING_STATUSES:
-        calendar = links.attendee_calendar(db, event, registration)
+        try:
+            calendar = links.attendee_calendar(db, event, registration)
+        except Exception:
+            # The change is saved already: the email goes out without the file rather than not at all.
+            logger.exception("could not build the calendar of registration %s", registration.id)
     joins = tuple(
         JoinLink(link.session.title, link.session.start_at, link.url)
         for link in stream_links(db, event, registration)
