@@ -117,6 +117,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.database_url)
     app.state.programme_views = RenderedViews(max_entries=128)
     app.state.mailer = mailer_from_settings(settings)
+    # Registration emails attach the attendee's calendar, which the exports build (registration cannot
+    # import them: they stand above it).
+    app.state.attendee_calendar = export_routes.attendee_calendars(app)
     app.state.storage = storage_from_settings(settings)
     app.state.login_throttle = LoginThrottle(settings.redis_url)
     logger.info(describe_base_url(str(settings.base_url), derived=settings.base_url_derived))

@@ -785,8 +785,9 @@ def _family_meeting(db: DbSession) -> None:
     )
 
 
-# Registration stays open on the demo events, past ones included, so every kind of registration can be
-# tried: hybrid seats and online places, the workshop's panels, an invitation-only meeting.
+# Registration is set up on the demo events so every kind can be tried (hybrid seats and online places,
+# the workshop's panels, an invitation-only meeting); as the events are past, it closed when each ended
+# until an organiser sets a later closing date.
 _PRIVACY_NOTE = (
     "The secretariat uses your details only to organise this event and deletes them a year after it. "
     "You can change or delete them at any time from the link in your confirmation email."

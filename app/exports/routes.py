@@ -5,7 +5,7 @@ spreadsheet, and an attendee's personal feed."""
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 
 from app.db import DbSession
 from app.events.access import public_event
@@ -14,13 +14,13 @@ from app.events.permissions import is_publicly_viewable
 from app.exports import csv as programme_spreadsheet
 from app.exports import frab
 from app.exports import pdf as booklet
+from app.exports.attendee import attendee_calendar
 from app.exports.caching import ExportKey, export_response
 from app.exports.ical import MEDIA_TYPE, ical_filename, render_ical
 from app.exports.snapshot import (
     FeedFilters,
     ProgrammeSnapshot,
     SiteLinks,
-    attendee_snapshot,
     programme_snapshot,
     session_snapshot,
     speaker_snapshot,
@@ -29,7 +29,7 @@ from app.i18n import N_, _
 from app.programme.models import SessionKind
 from app.programme.releases import PublishedProgramme, published_programme
 from app.registration import service as registration_service
-from app.registration.models import SEAT_HOLDING_STATUSES
+from app.registration.models import Registration
 from app.web import Db, not_found, optional_user, run_with_db
 
 router = APIRouter()
@@ -55,7 +55,7 @@ async def programme_ics(
 
     def respond(event: Event, published: PublishedProgramme) -> Response:
         def build() -> ProgrammeSnapshot | None:
-            return programme_snapshot(published, event, filters, _site_links(request, event))
+            return programme_snapshot(published, event, filters, _site_links(request.app, event))
 
         message = _("That track or room is not part of this event.")
         return _feed(request, event, published, scope, subject, build, message)
@@ -95,7 +95,7 @@ async def _one_feed(
 
     def respond(event: Event, published: PublishedProgramme) -> Response:
         def build() -> ProgrammeSnapshot | None:
-            return snapshot(published, event, subject_id, _site_links(request, event))
+            return snapshot(published, event, subject_id, _site_links(request.app, event))
 
         message = _(missing).format(event=event.title)
         scope = ((subject, subject_id),)
@@ -153,10 +153,10 @@ def _export_key(
     )
 
 
-def _site_links(request: Request, event: Event) -> SiteLinks:
-    base_url = str(request.app.state.settings.base_url).rstrip("/")
+def _site_links(app: FastAPI, event: Event) -> SiteLinks:
+    base_url = str(app.state.settings.base_url).rstrip("/")
     # The configured address, not the request's: UIDs and links must not change with the proxy in front.
-    session_path = request.app.url_path_for("session_page", slug=event.slug, session_id=0)
+    session_path = app.url_path_for("session_page", slug=event.slug, session_id=0)
     return SiteLinks(
         host=urlsplit(base_url).hostname or "localhost",
         session_url_prefix=f"{base_url}{session_path}".removesuffix("0"),
@@ -235,7 +235,7 @@ def _csv(request: Request, event: Event, published: PublishedProgramme) -> Respo
     filename = programme_spreadsheet.csv_filename(event.slug)
 
     def build() -> bytes:
-        snapshot = programme_snapshot(published, event, FeedFilters(), _site_links(request, event))
+        snapshot = programme_snapshot(published, event, FeedFilters(), _site_links(request.app, event))
         assert snapshot is not None  # noqa: S101 - None only for a track or room filter, and there is none
         return programme_spreadsheet.programme_csv(snapshot)
 
@@ -257,7 +257,7 @@ def _pdf(request: Request, event: Event, published: PublishedProgramme) -> Respo
     key = _export_key(published, "pdf")
 
     def build() -> bytes:
-        snapshot = programme_snapshot(published, event, FeedFilters(), _site_links(request, event))
+        snapshot = programme_snapshot(published, event, FeedFilters(), _site_links(request.app, event))
         assert snapshot is not None  # noqa: S101 - None only for a track or room filter, and there is none
         return booklet.render_programme_pdf(snapshot)
 
@@ -281,19 +281,20 @@ def registration_calendar(request: Request, db: Db, calendar_secret: str) -> Res
             _("This calendar address no longer works. Copy the new one from your registration page.")
         )
     event, registration = found
-    published = published_programme(db, event, request.app.state.programme_views)
-    session_ids = []
-    if registration.status in SEAT_HOLDING_STATUSES:
-        session_ids = [
-            line.session.id for line in registration_service.attendee_sessions(db, event, registration)
-        ]
-    join_urls = {
-        link.session.id: link.url for link in registration_service.stream_links(db, event, registration)
-    }
-    snapshot = attendee_snapshot(published, event, session_ids, join_urls, _site_links(request, event))
     return Response(
-        render_ical(snapshot),
+        attendee_calendar(
+            db, event, registration, request.app.state.programme_views, _site_links(request.app, event)
+        ),
         media_type=MEDIA_TYPE,
         # Personal, and changes with the attendee's choices: never kept by any cache.
         headers={"Cache-Control": "private, no-store"},
     )
+
+
+def attendee_calendars(app: FastAPI) -> Callable[[DbSession, Event, Registration], bytes]:
+    """What registration emails attach: the attendee's own calendar, as their personal feed serves it."""
+
+    def build(db: DbSession, event: Event, registration: Registration) -> bytes:
+        return attendee_calendar(db, event, registration, app.state.programme_views, _site_links(app, event))
+
+    return build

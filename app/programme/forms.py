@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_va
 from pydantic_core import PydanticCustomError
 
 from app.i18n import _
-from app.programme.models import RoleKind, SessionKind
+from app.programme.models import SEAT_LIMIT_KINDS, RoleKind, SessionKind
 from app.programme.service import MoveDirection, SessionDetails
 from app.speakers.forms import EMAIL_PATTERN
 from app.text import SingleLine
@@ -104,6 +104,15 @@ class SessionForm(BaseModel):
             raise ValueError(_("The session must end after it starts."))
         if "day" in info.data:
             local_to_utc(info.data["day"], value, _context_timezone(info))
+        return value
+
+    @field_validator("seat_limit")
+    @classmethod
+    def _kind_takes_seats(cls, value: int | None, info: ValidationInfo) -> int | None:
+        # Attendees choose a seat at registration in sessions with a limit; nobody chooses a break.
+        kind = info.data.get("kind")
+        if value is not None and kind is not None and kind not in SEAT_LIMIT_KINDS:
+            raise ValueError(_("A break is open to everyone: leave its seat limit empty."))
         return value
 
     def details(self, timezone: str) -> SessionDetails:

@@ -21,6 +21,10 @@ class SessionKind(StrEnum):
     social = "social"
 
 
+# Kinds an attendee can choose a seat in at registration; a break is everyone's, so it takes no seat limit.
+SEAT_LIMIT_KINDS = frozenset(kind for kind in SessionKind if kind != SessionKind.break_)
+
+
 class RoleKind(StrEnum):
     speaker = "speaker"
     moderator = "moderator"

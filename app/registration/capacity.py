@@ -1,18 +1,20 @@
-"""Seat limits: in-person seats and online places per event, and seats in the parallel sessions people choose.
+"""Seat limits: in-person seats and online places per event, and seats in the sessions people choose.
 
-Pending and confirmed registrations hold a seat; people waiting do not. Seats are counted only after
+Pending and confirmed registrations hold a seat; people waiting do not. A session's seat limit counts the
+people in the room: online attendees who choose a session follow it online, take none of its seats and
+are never put on its waiting list. Seats are counted only after
 `lock_event` (app/events/locks.py), so two registrations (in two threads or two app processes) never
 take the same last seat.
 """
 
 from dataclasses import dataclass
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func, or_
 from sqlmodel import col, select
 
 from app.db import DbSession
 from app.events.models import Event
-from app.programme.models import Session, SessionKind
+from app.programme.models import SEAT_LIMIT_KINDS, Session, SessionKind
 from app.registration.models import (
     SEAT_HOLDING_STATUSES,
     AttendanceChoice,
@@ -57,14 +59,18 @@ def has_free_seat(
     return limit is None or seats_taken(db, event, mode, excluding=excluding) < limit
 
 
+def is_chosen_at_registration() -> ColumnElement[bool]:
+    """Workshops, and every session with a seat limit of a kind that offers one (not breaks)."""
+    limited = col(Session.seat_limit).is_not(None) & col(Session.kind).in_(sorted(SEAT_LIMIT_KINDS))
+    return or_(Session.kind == SessionKind.workshop, limited)
+
+
 def choice_sessions(db: DbSession, event: Event) -> list[Session]:
-    """The parallel sessions (workshops) people choose a seat in when they register."""
+    """The sessions people choose a seat in when they register: workshops and those with a seat limit."""
     statement = (
         select(Session)
         .where(
-            Session.event_id == event.id,
-            Session.kind == SessionKind.workshop,
-            col(Session.is_cancelled).is_(False),
+            Session.event_id == event.id, is_chosen_at_registration(), col(Session.is_cancelled).is_(False)
         )
         .order_by(Session.start_at, Session.title)
     )
@@ -72,7 +78,7 @@ def choice_sessions(db: DbSession, event: Event) -> list[Session]:
 
 
 def session_seats_taken(db: DbSession, session_ids: list[int]) -> dict[int, int]:
-    """Confirmed seats in each session, held by registrations that themselves hold a seat."""
+    """Confirmed seats in each session, held by in-person registrations that themselves hold a seat."""
     if not session_ids:
         return {}
     statement = (
@@ -82,6 +88,7 @@ def session_seats_taken(db: DbSession, session_ids: list[int]) -> dict[int, int]
             col(SessionChoice.session_id).in_(session_ids),
             SessionChoice.status == ChoiceStatus.confirmed,
             col(Registration.status).in_(SEAT_HOLDING_STATUSES),
+            Registration.mode == AttendanceChoice.in_person,
         )
         .group_by(SessionChoice.session_id)
     )
@@ -102,8 +109,9 @@ def chosen_seats(db: DbSession, registration: Registration) -> list[tuple[Sessio
     return [(session, ChoiceStatus(status)) for session, status in db.exec(statement)]
 
 
-def session_has_free_seat(db: DbSession, session: Session) -> bool:
-    if session.seat_limit is None:
+def session_has_free_seat(db: DbSession, session: Session, mode: AttendanceChoice) -> bool:
+    """Whether a person attending in this mode gets a seat now; online, there is always room."""
+    if session.seat_limit is None or mode == AttendanceChoice.online:
         return True
     return session_seats_taken(db, [session.id or 0])[session.id or 0] < session.seat_limit
 

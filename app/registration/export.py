@@ -12,7 +12,14 @@ from zoneinfo import ZoneInfo
 from app.db import DbSession
 from app.events.models import Event
 from app.i18n import _
-from app.registration.models import ATTENDANCE_CHOICE_LABELS, STATUS_LABELS, ChoiceStatus
+from app.registration.models import (
+    ACTIVE_STATUSES,
+    ATTENDANCE_CHOICE_LABELS,
+    STATUS_LABELS,
+    AttendanceChoice,
+    ChoiceStatus,
+    Registration,
+)
 from app.registration.queries import (
     RegistrationFilters,
     answers_by_registration,
@@ -37,6 +44,15 @@ def _local(moment: datetime | None, tz: ZoneInfo) -> str:
     return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
+def _choice_cell(registration: Registration, status: ChoiceStatus | None) -> str:
+    """A cancelled or rejected registration holds nothing; an online attendee follows without a seat."""
+    if status is None or registration.status not in ACTIVE_STATUSES:
+        return ""
+    if status == ChoiceStatus.waiting:
+        return _("Waiting")
+    return _("Online") if registration.mode == AttendanceChoice.online else _("Seat")
+
+
 def registrations_csv(db: DbSession, event: Event) -> bytes:
     """Every registration, one row each: standard fields, one column per question and per session."""
     tz = ZoneInfo(event.timezone)
@@ -44,7 +60,6 @@ def registrations_csv(db: DbSession, event: Event) -> bytes:
     sessions = [line.session for line in session_counts(db, event)]
     listing = registration_list(db, event, RegistrationFilters())
     answers = answers_by_registration(db, event)
-    choice_labels = {ChoiceStatus.confirmed: _("Seat"), ChoiceStatus.waiting: _("Waiting")}
 
     output = io.StringIO()
     writer = csv.writer(output)
@@ -81,10 +96,7 @@ def registrations_csv(db: DbSession, event: Event) -> bytes:
                     _local(registration.created_at, tz),
                     _local(registration.checked_in_at, tz),
                     *[given.get(question.id or 0, "").replace("\n", "; ") for question in questions],
-                    *[
-                        choice_labels[chosen[session.id]] if session.id in chosen else ""
-                        for session in sessions
-                    ],
+                    *[_choice_cell(registration, chosen.get(session.id or 0)) for session in sessions],
                 ]
             ]
         )

@@ -134,6 +134,22 @@ class ModeSwitch(BaseModel):
     mode: AttendanceChoice
 
 
+class CancelConfirmation(BaseModel):
+    """Cancelling gives the place away at once: the attendee ticks a box first (works without JS)."""
+
+    # Its own name: the data-deletion form on the same page has a `confirm` box.
+    confirm_cancel: bool = Field(default=False, validate_default=True)
+
+    @field_validator("confirm_cancel")
+    @classmethod
+    def _ticked(cls, value: bool) -> bool:
+        if not value:
+            raise ValueError(
+                _("Tick the box to confirm that you want to cancel; your place goes to someone else.")
+            )
+        return value
+
+
 class DeleteConfirmation(BaseModel):
     confirm: bool = Field(default=False, validate_default=True)
 

@@ -200,9 +200,10 @@ def check_invitation(
 
 
 def invitation_from_token(
-    db: DbSession, event: Event, secret_key: str, token: str, now: datetime
+    db: DbSession, event: Event, secret_key: str, token: str, now: datetime, *, email: str | None = None
 ) -> Invitation:
-    """The invitation a link stands for, if it may still be used to register for this event."""
+    """The invitation a link stands for, if it may still be used to register for this event (again, by the
+    `email` it was used with: an invitee who cancelled may register again)."""
     try:
         payload = read_token(secret_key, INVITATION_PURPOSE, token, TOKEN_MAX_AGE_SECONDS)
     except TokenExpired as error:
@@ -221,7 +222,7 @@ def invitation_from_token(
     invitation = invitation_of_link(db, event, secret_key, token)
     if invitation is None:
         raise InvitationRefused(_("This invitation is for another event."))
-    check_invitation(db, event, invitation, now)
+    check_invitation(db, event, invitation, now, email=email)
     return invitation
 
 

@@ -4,7 +4,8 @@ The manage link is a RevocableLink (app/security.py): regenerating the registrat
 personal data is deleted) kills every link sent before.
 """
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from app.db import DbSession
 from app.errors import DomainError
@@ -58,12 +59,19 @@ def registration_for_manage_token(
     return registration
 
 
+# Builds an attendee's own calendar (.ics), given by the app: the exports that render it stand above
+# registration.
+AttendeeCalendar = Callable[[DbSession, Event, Registration], bytes]
+
+
 @dataclass(frozen=True)
 class Links:
-    """Absolute URLs for emails and QR codes, from the site's base URL and secret key."""
+    """Absolute URLs for emails and QR codes, from the site's base URL and secret key; and the attendee's
+    calendar file that emails attach, when the app provides it."""
 
     base_url: str
     secret_key: str
+    attendee_calendar: AttendeeCalendar | None = field(default=None, compare=False)
 
     def _absolute(self, path: str) -> str:
         return self.base_url.rstrip("/") + path

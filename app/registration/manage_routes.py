@@ -66,7 +66,11 @@ TICKET_PAGE = "registration/checkin_ticket.html"
 
 
 def links_of(request: Request) -> Links:
-    return Links(base_url=str(request.app.state.settings.base_url), secret_key=request.app.state.secret_key)
+    return Links(
+        base_url=str(request.app.state.settings.base_url),
+        secret_key=request.app.state.secret_key,
+        attendee_calendar=getattr(request.app.state, "attendee_calendar", None),
+    )
 
 
 # Loading what the path names, always inside the managed event (404 otherwise) --------------------

@@ -15,7 +15,7 @@ from app.events.locks import lock_event
 from app.events.models import AttendanceMode, Event
 from app.i18n import _
 from app.mail import Mailer, OutgoingMail
-from app.registration import capacity, notifications, waiting_list
+from app.registration import attendee_programme, capacity, notifications, waiting_list
 from app.registration.links import Links
 from app.registration.models import (
     ATTENDANCE_CHOICE_LABELS,
@@ -60,7 +60,12 @@ def approve_registration(
         for session, status in capacity.chosen_seats(db, registration)
     ]
     # The same email as a registration confirmed at once, with the ticket for in-person attendees.
-    notifications.send_quietly(mailer, notifications.registration_mail(event, registration, links, seats))
+    notifications.send_quietly(
+        mailer,
+        notifications.registration_mail(
+            event, registration, links, seats, attendee_programme.mail_extras(db, event, registration, links)
+        ),
+    )
     return registration
 
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 
-from app.events.models import Event
+from app.events.models import AttendanceMode, Event
 from app.i18n import _, current_locale
 from app.mail import Mailer, OutgoingMail
 from app.programme.models import Session
@@ -35,9 +35,42 @@ class ChosenSeat:
     status: ChoiceStatus
 
 
+@dataclass(frozen=True)
+class JoinLink:
+    title: str
+    start_at: datetime
+    url: str
+
+
+@dataclass(frozen=True)
+class AttendeeExtras:
+    """What an email adds for the attendee's sessions: their calendar file, and the join links of a
+    confirmed online attendee."""
+
+    calendar: bytes | None = None
+    join_links: Sequence[JoinLink] = ()
+
+
+def event_dates_and_venue(event: Event) -> str:
+    """When and where, in words: "Wednesday 5 October 2022 to Thursday 6 October 2022, Paris, France"."""
+    locale = current_locale.get()
+    dates = format_date(event.start_date, "EEEE d MMMM y", locale=locale)
+    if event.end_date != event.start_date:
+        last = format_date(event.end_date, "EEEE d MMMM y", locale=locale)
+        dates = _("%(first)s to %(last)s") % {"first": dates, "last": last}
+    values = {"title": event.title, "dates": dates, "venue": event.venue}
+    if event.attendance_mode == AttendanceMode.online:
+        return _("%(title)s takes place online on %(dates)s.") % values
+    if not event.venue:
+        return _("%(title)s: %(dates)s.") % values
+    return _("%(title)s: %(dates)s, %(venue)s.") % values
+
+
 def local_moment(moment: datetime, event: Event) -> str:
+    """The moment in the event's zone, in words, with the zone's abbreviation ("CEST", not "+0200")."""
     local = moment.astimezone(ZoneInfo(event.timezone))
-    return format_datetime(local, "EEEE d MMMM y, HH:mm zzz", locale=current_locale.get())
+    # The zone database's abbreviation: Babel's short names are only offsets in most locales.
+    return f"{format_datetime(local, 'EEEE d MMMM y, HH:mm', locale=current_locale.get())} {local.tzname()}"
 
 
 def _session_lines(event: Event, seats: Sequence[ChosenSeat]) -> str:
@@ -55,11 +88,17 @@ def _compose(
     subject: str,
     paragraphs: list[str],
     seats: Sequence[ChosenSeat] = (),
+    extras: AttendeeExtras | None = None,
 ) -> OutgoingMail:
-    body = [_("Hello %(name)s,") % {"name": registration.name}, *paragraphs]
+    body = [_("Hello %(name)s,") % {"name": registration.name}, *paragraphs, event_dates_and_venue(event)]
     if seats:
         body.append(_("Your sessions:") + "\n" + _session_lines(event, seats))
     attachments: tuple[tuple[str, str, bytes], ...] = ()
+    if extras is not None and extras.join_links:
+        lines = [
+            f"- {link.title} ({local_moment(link.start_at, event)}): {link.url}" for link in extras.join_links
+        ]
+        body.append(_("Join online with these links:") + "\n" + "\n".join(lines))
     ticket = ticket_for(event, registration, links)
     if ticket is not None:
         body.append(
@@ -67,6 +106,11 @@ def _compose(
             % {"code": ticket.code}
         )
         attachments = (("ticket.png", "image/png", ticket.png()),)
+    if extras is not None and extras.calendar is not None:
+        body.append(
+            _("Your sessions are in the attached calendar file (%(file)s).") % {"file": f"{event.slug}.ics"}
+        )
+        attachments = (*attachments, (f"{event.slug}.ics", "text/calendar", extras.calendar))
     body.append(
         _("See or change your registration, or cancel it, with this personal link (keep it to yourself):")
         + "\n"
@@ -82,7 +126,11 @@ def _mode(registration: Registration) -> str:
 
 
 def registration_mail(
-    event: Event, registration: Registration, links: Links, seats: Sequence[ChosenSeat] = ()
+    event: Event,
+    registration: Registration,
+    links: Links,
+    seats: Sequence[ChosenSeat] = (),
+    extras: AttendeeExtras | None = None,
 ) -> OutgoingMail:
     """What a new registration receives, by its status: confirmed, awaiting approval, or waiting."""
     title = {"title": event.title, "mode": _mode(registration)}
@@ -101,7 +149,7 @@ def registration_mail(
     else:
         subject = _("You are registered for %(title)s") % title
         paragraph = _("Your registration for %(title)s (%(mode)s) is confirmed. See you there!")
-    return _compose(event, registration, links, subject, [paragraph % title], seats)
+    return _compose(event, registration, links, subject, [paragraph % title], seats, extras)
 
 
 def already_registered_mail(
@@ -126,7 +174,11 @@ def already_registered_mail(
 
 
 def promotion_mail(
-    event: Event, registration: Registration, links: Links, seats: Sequence[ChosenSeat] = ()
+    event: Event,
+    registration: Registration,
+    links: Links,
+    seats: Sequence[ChosenSeat] = (),
+    extras: AttendeeExtras | None = None,
 ) -> OutgoingMail:
     title = {"title": event.title, "mode": _mode(registration)}
     if registration.status == RegistrationStatus.pending:
@@ -146,11 +198,16 @@ def promotion_mail(
         _("A place is yours: %(title)s") % title,
         [paragraph % title],
         seats,
+        extras,
     )
 
 
 def session_promotion_mail(
-    event: Event, registration: Registration, session: Session, links: Links
+    event: Event,
+    registration: Registration,
+    session: Session,
+    links: Links,
+    extras: AttendeeExtras | None = None,
 ) -> OutgoingMail:
     return _compose(
         event,
@@ -161,6 +218,7 @@ def session_promotion_mail(
             _("A seat in %(session)s (%(when)s) has freed up and you were first on its waiting list.")
             % {"session": session.title, "when": local_moment(session.start_at, event)}
         ],
+        extras=extras,
     )
 
 

@@ -11,7 +11,8 @@ from sqlmodel import col, select
 
 from app.db import DbSession
 from app.events.models import Event
-from app.programme.models import Session, SessionKind
+from app.programme.models import Session
+from app.registration.capacity import is_chosen_at_registration
 from app.registration.models import (
     SEAT_HOLDING_STATUSES,
     Answer,
@@ -57,8 +58,9 @@ class ModeCounts:
 @dataclass(frozen=True)
 class SessionCounts:
     session: Session
-    seats_taken: int
+    seats_taken: int  # in the room: online attendees take no seat
     waiting: int
+    online: int = 0  # online attendees following the session
 
     @property
     def seat_limit(self) -> int | None:
@@ -105,9 +107,9 @@ def registration_in_event(db: DbSession, event: Event, registration_id: int) -> 
 
 
 def sessions_with_seats_counted(db: DbSession, event: Event) -> list[Session]:
-    """Sessions people choose a seat in (the workshops still on), and any that someone already chose."""
+    """Sessions people choose a seat in (still on), and any that someone already chose."""
     chosen = select(SessionChoice.session_id)
-    offered = (Session.kind == SessionKind.workshop) & col(Session.is_cancelled).is_(False)
+    offered = is_chosen_at_registration() & col(Session.is_cancelled).is_(False)
     statement = (
         select(Session)
         .where(Session.event_id == event.id)
@@ -145,18 +147,29 @@ def session_counts(db: DbSession, event: Event) -> list[SessionCounts]:
     """Seats taken and people waiting in each session with choices; only live registrations count."""
     sessions = sessions_with_seats_counted(db, event)
     statement = (
-        select(SessionChoice.session_id, SessionChoice.status, func.count())
+        select(SessionChoice.session_id, SessionChoice.status, Registration.mode, func.count())
         .join(Registration, col(Registration.id) == SessionChoice.registration_id)
         .where(Registration.event_id == event.id)
         .where(col(Registration.status).in_(SEAT_HOLDING_STATUSES))
-        .group_by(SessionChoice.session_id, SessionChoice.status)
+        .group_by(SessionChoice.session_id, SessionChoice.status, Registration.mode)
     )
     taken: dict[int, int] = defaultdict(int)
     waiting: dict[int, int] = defaultdict(int)
-    for session_id, status, number in db.exec(statement):
-        (taken if status == ChoiceStatus.confirmed else waiting)[session_id] += number
+    online: dict[int, int] = defaultdict(int)
+    for session_id, status, mode, number in db.exec(statement):
+        if status != ChoiceStatus.confirmed:
+            waiting[session_id] += number
+        elif mode == AttendanceChoice.online:
+            online[session_id] += number
+        else:
+            taken[session_id] += number
     return [
-        SessionCounts(session=session, seats_taken=taken[session.id or 0], waiting=waiting[session.id or 0])
+        SessionCounts(
+            session=session,
+            seats_taken=taken[session.id or 0],
+            waiting=waiting[session.id or 0],
+            online=online[session.id or 0],
+        )
         for session in sessions
     ]
 

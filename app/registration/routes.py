@@ -13,7 +13,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.csrf import require_csrf
 from app.db import utcnow
-from app.errors import DomainError
 from app.events.models import Event, Visibility
 from app.events.permissions import can_manage_event, is_publicly_viewable
 from app.events.queries import event_by_slug
@@ -22,6 +21,7 @@ from app.i18n import _
 from app.registration import capacity, invitations, service, tickets
 from app.registration.forms import (
     AttendeeDetails,
+    CancelConfirmation,
     DeleteConfirmation,
     LinkRequest,
     ModeSwitch,
@@ -63,7 +63,11 @@ _limiter_lock = threading.Lock()
 
 
 def links_for(request: Request) -> Links:
-    return Links(base_url=str(request.app.state.settings.base_url), secret_key=request.app.state.secret_key)
+    return Links(
+        base_url=str(request.app.state.settings.base_url),
+        secret_key=request.app.state.secret_key,
+        attendee_calendar=getattr(request.app.state, "attendee_calendar", None),
+    )
 
 
 def _limiter(request: Request) -> SlidingWindowLimiter:
@@ -310,12 +314,6 @@ def _refused(
     return _private(render(request, MANAGE_PAGE, context, blocks=["registration_manage"], status_code=422))
 
 
-def _refusal(error: DomainError) -> BoundForm[Any]:
-    form: BoundForm[Any] = BoundForm(data={})
-    form.add_error(error.field or "__all__", error.message)
-    return form
-
-
 @router.get("/registrations/{token}", response_class=HTMLResponse)
 def registration_manage_page(
     request: Request, db: Db, token: str, event: LinkedEvent, registration: LinkedRegistration
@@ -374,15 +372,23 @@ def attendee_mode_switch(
 
 @router.post("/registrations/{token}/cancel", response_class=HTMLResponse)
 def attendee_cancel(
-    request: Request, db: Db, token: str, event: LinkedEvent, registration: LinkedRegistration
+    request: Request,
+    db: Db,
+    token: str,
+    event: LinkedEvent,
+    registration: LinkedRegistration,
+    data: SubmittedForm,
 ) -> Response:
-    try:
-        service.cancel_registration(
+    form = submit_form(
+        CancelConfirmation,
+        data,
+        lambda _value: service.cancel_registration(
             db, event, registration, mailer=request.app.state.mailer, links=links_for(request)
-        )
-    except DomainError as error:
-        return _refused(request, db, event, registration, token, "cancel", _refusal(error))
-    return _changed(request, db, event, registration, token, _("Your registration is cancelled."))
+        ),
+    )
+    if form.is_valid:
+        return _changed(request, db, event, registration, token, _("Your registration is cancelled."))
+    return _refused(request, db, event, registration, token, "cancel", form)
 
 
 @router.post("/registrations/{token}/delete", response_class=HTMLResponse)

@@ -10,8 +10,9 @@ import secrets
 import smtplib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Any, Concatenate, ParamSpec, TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
@@ -23,9 +24,14 @@ from app.events.locks import lock_event
 from app.events.models import AttendanceMode, Event, Visibility
 from app.i18n import _
 from app.mail import Mailer
-from app.programme import releases
-from app.programme.models import Room, Session
-from app.registration import capacity, invitations, notifications, waiting_list
+from app.programme.models import Session
+from app.registration import attendee_programme, capacity, invitations, notifications, waiting_list
+from app.registration.attendee_programme import (  # noqa: F401 - the attendee's pages read them here
+    AttendeeSession,
+    StreamLink,
+    attendee_sessions,
+    stream_links,
+)
 from app.registration.links import Links
 from app.registration.models import (
     ACTIVE_STATUSES,
@@ -105,18 +111,29 @@ class RegistrationWindow:
 
 
 def registration_window(form: RegistrationForm | None, event: Event, now: datetime) -> RegistrationWindow:
-    """Registration is open when the organisers opened it, between its opening and closing dates."""
+    """Registration is open when the organisers opened it, between its opening and closing dates; without a
+    closing date it closes when the event ends."""
     if form is None or not form.is_open:
         return RegistrationWindow(False, _("Registration for this event is not open."))
     if form.opens_at is not None and now < form.opens_at:
         return RegistrationWindow(
             False, _("Registration opens on %(moment)s.") % {"moment": local_moment(form.opens_at, event)}
         )
-    if form.closes_at is not None and now >= form.closes_at:
+    closes_at = closing_moment(form, event)
+    if now >= closes_at:
         return RegistrationWindow(
-            False, _("Registration closed on %(moment)s.") % {"moment": local_moment(form.closes_at, event)}
+            False, _("Registration closed on %(moment)s.") % {"moment": local_moment(closes_at, event)}
         )
     return RegistrationWindow(True, "")
+
+
+def closing_moment(form: RegistrationForm, event: Event) -> datetime:
+    """Registration closes on the organisers' closing date, or else when the event ends (the end of its
+    last day, in its own zone)."""
+    if form.closes_at is not None:
+        return form.closes_at
+    day_after = datetime.combine(event.end_date + timedelta(days=1), time(), tzinfo=ZoneInfo(event.timezone))
+    return day_after.astimezone(UTC)
 
 
 def allowed_modes(event: Event) -> list[AttendanceChoice]:
@@ -202,18 +219,20 @@ def signed_invitation_id(secret_key: str, token: str | None) -> int | None:
 
 
 def _checked_invitation(
-    db: DbSession, event: Event, token: str | None, secret_key: str, now: datetime
+    db: DbSession, event: Event, token: str | None, secret_key: str, now: datetime, email: str
 ) -> Invitation:
     if not token:
         raise DomainError(
             _("This event is by invitation only. Open the invitation link you received by email."),
             field="invitation",
         )
-    return invitations.invitation_from_token(db, event, secret_key, token, now)
+    return invitations.invitation_from_token(db, event, secret_key, token, now, email=email)
 
 
-def _new_choice_status(db: DbSession, session: Session, holds_seat: bool) -> ChoiceStatus:
-    if holds_seat and capacity.session_has_free_seat(db, session):
+def _new_choice_status(
+    db: DbSession, session: Session, holds_seat: bool, mode: AttendanceChoice
+) -> ChoiceStatus:
+    if holds_seat and capacity.session_has_free_seat(db, session, mode):
         return ChoiceStatus.confirmed
     return ChoiceStatus.waiting
 
@@ -277,7 +296,7 @@ def register_attendee(
         invited_id = signed_invitation_id(links.secret_key, applicant.invitation)
         if existing is not None and invited_id is not None and existing.invitation_id == invited_id:
             return _already_registered(db, event, existing, mailer, links)
-        invitation = _checked_invitation(db, event, applicant.invitation, links.secret_key, now)
+        invitation = _checked_invitation(db, event, applicant.invitation, links.secret_key, now, email)
 
     # Seats freed without anyone promoted (say, a raised limit) go to the people waiting before newcomers.
     promotions = waiting_list.fill_all_free_seats(db, event, form, [mode])
@@ -329,13 +348,20 @@ def register_attendee(
             SessionChoice(
                 registration_id=registration.id or 0,
                 session_id=session.id or 0,
-                status=_new_choice_status(db, session, holds_seat),
+                status=_new_choice_status(db, session, holds_seat, mode),
             )
         )
         db.flush()
     db.commit()
     notifications.send_quietly(
-        mailer, notifications.registration_mail(event, registration, links, _seats(db, registration))
+        mailer,
+        notifications.registration_mail(
+            event,
+            registration,
+            links,
+            _seats(db, registration),
+            attendee_programme.mail_extras(db, event, registration, links),
+        ),
     )
     waiting_list.announce_promotions(db, event, promotions, mailer, links)
     return RegistrationOutcome(registration, is_new=True)
@@ -394,7 +420,7 @@ def update_registration(
                 SessionChoice(
                     registration_id=registration.id or 0,
                     session_id=session_id or 0,
-                    status=_new_choice_status(db, session, holds_seat),
+                    status=_new_choice_status(db, session, holds_seat, registration.mode),
                 )
             )
             db.flush()
@@ -436,10 +462,18 @@ def switch_mode(
     registration.updated_at = utcnow()
     db.add(registration)
     db.flush()
+    waiting_list.recheck_session_seats(db, registration)
     promotions.extend(waiting_list.fill_all_free_seats(db, event, form, [old_mode] if held_seat else []))
     db.commit()
     notifications.send_quietly(
-        mailer, notifications.registration_mail(event, registration, links, _seats(db, registration))
+        mailer,
+        notifications.registration_mail(
+            event,
+            registration,
+            links,
+            _seats(db, registration),
+            attendee_programme.mail_extras(db, event, registration, links),
+        ),
     )
     waiting_list.announce_promotions(db, event, promotions, mailer, links)
     return registration
@@ -559,64 +593,6 @@ def renew_calendar_link(db: DbSession, registration: Registration) -> Registrati
 
 
 # Reads for the attendee's own pages ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AttendeeSession:
-    session: Session
-    room: Room | None
-    choice: ChoiceStatus | None  # None: part of everyone's programme, not a chosen session
-
-
-def attendee_sessions(db: DbSession, event: Event, registration: Registration) -> list[AttendeeSession]:
-    """The attendee's programme: every session of the public programme (the latest release, if any),
-    except the parallel ones they did not get a seat in."""
-    chosen = dict(
-        db.exec(
-            select(SessionChoice.session_id, SessionChoice.status).where(
-                SessionChoice.registration_id == registration.id
-            )
-        ).all()
-    )
-    offered = {session.id for session in capacity.choice_sessions(db, event)}
-    statement = (
-        select(Session, Room)
-        .join(Room, col(Room.id) == Session.room_id, isouter=True)
-        .where(Session.event_id == event.id)
-        .order_by(Session.start_at, Session.title)
-    )
-    # A session added to the draft since the last release is not announced yet; one chosen is known.
-    released = (
-        {item.id for item in releases.published_programme(db, event).data.sessions}
-        if releases.latest_release(db, event) is not None
-        else None
-    )
-    sessions = []
-    for session, room in db.exec(statement):
-        choice = ChoiceStatus(chosen[session.id]) if session.id in chosen else None
-        if session.id in offered and choice != ChoiceStatus.confirmed:
-            continue
-        if released is not None and session.id not in released and choice is None:
-            continue
-        sessions.append(AttendeeSession(session, room, choice))
-    return sessions
-
-
-@dataclass(frozen=True)
-class StreamLink:
-    session: Session
-    url: str
-
-
-def stream_links(db: DbSession, event: Event, registration: Registration) -> list[StreamLink]:
-    """Join and stream links are for confirmed online attendees only; everyone else gets none."""
-    if registration.mode != AttendanceChoice.online or registration.status != RegistrationStatus.confirmed:
-        return []
-    return [
-        StreamLink(line.session, line.room.stream_url)
-        for line in attendee_sessions(db, event, registration)
-        if line.room is not None and line.room.stream_url and not line.session.is_cancelled
-    ]
 
 
 def answers_of(db: DbSession, registration: Registration) -> dict[int, list[str]]:

@@ -15,7 +15,7 @@ from app.events.locks import lock_event
 from app.events.models import Event
 from app.mail import Mailer
 from app.programme.models import Session
-from app.registration import capacity, notifications
+from app.registration import attendee_programme, capacity, notifications
 from app.registration.links import Links
 from app.registration.models import (
     SEAT_HOLDING_STATUSES,
@@ -80,13 +80,33 @@ def fill_free_seats(
     return promoted
 
 
+def recheck_session_seats(db: DbSession, registration: Registration) -> None:
+    """After a switch to attending in person, a session chosen while online keeps its seat only if the room
+    has one left; otherwise the person waits for it, behind those already waiting. The caller holds the lock.
+    """
+    statement = select(SessionChoice, Session).join(Session, col(Session.id) == SessionChoice.session_id)
+    statement = statement.where(
+        SessionChoice.registration_id == registration.id, SessionChoice.status == ChoiceStatus.confirmed
+    )
+    for choice, session in db.exec(statement).all():
+        if session.seat_limit is None or registration.mode == AttendanceChoice.online:
+            continue
+        # The count already includes this person, now in person.
+        if capacity.session_seats_taken(db, [session.id or 0])[session.id or 0] > session.seat_limit:
+            choice.status = ChoiceStatus.waiting
+            choice.created_at = utcnow()
+            db.add(choice)
+            db.flush()
+
+
 def fill_free_session_seats(db: DbSession, event: Event) -> list[tuple[Registration, Session]]:
-    """Gives free seats in parallel sessions to those who asked first and hold a seat at the event."""
+    """Gives free seats in sessions to the in-person attendees who asked first and hold a seat at the event;
+    online attendees holding a place follow every session they chose (they take no seat)."""
     promoted: list[tuple[Registration, Session]] = []
     sessions = capacity.choice_sessions(db, event)
     taken = capacity.session_seats_taken(db, [session.id or 0 for session in sessions])
     for session in sessions:
-        statement = (
+        waiting = (
             select(SessionChoice, Registration)
             .join(Registration, col(Registration.id) == SessionChoice.registration_id)
             .where(
@@ -96,6 +116,13 @@ def fill_free_session_seats(db: DbSession, event: Event) -> list[tuple[Registrat
             )
             .order_by(col(SessionChoice.created_at).asc(), col(SessionChoice.id).asc())
         )
+        for choice, registration in db.exec(
+            waiting.where(Registration.mode == AttendanceChoice.online)
+        ).all():
+            choice.status = ChoiceStatus.confirmed
+            db.add(choice)
+            promoted.append((registration, session))
+        statement = waiting.where(Registration.mode == AttendanceChoice.in_person)
         if session.seat_limit is not None:
             free = session.seat_limit - taken[session.id or 0]
             if free <= 0:
@@ -127,12 +154,28 @@ def announce_promotions(
     promoted_ids = {registration.id for registration in promotions.registrations}
     for registration in promotions.registrations:
         seats = [ChosenSeat(session, status) for session, status in capacity.chosen_seats(db, registration)]
-        notifications.send_quietly(mailer, notifications.promotion_mail(event, registration, links, seats))
+        notifications.send_quietly(
+            mailer,
+            notifications.promotion_mail(
+                event,
+                registration,
+                links,
+                seats,
+                attendee_programme.mail_extras(db, event, registration, links),
+            ),
+        )
     for registration, session in promotions.session_seats:
         if registration.id in promoted_ids:
             continue  # their promotion email already lists their sessions
         notifications.send_quietly(
-            mailer, notifications.session_promotion_mail(event, registration, session, links)
+            mailer,
+            notifications.session_promotion_mail(
+                event,
+                registration,
+                session,
+                links,
+                attendee_programme.mail_extras(db, event, registration, links),
+            ),
         )
 
 

@@ -64,6 +64,8 @@ def _limit_in_person_seats_to_one(page, server: LiveServer) -> None:
     page.wait_for_url(f"{server.url}/manage")
     page.goto(f"{server.url}/manage/events/{SLUG}/registration")
     page.get_by_label("Registration is open").check()
+    # The demo conference took place in 2022: without a later closing date its registration is closed.
+    page.get_by_label("Closes at (Europe/Paris)").fill("2099-01-01T00:00")
     page.get_by_label("In-person seats").fill("1")
     page.get_by_label("When places run out, offer a waiting list").check()
     with page.expect_response(lambda response: response.request.method == "POST"):
@@ -128,6 +130,7 @@ def test_attendees_register_online_and_in_person_and_a_cancellation_promotes_the
     assert _status_of(page) == "Confirmed"
     assert page.locator(".ticket .ticket-code").inner_text().strip() != ""
     page.screenshot(path=str(ARTIFACTS / "registration-manage-ticket.png"), full_page=True)
+    page.get_by_label("Yes, cancel my registration").check()
     page.get_by_role("button", name="Cancel my registration").click()
     page.get_by_text("Your registration is cancelled.").wait_for()
     assert _status_of(page) == "Cancelled"

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -315,7 +315,9 @@ def test_event_page_offers_registration_only_while_it_is_open(client: TestClient
 
     event = make_event(db, slug="prelude-2022")
     without_form = client.get("/events/prelude-2022").text
-    db.add(RegistrationForm(event_id=event.id, is_open=True, in_person_seats=100))
+    # The event took place in 2022: without a later closing date its registration closed when it ended.
+    closes_at = datetime.now(UTC) + timedelta(days=30)
+    db.add(RegistrationForm(event_id=event.id, is_open=True, in_person_seats=100, closes_at=closes_at))
     db.commit()
     open_form = client.get("/events/prelude-2022").text
 

@@ -1,9 +1,10 @@
 """Records for the organisers' registration tests; each function commits, as a user action would."""
 
+from datetime import timedelta
 from typing import Any
 
 from app.accounts.models import User
-from app.db import DbSession
+from app.db import DbSession, utcnow
 from app.events.models import Event, EventOrganiser
 from app.programme.models import Session
 from app.registration.models import (
@@ -24,7 +25,14 @@ def _save(db: DbSession, record: Any) -> Any:
 
 
 def make_registration_form(db: DbSession, event: Event, **overrides: Any) -> RegistrationForm:
-    values: dict[str, Any] = {"event_id": event.id, "is_open": True, "waiting_list": True}
+    # The factory's events took place in 2022, and a form without a closing date closes when its event
+    # ends: a form made open here stays open until a date after the tests run.
+    values: dict[str, Any] = {
+        "event_id": event.id,
+        "is_open": True,
+        "waiting_list": True,
+        "closes_at": utcnow() + timedelta(days=365),
+    }
     values.update(overrides)
     return _save(db, RegistrationForm(**values))
 

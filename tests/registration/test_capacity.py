@@ -17,11 +17,12 @@ from app.registration.models import (
     RegistrationStatus,
     SessionChoice,
 )
-from app.registration.service import NoSeatLeft
+from app.registration.queries import session_counts
+from app.registration.service import NoSeatLeft, switch_mode
 from tests.conftest import SmtpServer
 from tests.factories import at, make_event, make_session
 from tests.registration.manage_factories import make_registration_form
-from tests.registration.public_factories import register
+from tests.registration.public_factories import links, mailer, register
 
 
 def test_in_person_limit_puts_the_next_person_on_the_waiting_list(db: DbSession, smtp: SmtpServer) -> None:
@@ -92,8 +93,10 @@ def test_pending_registrations_hold_seats(db: DbSession, smtp: SmtpServer) -> No
     assert (first.status, second.status) == (RegistrationStatus.pending, RegistrationStatus.waiting)
 
 
-def _workshop(db: DbSession, seats: int = 1):  # noqa: ANN202 - (event, first panel, second panel, later panel)
-    event = make_event(db, kind=EventKind.workshop, attendance_mode=AttendanceMode.in_person, slug="milan")
+def _workshop(  # noqa: ANN202 - (event, first panel, second panel, later panel)
+    db: DbSession, seats: int = 1, mode: AttendanceMode = AttendanceMode.in_person
+):
+    event = make_event(db, kind=EventKind.workshop, attendance_mode=mode, slug="milan")
     make_registration_form(db, event)
     panel_a = make_session(
         db,
@@ -165,6 +168,72 @@ def test_a_session_that_is_not_offered_cannot_be_chosen(db: DbSession, smtp: Smt
     assert refusal.value.field == "sessions"  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize("kind", [SessionKind.themed, SessionKind.talk, SessionKind.social], ids=str)
+def test_a_seat_limit_on_any_chosen_kind_is_enforced(
+    db: DbSession, smtp: SmtpServer, kind: SessionKind
+) -> None:
+    event = make_event(db)
+    make_registration_form(db, event)
+    themed = make_session(db, event, title="Genomics in the clinic", kind=kind, seat_limit=2)
+
+    outcomes = [register(db, event, smtp, n, session_ids=[themed.id]) for n in range(1, 4)]
+
+    assert [session.id for session in capacity.choice_sessions(db, event)] == [themed.id]
+    assert [status for _r, _s, status in _choices(db)] == [
+        ChoiceStatus.confirmed,
+        ChoiceStatus.confirmed,
+        ChoiceStatus.waiting,
+    ]
+    assert [o.registration.status for o in outcomes] == [RegistrationStatus.confirmed] * 3
+
+
+def test_a_break_with_a_seat_limit_is_not_chosen_at_registration(db: DbSession) -> None:
+    event = make_event(db)
+    make_session(db, event, title="Coffee", kind=SessionKind.break_, seat_limit=2)
+
+    assert capacity.choice_sessions(db, event) == []
+
+
+def test_online_registrant_does_not_take_the_last_in_person_workshop_seat(
+    db: DbSession, smtp: SmtpServer
+) -> None:
+    event, panel_a, _panel_b, _later = _workshop(db, seats=1, mode=AttendanceMode.hybrid)
+
+    online = register(db, event, smtp, 1, mode=AttendanceChoice.online, session_ids=[panel_a.id]).registration
+    in_person = register(db, event, smtp, 2, session_ids=[panel_a.id]).registration
+    second_in_person = register(db, event, smtp, 3, session_ids=[panel_a.id]).registration
+
+    assert _choices(db) == [
+        (online.id, panel_a.id, ChoiceStatus.confirmed),
+        (in_person.id, panel_a.id, ChoiceStatus.confirmed),
+        (second_in_person.id, panel_a.id, ChoiceStatus.waiting),
+    ]
+    counts = {
+        line.session.id: (line.seats_taken, line.waiting, line.online) for line in session_counts(db, event)
+    }
+    assert counts[panel_a.id] == (1, 1, 1)
+    left = capacity.seats_left_by_session(db, [panel_a])[panel_a.id]
+    assert (left.left, left.is_full) == (0, True)
+
+
+def test_switching_to_in_person_keeps_a_workshop_seat_only_if_one_is_free(
+    db: DbSession, smtp: SmtpServer
+) -> None:
+    event, panel_a, _panel_b, later = _workshop(db, seats=1, mode=AttendanceMode.hybrid)
+    register(db, event, smtp, 1, session_ids=[panel_a.id])
+    online = register(db, event, smtp, 2, mode=AttendanceChoice.online, session_ids=[panel_a.id, later.id])
+
+    switch_mode(
+        db, event, online.registration, AttendanceChoice.in_person, mailer=mailer(smtp), links=links()
+    )
+
+    choices = {(r, s): status for r, s, status in _choices(db) if r == online.registration.id}
+    assert choices == {
+        (online.registration.id, panel_a.id): ChoiceStatus.waiting,
+        (online.registration.id, later.id): ChoiceStatus.confirmed,
+    }
+
+
 def test_seats_left_are_what_the_form_shows(db: DbSession, smtp: SmtpServer) -> None:
     event, panel_a, panel_b, later = _workshop(db, seats=2)
     register(db, event, smtp, 1, session_ids=[panel_a.id])
@@ -206,3 +275,18 @@ def test_in_person_limit_holds_when_threads_register_at_once(
         5,
         15,
     )
+
+
+def test_the_session_form_refuses_a_seat_limit_on_a_break() -> None:
+    from pydantic import ValidationError
+
+    from app.programme.forms import SessionForm
+
+    fields = {"title": "Coffee", "day": "2022-10-05", "start": "10:00", "end": "10:30", "seat_limit": 20}
+
+    with pytest.raises(ValidationError) as refusal:
+        SessionForm.model_validate({**fields, "kind": "break"})
+    themed = SessionForm.model_validate({**fields, "kind": "themed"})
+
+    assert [error["loc"] for error in refusal.value.errors()] == [("seat_limit",)]
+    assert themed.seat_limit == 20

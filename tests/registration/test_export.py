@@ -4,6 +4,7 @@ import csv
 import io
 from datetime import UTC, datetime
 
+from app.programme.models import SessionKind
 from app.registration.export import registrations_csv
 from app.registration.models import AttendanceChoice, ChoiceStatus, QuestionKind, RegistrationStatus
 from tests.factories import make_event, make_session
@@ -117,3 +118,23 @@ def test_registrations_csv_download_for_the_organiser_only(db, organiser, organi
     assert [row[0] for row in _rows(download.content)] == ["Name", "My Attendee"]
     assert forbidden.status_code == 403
     assert "Their Attendee" not in forbidden.text
+
+
+def test_registrations_csv_shows_no_seat_for_a_cancelled_registration(db):
+    event = make_event(db)
+    workshop = make_session(db, event, title="Primary prevention", kind=SessionKind.workshop, seat_limit=20)
+    rows = {}
+    for name, status, mode in [
+        ("Seated", RegistrationStatus.confirmed, AttendanceChoice.in_person),
+        ("Gone", RegistrationStatus.cancelled, AttendanceChoice.in_person),
+        ("Remote", RegistrationStatus.confirmed, AttendanceChoice.online),
+    ]:
+        person = make_registration(
+            db, event, name=name, email=f"{name.lower()}@example.org", status=status, mode=mode
+        )
+        choose(db, person, workshop, ChoiceStatus.confirmed)
+
+    for row in _rows(registrations_csv(db, event))[1:]:
+        rows[row[0]] = row[-1]
+
+    assert rows == {"Seated": "Seat", "Gone": "", "Remote": "Online"}

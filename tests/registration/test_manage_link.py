@@ -15,7 +15,14 @@ from app.registration.models import AttendanceChoice, Registration, Registration
 from tests.conftest import SmtpServer, csrf_from
 from tests.factories import make_event, make_room, make_session
 from tests.registration.manage_factories import make_registration_form
-from tests.registration.public_factories import SECRET_KEY, links, register, reload, subjects
+from tests.registration.public_factories import (
+    SECRET_KEY,
+    links,
+    post_registration,
+    register,
+    reload,
+    subjects,
+)
 
 
 def _manage_path(registration: Registration) -> str:
@@ -119,7 +126,7 @@ def test_cancel_through_the_link_frees_the_seat_for_the_first_waiting(
 
     manage_path = _manage_path(person)  # once: the signed token carries the time it was made
 
-    response = _post(client, manage_path + "/cancel")
+    response = _post(client, manage_path + "/cancel", {"confirm_cancel": "on"})
 
     assert (response.status_code, response.headers["location"]) == (303, f"http://testserver{manage_path}")
     assert (reload(db, person).status, reload(db, waiting).status) == (
@@ -131,6 +138,11 @@ def test_cancel_through_the_link_frees_the_seat_for_the_first_waiting(
         f"A place is yours: {event.title}",
     ]
     assert "This registration is no longer active." in client.get(_manage_path(person)).text
+    promotion = smtp.messages[-1]
+    assert [part.get_filename() for part in promotion.iter_attachments()] == [
+        "ticket.png",
+        f"{event.slug}.ics",
+    ]
 
 
 def test_details_change_with_htmx_returns_the_block(
@@ -272,3 +284,39 @@ def test_stream_links_are_not_shown_to_in_person_attendees(
     page = client.get(_manage_path(in_person))
 
     assert room.stream_url not in page.text
+
+
+def test_cancel_without_ticking_the_confirmation_keeps_the_registration(
+    client: TestClient, db: DbSession, smtp: SmtpServer
+) -> None:
+    event = make_event(db)
+    make_registration_form(db, event)
+    person = register(db, event, smtp, 1).registration
+    manage_path = _manage_path(person)
+    sent_before = len(smtp.messages)
+
+    page = client.get(manage_path)
+    response = _post(client, manage_path + "/cancel")
+
+    assert 'name="confirm_cancel"' in page.text
+    assert response.status_code == 422
+    assert "Tick the box to confirm that you want to cancel" in response.text
+    assert reload(db, person).status == RegistrationStatus.confirmed
+    assert len(smtp.messages) == sent_before
+
+
+def test_a_person_who_cancelled_can_register_again(
+    client: TestClient, db: DbSession, smtp: SmtpServer
+) -> None:
+    event = make_event(db)
+    make_registration_form(db, event)
+    person = register(db, event, smtp, 1).registration
+    _post(client, _manage_path(person) + "/cancel", {"confirm_cancel": "on"})
+
+    response = post_registration(client, event, email="attendee1@example.org", name="Attendee 1")
+
+    assert response.status_code == 303
+    db.rollback()
+    statuses = [r.status for r in db.exec(select(Registration).order_by(Registration.id))]
+    assert statuses == [RegistrationStatus.cancelled, RegistrationStatus.confirmed]
+    assert subjects(smtp)[-1] == f"You are registered for {event.title}"

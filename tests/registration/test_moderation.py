@@ -57,7 +57,10 @@ def test_approve_confirms_and_emails_the_attendee(db, event, organiser_client, s
         ("helene.dupre@example.org", "You are registered for Prelude")
     ]
     assert "http://127.0.0.1:8000/registrations/" in smtp.messages[0].get_body(("plain",)).get_content()
-    assert [part.get_filename() for part in smtp.messages[0].iter_attachments()] == ["ticket.png"]
+    assert [part.get_filename() for part in smtp.messages[0].iter_attachments()] == [
+        "ticket.png",
+        "prelude.ics",
+    ]
 
 
 def test_approve_twice_says_why_and_sends_nothing_more(db, event, organiser_client, smtp):

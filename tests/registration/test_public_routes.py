@@ -306,3 +306,94 @@ def test_registration_form_error_with_htmx_swaps_only_the_form(client: TestClien
     assert response.status_code == 422
     assert response.text.lstrip().startswith('<form id="registration-form"')
     assert "Enter an email address such as name@example.org." in response.text
+
+
+def test_past_demo_conference_says_registration_closed_and_refuses_it(
+    client: TestClient, db: DbSession
+) -> None:
+    from app.demo.events import load_demo_events
+
+    load_demo_events(db)
+
+    event_page = client.get("/events/prelude-2022").text
+    form_page = client.get("/events/prelude-2022/register").text
+    response = client.post(
+        "/events/prelude-2022/register",
+        data={
+            "csrf_token": csrf_from(client.get("/login").text),
+            "name": "Hélène Dupré",
+            "email": "helene.dupre@example.org",
+            "mode": "in_person",
+            "consent": "on",
+        },
+    )
+
+    closed = "Registration closed on Friday 7 October 2022, 00:00 CEST."
+    assert 'href="http://testserver/events/prelude-2022/register"' not in event_page
+    assert closed in event_page
+    assert closed in form_page
+    assert 'name="email"' not in form_page
+    assert response.status_code == 422
+    assert closed in response.text
+    db.rollback()
+    assert db.exec(select(Registration).where(Registration.email == "helene.dupre@example.org")).all() == []
+
+
+def test_registration_closing_date_set_after_the_event_keeps_it_open(
+    client: TestClient, db: DbSession, smtp: SmtpServer
+) -> None:
+    event = make_event(db)  # in 2022
+    make_registration_form(db, event, closes_at=utcnow() + timedelta(days=1))
+
+    response = post_registration(client, event)
+
+    assert response.status_code == 303
+    db.rollback()
+    assert [r.email for r in db.exec(select(Registration))] == ["helene.dupre@example.org"]
+
+
+def test_confirmation_email_says_when_and_where_and_carries_the_sessions_and_join_link(
+    client: TestClient, db: DbSession, smtp: SmtpServer
+) -> None:
+    from icalendar import Calendar
+
+    from tests.factories import make_room
+
+    event = make_event(
+        db, timezone="Europe/Paris", venue="Paris, France", attendance_mode=AttendanceMode.hybrid
+    )
+    make_registration_form(db, event)
+    room = make_room(db, event, stream_url="https://stream.example.org/auditorium")
+    panel = make_session(
+        db,
+        event,
+        title="Working panel: Primary prevention",
+        kind=SessionKind.workshop,
+        seat_limit=12,
+        room_id=room.id,
+        start_at=at(event, 0, 13, 30),
+        end_at=at(event, 0, 17),
+    )
+
+    response = post_registration(client, event, mode="online", **{f"session_{panel.id}": "on"})
+
+    assert response.status_code == 303
+    message = smtp.messages[-1]
+    text = mail_text(message)
+    assert (
+        "Prelude to the Future of Medicine: Wednesday 5 October 2022 to Thursday 6 October 2022, "
+        "Paris, France." in text
+    )
+    assert (
+        "- Working panel: Primary prevention (Wednesday 5 October 2022, 13:30 CEST): seat confirmed" in text
+    )
+    assert "+0200" not in text
+    assert (
+        "- Working panel: Primary prevention (Wednesday 5 October 2022, 13:30 CEST): "
+        "https://stream.example.org/auditorium"
+    ) in text
+    calendars = [part for part in message.iter_attachments() if part.get_content_type() == "text/calendar"]
+    assert [part.get_filename() for part in calendars] == [f"{event.slug}.ics"]
+    calendar = Calendar.from_ical(calendars[0].get_content())
+    sessions = [str(item["summary"]) for item in calendar.walk("VEVENT")]
+    assert "Working panel: Primary prevention" in sessions

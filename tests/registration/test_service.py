@@ -1,7 +1,7 @@
 """Registering, changing, switching mode, cancelling and deleting personal data, without HTTP."""
 
 import threading
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine
@@ -69,6 +69,20 @@ def test_registration_after_closing_is_refused(db: DbSession, smtp: SmtpServer) 
     assert refusal.value.message.startswith("Registration closed on ")
     db.rollback()
     assert [r.email for r in db.exec(select(Registration))] == ["attendee1@example.org"]
+
+
+def test_registration_without_closing_date_closes_when_the_event_ends(
+    db: DbSession, smtp: SmtpServer
+) -> None:
+    event = make_event(db, start_date=date(2022, 10, 5), end_date=date(2022, 10, 6), timezone="Europe/Paris")
+    make_registration_form(db, event, closes_at=None)
+    last_day_ends = datetime(2022, 10, 6, 22, 0, tzinfo=UTC)  # midnight in Paris
+
+    register(db, event, smtp, 1, now=last_day_ends - timedelta(seconds=1))
+    with pytest.raises(RegistrationClosed) as refusal:
+        register(db, event, smtp, 2, now=last_day_ends)
+
+    assert refusal.value.message == "Registration closed on Friday 7 October 2022, 00:00 CEST."
 
 
 def test_registration_of_a_form_not_opened_is_refused(db: DbSession, smtp: SmtpServer) -> None:
@@ -249,6 +263,30 @@ def test_invitation_is_spent_and_a_second_click_is_the_same_registration(
     assert reuse.value.field == "invitation"
     db.rollback()
     assert db.get(Invitation, invitation.id).used_at is not None
+
+
+def test_an_invitee_who_cancelled_registers_again_with_the_same_invitation(
+    db: DbSession, smtp: SmtpServer
+) -> None:
+    from app.registration.service import cancel_registration
+
+    event = _invitation_only_event(db)
+    invitation = invitations.create_invitation(
+        db, event, "attendee1@example.org", "Attendee 1", utcnow() + timedelta(days=7), mailer(smtp), links()
+    )
+    token = invitations.invitation_token(SECRET_KEY, invitation)
+    first = register(db, event, smtp, 1, invitation=token).registration
+    cancel_registration(db, event, first, mailer=mailer(smtp), links=links())
+
+    again = register(db, event, smtp, 1, invitation=token)
+    with pytest.raises(DomainError) as other:
+        register(db, event, smtp, 2, invitation=token)
+
+    assert again.is_new
+    assert other.value.field == "invitation"
+    db.rollback()
+    statuses = [r.status for r in db.exec(select(Registration).order_by(Registration.id))]
+    assert statuses == [RegistrationStatus.cancelled, RegistrationStatus.confirmed]
 
 
 def test_switch_mode_moves_the_seat_when_a_place_is_free(db: DbSession, smtp: SmtpServer) -> None:

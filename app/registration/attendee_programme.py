@@ -1,0 +1,102 @@
+"""What an attendee will attend: their sessions, their join links, and what their emails carry of them.
+
+Below the service and the waiting list, which both send emails with the attendee's calendar attached.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from sqlmodel import col, select
+
+from app.db import DbSession
+from app.events.models import Event
+from app.programme import releases
+from app.programme.models import Room, Session
+from app.registration import capacity
+from app.registration.links import Links
+from app.registration.models import (
+    SEAT_HOLDING_STATUSES,
+    AttendanceChoice,
+    ChoiceStatus,
+    Registration,
+    RegistrationStatus,
+    SessionChoice,
+)
+from app.registration.notifications import AttendeeExtras, JoinLink
+
+logger = logging.getLogger("plenary.registration")
+
+
+@dataclass(frozen=True)
+class AttendeeSession:
+    session: Session
+    room: Room | None
+    choice: ChoiceStatus | None  # None: part of everyone's programme, not a chosen session
+
+
+def attendee_sessions(db: DbSession, event: Event, registration: Registration) -> list[AttendeeSession]:
+    """The attendee's programme: every session of the public programme (the latest release, if any),
+    except the parallel ones they did not get a seat in."""
+    chosen = dict(
+        db.exec(
+            select(SessionChoice.session_id, SessionChoice.status).where(
+                SessionChoice.registration_id == registration.id
+            )
+        ).all()
+    )
+    offered = {session.id for session in capacity.choice_sessions(db, event)}
+    statement = (
+        select(Session, Room)
+        .join(Room, col(Room.id) == Session.room_id, isouter=True)
+        .where(Session.event_id == event.id)
+        .order_by(Session.start_at, Session.title)
+    )
+    # A session added to the draft since the last release is not announced yet; one chosen is known.
+    released = (
+        {item.id for item in releases.published_programme(db, event).data.sessions}
+        if releases.latest_release(db, event) is not None
+        else None
+    )
+    sessions = []
+    for session, room in db.exec(statement):
+        choice = ChoiceStatus(chosen[session.id]) if session.id in chosen else None
+        if session.id in offered and choice != ChoiceStatus.confirmed:
+            continue
+        if released is not None and session.id not in released and choice is None:
+            continue
+        sessions.append(AttendeeSession(session, room, choice))
+    return sessions
+
+
+@dataclass(frozen=True)
+class StreamLink:
+    session: Session
+    url: str
+
+
+def stream_links(db: DbSession, event: Event, registration: Registration) -> list[StreamLink]:
+    """Join and stream links are for confirmed online attendees only; everyone else gets none."""
+    if registration.mode != AttendanceChoice.online or registration.status != RegistrationStatus.confirmed:
+        return []
+    return [
+        StreamLink(line.session, line.room.stream_url)
+        for line in attendee_sessions(db, event, registration)
+        if line.room is not None and line.room.stream_url and not line.session.is_cancelled
+    ]
+
+
+def mail_extras(db: DbSession, event: Event, registration: Registration, links: Links) -> AttendeeExtras:
+    """The calendar of their sessions for people holding a place, and the join links for those confirmed
+    online (calendar apps ignore the file's CONFERENCE property, so the links go in the text too)."""
+    calendar = None
+    if links.attendee_calendar is not None and registration.status in SEAT_HOLDING_STATUSES:
+        try:
+            calendar = links.attendee_calendar(db, event, registration)
+        except Exception:
+            # The change is saved already: the email goes out without the file rather than not at all.
+            logger.exception("could not build the calendar of registration %s", registration.id)
+    joins = tuple(
+        JoinLink(link.session.title, link.session.start_at, link.url)
+        for link in stream_links(db, event, registration)
+    )
+    return AttendeeExtras(calendar=calendar, join_links=joins)
