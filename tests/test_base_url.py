@@ -8,14 +8,17 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from app.base_url import same_address
+from app.db import make_engine
 from app.main import create_app
 from app.settings import PROJECT_DIR, Settings
 from tests.conftest import csrf_from
@@ -46,6 +49,17 @@ def server_on_another_port(tmp_path: Path) -> Iterator[tuple[str, Path, Path]]:
     env.pop("SMTP_URL", None)
     for command in (["migrate"], ["load-demo"]):
         subprocess.run([sys.executable, "-m", "app", *command], env=env, cwd=PROJECT_DIR, check=True)
+    # The demo conference took place in 2022: an organiser reopens its registration until next year.
+    engine = make_engine(env["DATABASE_URL"])
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "UPDATE registration_form SET is_open = :yes, closes_at = :later"
+                " WHERE event_id = (SELECT id FROM event WHERE slug = 'prelude-2022')"
+            ),
+            {"yes": True, "later": datetime.now(UTC) + timedelta(days=365)},
+        )
+    engine.dispose()
     log_path = tmp_path / "server.log"
     url = f"http://127.0.0.1:{port}"
     with log_path.open("w") as log:
