@@ -52,6 +52,9 @@ class Event(SQLModel, table=True):
     description: str = Field(default="", sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # When the draft programme (sessions, talks, rooms, tracks, who is on stage) last changed; unlike
+    # updated_at, publishing or editing the event's details does not move it. None: never changed.
+    programme_changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
     @property
     def days(self) -> list[date]:

@@ -2,6 +2,8 @@
 
 A flush hook rather than a line in each service function: no writer (service, demo loader, CLI)
 can forget it. Event.updated_at is the stamp; each app process compares it with what it cached.
+Event.programme_changed_at moves only for what a release freezes (not a speaker's profile, not the
+event's own details), so the builder can say whether the public version is behind the draft.
 """
 
 from typing import Any
@@ -16,12 +18,16 @@ from app.speakers.models import Speaker
 
 _HAS_EVENT_ID = (Session, Room, Track, Speaker)
 _IN_A_SESSION = (Talk, SessionRole)
+# What a programme release freezes; speaker profiles are published as edited, so they are not in it.
+_IN_THE_DRAFT = (Session, Room, Track, Talk, SessionRole)
 
 
-def _changed_event_ids(db: OrmSession) -> set[int]:
+def _changed_event_ids(db: OrmSession, kinds: tuple[type, ...] = _HAS_EVENT_ID + _IN_A_SESSION) -> set[int]:
     event_ids: set[int] = set()
     session_ids: set[int] = set()
     for record in (*db.new, *db.dirty, *db.deleted):
+        if not isinstance(record, kinds):
+            continue
         if isinstance(record, _HAS_EVENT_ID) and record.event_id is not None:
             event_ids.add(record.event_id)
         elif isinstance(record, _IN_A_SESSION) and record.session_id is not None:
@@ -37,8 +43,11 @@ def _changed_event_ids(db: OrmSession) -> set[int]:
 def stamp_changed_programmes(db: OrmSession, _flush_context: Any, _instances: Any) -> None:
     with db.no_autoflush:
         event_ids = _changed_event_ids(db)
+        draft_event_ids = _changed_event_ids(db, _IN_THE_DRAFT)
         now = utcnow()
         for event_id in event_ids:
             changed = db.get(Event, event_id)
             if changed is not None and changed not in db.deleted:
                 changed.updated_at = now
+                if event_id in draft_event_ids:
+                    changed.programme_changed_at = now

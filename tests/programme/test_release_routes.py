@@ -8,7 +8,7 @@ from app.events.models import EventOrganiser
 from app.programme import service as programme_service
 from app.programme.models import Release
 from app.programme.releases import release_programme
-from tests.factories import at, make_event, make_room, make_session
+from tests.factories import at, make_event, make_room, make_session, make_speaker
 
 
 def organised_event(db, organiser):
@@ -226,6 +226,30 @@ def test_builder_tells_whether_the_public_version_is_behind_the_draft(db, organi
     assert status(moved.text) == (
         "The public sees version 1; your edits since then are not public until you release them."
     )
+
+
+def test_publishing_or_a_speaker_profile_edit_after_a_release_leaves_the_public_version_up_to_date(
+    db, organiser, organiser_client
+):
+    event, _auditorium, _panel = organised_event(db, organiser)
+    speaker = make_speaker(db, event)
+    release_programme(db, event, "", organiser)
+    builder = f"/manage/events/{event.slug}/programme"
+
+    organiser_client.post(f"/manage/events/{event.slug}/publish", {"published": "false"})
+    organiser_client.post(f"/manage/events/{event.slug}/publish", {"published": "true"})
+    db.rollback()
+    speaker = db.get(type(speaker), speaker.id)
+    speaker.bio = "Now leads the data governance group."
+    db.add(speaker)
+    db.commit()
+    page = organiser_client.get(builder)
+    release = organiser_client.post(f"/manage/events/{event.slug}/releases", {"note": "Again"})
+
+    status = text_of(page.text.split('id="release-status"', 1)[1].split("</p>", 1)[0].split(">", 1)[1])
+    assert status == "The public sees version 1, which is up to date."
+    assert release.status_code == 422
+    assert "Nothing has changed since version 1." in text_of(release.text)
 
 
 def _double_book(db, event, room) -> None:
