@@ -19,8 +19,7 @@ from app.events.models import (
 from app.events.queries import listed_events, managed_events, organisers_of, roles_in_events
 from app.forms import BoundForm, submit_form
 from app.i18n import _
-from app.programme import editions, publication
-from app.programme.conflicts import OpenConflicts
+from app.programme import editions
 from app.programme.queries import event_overview, programme_overview
 from app.programme.releases import published_programme
 from app.registration import editions as registration_editions
@@ -108,21 +107,6 @@ def event_update(request: Request, db: Db, event: ManagedEvent, data: SubmittedF
         blocks=["event_form"],
         status_code=422,
     )
-
-
-@router.post("/manage/events/{slug}/publish")
-def event_publish(request: Request, db: Db, event: ManagedEvent, data: SubmittedForm) -> Response:
-    try:
-        publication.publish_event(
-            db,
-            event,
-            published=data.get("published") == "true",
-            conflicts_confirmed=data.get("confirm_conflicts") == "true",
-        )
-    except OpenConflicts as refused:
-        context = {"event": event, "conflicts": refused.conflicts, "message": refused.message}
-        return render(request, "events/publish_confirm.html", context, status_code=409)
-    return redirect_after_post(request, str(request.url_for("event_manage_page", slug=event.slug)))
 
 
 @router.post("/manage/events/{slug}/delete")

@@ -1,4 +1,4 @@
-"""Programme versions: the organiser's release page and the public changelog."""
+"""Programme versions: the organiser's release page, publishing the event, and the public changelog."""
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
@@ -8,8 +8,8 @@ from app.db import DbSession
 from app.events.access import ManagedEvent, PublicEvent
 from app.events.models import Event
 from app.forms import BoundForm, submit_form
-from app.programme import releases
-from app.programme.conflicts import programme_conflicts
+from app.programme import publication, releases
+from app.programme.conflicts import OpenConflicts, programme_conflicts
 from app.programme.forms import ReleaseForm
 from app.web import CurrentUser, Db, SubmittedForm, redirect_after_post, render
 
@@ -38,6 +38,22 @@ def release_submit(
         return _releases_page(request, db, event, form=form, status_code=422)
     url = request.url_for("releases_page", slug=event.slug).include_query_params(released=form.result.number)
     return redirect_after_post(request, str(url))
+
+
+# Publishing the event lives here: before its first release, it makes the draft programme public.
+@router.post("/manage/events/{slug}/publish")
+def event_publish(request: Request, db: Db, event: ManagedEvent, data: SubmittedForm) -> Response:
+    try:
+        publication.publish_event(
+            db,
+            event,
+            published=data.get("published") == "true",
+            conflicts_confirmed=data.get("confirm_conflicts") == "true",
+        )
+    except OpenConflicts as refused:
+        context = {"event": event, "conflicts": refused.conflicts, "message": refused.message}
+        return render(request, "events/publish_confirm.html", context, status_code=409)
+    return redirect_after_post(request, str(request.url_for("event_manage_page", slug=event.slug)))
 
 
 @router.get("/events/{slug}/changelog", response_class=HTMLResponse, name="changelog_page")
