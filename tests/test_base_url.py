@@ -3,10 +3,8 @@
 import logging
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
@@ -22,12 +20,7 @@ from app.db import make_engine
 from app.main import create_app
 from app.settings import PROJECT_DIR, Settings
 from tests.conftest import csrf_from
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.servers import free_port, running_server
 
 
 def _without_base_url() -> dict[str, str]:
@@ -38,7 +31,7 @@ def _without_base_url() -> dict[str, str]:
 @pytest.fixture
 def server_on_another_port(tmp_path: Path) -> Iterator[tuple[str, Path, Path]]:
     """`python -m app serve --port P` in a fresh directory, without BASE_URL: (url, outbox, log)."""
-    port = _free_port()
+    port = free_port()
     env = {
         **_without_base_url(),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'plenary.sqlite3'}",
@@ -62,28 +55,8 @@ def server_on_another_port(tmp_path: Path) -> Iterator[tuple[str, Path, Path]]:
     engine.dispose()
     log_path = tmp_path / "server.log"
     url = f"http://127.0.0.1:{port}"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "app", "serve", "--port", str(port)],
-            env=env,
-            cwd=PROJECT_DIR,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + 20
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.2)
-            else:
-                pytest.fail("the server did not answer /healthz within 20 s: " + log_path.read_text())
-            yield url, tmp_path / "var" / "outbox", log_path
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+    with running_server(["--port", str(port)], env, url, log_path):
+        yield url, tmp_path / "var" / "outbox", log_path
 
 
 def test_emails_from_a_server_on_another_port_link_to_that_port(

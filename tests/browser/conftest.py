@@ -2,18 +2,16 @@
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
 from app.settings import PROJECT_DIR
+from tests.servers import free_port, running_server
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -52,15 +50,9 @@ class LiveServer:
         return result.stdout
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'browser.sqlite3'}",
@@ -72,31 +64,9 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     server.cli("migrate")
     server.cli("load-demo")
     server.cli("create-admin", "--email", ADMIN_EMAIL, "--password", ADMIN_PASSWORD, "--name", "Secretariat")
-    log = (tmp_path / "server.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        cwd=PROJECT_DIR,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{server.url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:
-            pytest.fail(
-                "the server did not answer /healthz within 20 s: " + (tmp_path / "server.log").read_text()
-            )
+    serve_args = ["--host", "127.0.0.1", "--port", str(port)]
+    with running_server(serve_args, env, server.url, tmp_path / "server.log"):
         yield server
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
 
 
 @pytest.fixture

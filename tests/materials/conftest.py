@@ -1,6 +1,5 @@
 """Storage fixtures: a local folder, and an S3 bucket served by moto over HTTP."""
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,20 +8,15 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from app.storage import LocalStorage, S3Storage, Storage
+from tests.servers import free_port
 
 BUCKET = "plenary-test"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def moto_endpoint() -> Iterator[str]:
     """moto's S3 server over HTTP on 127.0.0.1, as a real S3-compatible service would be reached."""
-    port = _free_port()
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:
