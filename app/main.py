@@ -26,10 +26,10 @@ from app.events import account_routes as account_page_routes
 from app.events import api as event_api
 from app.events import routes as event_routes
 from app.events.models import ATTENDANCE_LABELS, EVENT_KIND_LABELS, ORGANISER_ROLE_LABELS, VISIBILITY_LABELS
-from app.exports import import_routes
 from app.exports import routes as export_routes
 from app.i18n import _, current_locale, negotiate_locale
 from app.id_bounds import refuse_out_of_range_ids
+from app.imports import routes as import_routes
 from app.mail import mailer_from_settings
 from app.materials import manage_routes as material_manage_routes
 from app.materials import routes as material_routes

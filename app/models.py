@@ -2,7 +2,7 @@
 
 from app.accounts.models import User
 from app.events.models import Event, EventOrganiser
-from app.exports.models import ImportJob
+from app.imports.models import ImportJob
 from app.materials.models import Material, MaterialVersion
 from app.programme.models import Room, Session, SessionRole, Talk, Track
 from app.registration.models import (

@@ -9,9 +9,9 @@ from sqlmodel import select
 
 from app.accounts.models import User
 from app.db import DbSession
-from app.exports.frab_import import read_schedule
-from app.exports.import_text import imported_text
-from app.exports.import_writer import apply_import
+from app.imports.readers import read_schedule
+from app.imports.text import imported_text
+from app.imports.writer import apply_import
 from app.programme.models import Session
 
 HOSTILE = [

@@ -18,7 +18,8 @@ from app.accounts.models import User
 from app.db import DbSession
 from app.demo.events import load_demo_events
 from app.events.models import Event, EventOrganiser
-from app.exports.frab_import import (
+from app.imports.checks import session_kind
+from app.imports.plan import (
     FORMAT_JSON,
     FORMAT_SCHEDULE2,
     FORMAT_XML,
@@ -27,10 +28,9 @@ from app.exports.frab_import import (
     NotASchedule,
     PlannedPerson,
     PlannedSession,
-    read_schedule,
-    session_kind,
 )
-from app.exports.import_writer import ImportSummary, apply_import, preview_import
+from app.imports.readers import read_schedule
+from app.imports.writer import ImportSummary, apply_import, preview_import
 from app.programme.models import RoleKind, Room, Session, SessionKind, SessionRole, Talk, Track
 from app.speakers.models import Speaker
 from tests.exports.test_frab import SAMPLES, needs_shared

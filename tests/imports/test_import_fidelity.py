@@ -2,7 +2,7 @@
 
 Each file is imported into a new event, exported as schedule.xml and schedule.json, and both exports are
 read back with the same reader as the file itself: every field of every event must come back. The small
-files in tests/exports/data/ always run; the real ones (38C3, DebConf23, Camp 2019, pretalx's demo)
+files in tests/imports/data/ always run; the real ones (38C3, DebConf23, Camp 2019, pretalx's demo)
 run when ../shared holds them.
 """
 
@@ -19,9 +19,9 @@ import pytest
 from app.accounts.models import User
 from app.db import DbSession
 from app.exports.frab import frab_snapshot, schedule_json, schedule_xml
-from app.exports.frab_import import read_schedule
-from app.exports.import_text import imported_text
-from app.exports.import_writer import apply_import
+from app.imports.readers import read_schedule
+from app.imports.text import imported_text
+from app.imports.writer import apply_import
 from app.programme.releases import published_programme
 from tests.exports.test_frab import SAMPLES, SCHEMAS, json_errors, xml_errors
 

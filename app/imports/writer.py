@@ -46,8 +46,8 @@ from app.events.forms import EventForm
 from app.events.locks import begin_write_transaction, lock_event
 from app.events.models import Event, EventOrganiser
 from app.events.service import slug_is_free
-from app.exports.frab_import import ImportPlan, PlannedPerson, PlannedSession, list_some
 from app.i18n import _, ngettext
+from app.imports.plan import ImportPlan, PlannedPerson, PlannedSession, list_some
 from app.programme.models import Room, Session, SessionRole, Talk, Track, links_to_json
 from app.speakers.models import Speaker
 

@@ -1,6 +1,6 @@
 """What an import keeps and what its report says: nothing is lost or changed without a word.
 
-Runs on the small files in tests/exports/data/ and schedules written here; ../shared is not needed.
+Runs on the small files in tests/imports/data/ and schedules written here; ../shared is not needed.
 """
 
 import json
@@ -17,8 +17,9 @@ from app.accounts.models import User
 from app.db import DbSession
 from app.events.models import Event
 from app.exports.frab import frab_snapshot, schedule_json, schedule_xml
-from app.exports.frab_import import TRACK_PALETTE, read_schedule
-from app.exports.import_writer import apply_import
+from app.imports.plan import TRACK_PALETTE
+from app.imports.readers import read_schedule
+from app.imports.writer import apply_import
 from app.programme.editions import clone_event
 from app.programme.models import Session, SessionKind, SessionLink, Track
 from app.programme.releases import published_programme

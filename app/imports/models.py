@@ -36,7 +36,7 @@ class ImportJob(SQLModel, table=True):
     total: int = 0
     # The uploaded file, kept until the import ends so that any app process can run it.
     content: bytes = Field(default=b"", sa_type=LargeBinary)
-    # JSON (app.exports.import_writer.ImportSummary): the report shown before confirming, then the result.
+    # JSON (app.imports.writer.ImportSummary): the report shown before confirming, then the result.
     summary: str = Field(default="", sa_type=Text)
     error: str = Field(default="", sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -20,8 +20,8 @@ from app.db import utcnow
 from app.events.access import ManagedEvent
 from app.events.models import Event
 from app.events.permissions import can_create_events
-from app.exports.frab_import import MAX_IMPORT_BYTES, NotASchedule
-from app.exports.import_jobs import (
+from app.i18n import _
+from app.imports.jobs import (
     chosen_kinds,
     import_job_of,
     import_progress,
@@ -30,8 +30,8 @@ from app.exports.import_jobs import (
     prepare_import_job,
     start_import_job,
 )
-from app.exports.models import ImportJob, ImportStatus
-from app.i18n import _
+from app.imports.models import ImportJob, ImportStatus
+from app.imports.plan import MAX_IMPORT_BYTES, NotASchedule
 from app.materials.sniffing import FileType
 from app.materials.uploads import UploadRefused, receive_upload
 from app.programme.releases import latest_release

@@ -11,8 +11,8 @@ from sqlmodel import select
 from app.accounts.models import User
 from app.db import DbSession, utcnow
 from app.events.models import Event, EventOrganiser
-from app.exports.import_jobs import RUNNER, prepare_import_job
-from app.exports.models import ImportStatus
+from app.imports.jobs import RUNNER, prepare_import_job
+from app.imports.models import ImportStatus
 from app.programme.models import Session, SessionKind
 from tests.conftest import BrowserLikeClient
 from tests.factories import make_event

@@ -26,15 +26,10 @@ from app.errors import DomainError, InvalidInput
 from app.events.locks import begin_write_transaction
 from app.events.models import Event
 from app.events.permissions import can_manage_event
-from app.exports.frab_import import read_schedule
-from app.exports.import_writer import (
-    ImportResult,
-    ImportSummary,
-    apply_import,
-    preview_import,
-)
-from app.exports.models import ImportJob, ImportStatus
 from app.i18n import _
+from app.imports.models import ImportJob, ImportStatus
+from app.imports.readers import read_schedule
+from app.imports.writer import ImportResult, ImportSummary, apply_import, preview_import
 from app.programme.models import SessionKind
 
 logger = logging.getLogger("plenary.import")

@@ -15,9 +15,9 @@ from app.accounts.models import User
 from app.db import DbSession, utcnow
 from app.events.locks import lock_event
 from app.events.models import Event, EventOrganiser
-from app.exports.frab_import import read_schedule
-from app.exports.import_jobs import claim_import_job, prepare_import_job, run_in_background
-from app.exports.models import ImportJob, ImportStatus
+from app.imports.jobs import claim_import_job, prepare_import_job, run_in_background
+from app.imports.models import ImportJob, ImportStatus
+from app.imports.readers import read_schedule
 from app.programme.models import Session
 from app.programme.releases import release_programme
 from tests.conftest import BrowserLikeClient
