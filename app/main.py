@@ -34,6 +34,7 @@ from app.mail import mailer_from_settings
 from app.materials import manage_routes as material_manage_routes
 from app.materials import routes as material_routes
 from app.materials.models import MATERIAL_KIND_LABELS
+from app.portal import routes as speaker_portal_routes
 from app.programme import api as programme_api
 from app.programme import builder_routes, release_routes
 from app.programme import routes as programme_routes
@@ -44,7 +45,6 @@ from app.request_limits import UPLOAD_OVERHEAD_BYTES, BodySizeLimit, RequestTooL
 from app.security_headers import SecurityHeaders, content_security_policy
 from app.server_errors import ServerErrorPage
 from app.settings import Settings, describe_settings_error, get_settings
-from app.speakers import portal_routes as speaker_portal_routes
 from app.speakers import routes as speaker_routes
 from app.storage import storage_from_settings
 from app.web import HTMX_CDN_URL, STATIC_DIR, LoginRequired, render, templates

@@ -35,6 +35,7 @@ Reading a frab file:
 - whatever is not taken (an entry that is not an event, a person without a name, an event outside any
   day) is listed in the report, and so are sessions overlapping in one room.
 """
+
 import json
 import re
 import xml.etree.ElementTree as ET  # noqa: S405 - only for its types and ParseError; defusedxml parses

@@ -168,7 +168,7 @@ def import_job_page(request: Request, db: Db, job: OwnedImportJob) -> HTMLRespon
         "interrupted": job_was_interrupted(job, utcnow()),
         "statuses": ImportStatus,
     }
-    return render(request, "exports/import_job.html", context, blocks=["import_status"])
+    return render(request, "imports/import_job.html", context, blocks=["import_status"])
 
 
 @router.post("/manage/imports/{job_id}/confirm", dependencies=[Depends(require_csrf)])
@@ -206,4 +206,4 @@ def _upload_page(
         "action": str(action),
         "limit_mb": MAX_IMPORT_BYTES // (1024 * 1024),
     }
-    return render(request, "exports/import.html", context, blocks=["import_form"], status_code=status_code)
+    return render(request, "imports/import.html", context, blocks=["import_form"], status_code=status_code)

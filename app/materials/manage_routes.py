@@ -26,7 +26,7 @@ from app.materials.models import (
 )
 from app.materials.queries import published_materials
 from app.programme.models import Session
-from app.speakers import portal
+from app.speakers import links as portal_links
 from app.speakers.models import Speaker
 from app.web import Db, SubmittedForm, not_found, redirect_after_post, render, wants_fragment
 
@@ -73,8 +73,8 @@ ManagedMaterial = Annotated[Material, Depends(managed_material)]
 ManagedSpeaker = Annotated[Speaker, Depends(managed_speaker)]
 
 
-def _links(request: Request) -> portal.PortalLinks:
-    return portal.PortalLinks(
+def _links(request: Request) -> portal_links.PortalLinks:
+    return portal_links.PortalLinks(
         base_url=str(request.app.state.settings.base_url), secret_key=request.app.state.secret_key
     )
 
@@ -163,7 +163,7 @@ def materials_reminders_send(request: Request, db: Db, event: ManagedEvent) -> R
 def speaker_portal_link_send(
     request: Request, db: Db, event: ManagedEvent, speaker: ManagedSpeaker
 ) -> Response:
-    portal.send_portal_link(db, event, speaker, mailer=request.app.state.mailer, links=_links(request))
+    portal_links.send_portal_link(db, event, speaker, mailer=request.app.state.mailer, links=_links(request))
     return _after_change(request, db, event, {"link_sent": speaker.id})
 
 

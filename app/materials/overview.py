@@ -18,8 +18,8 @@ from app.i18n import _
 from app.mail import Mailer, OutgoingMail
 from app.materials.models import Material, MaterialKind, MaterialVersion
 from app.programme.models import Confirmation, RoleKind, Session, SessionKind, SessionRole
+from app.speakers.links import PortalLinks, ensure_portal_secret
 from app.speakers.models import Speaker
-from app.speakers.portal import PortalLinks, ensure_portal_secret
 
 logger = logging.getLogger("plenary.materials")
 

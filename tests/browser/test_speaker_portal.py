@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import select
 
 from app.db import DbSession, make_engine
-from app.speakers import portal
+from app.speakers import links as portal_links
 from app.speakers.models import Speaker
 from tests.browser.conftest import ARTIFACTS, LiveServer
 from tests.materials.samples import HTML_BYTES
@@ -23,10 +23,10 @@ def _portal_url(server: LiveServer, name: str) -> str:
             speaker.portal_secret = "browser-test-portal-secret"
             db.add(speaker)
             db.commit()
-            token = portal.portal_token(server.env["SECRET_KEY"], speaker)
+            token = portal_links.portal_token(server.env["SECRET_KEY"], speaker)
     finally:
         engine.dispose()
-    return server.url + portal.portal_path(token)
+    return server.url + portal_links.portal_path(token)
 
 
 def test_refused_upload_shows_the_reason_in_the_form_and_keeps_the_sessions(

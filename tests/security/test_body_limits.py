@@ -15,7 +15,7 @@ from app.events.models import EventOrganiser
 from app.main import create_app
 from app.request_limits import MAX_FORM_FIELDS, UPLOAD_OVERHEAD_BYTES
 from app.settings import Settings
-from app.speakers import portal
+from app.speakers import links as portal_links
 from tests.conftest import csrf_from
 from tests.factories import make_event, make_speaker
 
@@ -161,7 +161,9 @@ def test_photo_over_the_upload_limit_is_refused_as_it_streams_in(
     small_upload_app: FastAPI, db: DbSession, settings: Settings
 ) -> None:
     speaker = make_speaker(db, make_event(db), portal_secret="secret-of-the-speaker")
-    path = portal.portal_path(portal.portal_token(settings.secret_key.get_secret_value(), speaker))
+    path = portal_links.portal_path(
+        portal_links.portal_token(settings.secret_key.get_secret_value(), speaker)
+    )
     with TestClient(small_upload_app) as client:
         token = csrf_from(client.get(path).text)
         head, tail = _multipart("b0undary", {"csrf_token": token, "name": "Sang-Heon Lee"}, "photo")

@@ -13,7 +13,7 @@ from app.demo import load_demo_events
 from app.main import create_app
 from app.programme.models import Session
 from app.settings import Settings
-from app.speakers import portal
+from app.speakers import links as portal_links
 from app.speakers.models import Speaker
 from tests.conftest import BrowserLikeClient
 
@@ -63,7 +63,7 @@ def demo_values(db: DbSession, settings: Settings) -> dict[str, str]:
     speaker.portal_secret = "portal-secret-of-the-speaker"
     db.add(speaker)
     db.commit()
-    token = portal.portal_token(settings.secret_key.get_secret_value(), speaker)
+    token = portal_links.portal_token(settings.secret_key.get_secret_value(), speaker)
     return {
         "slug": event.slug,
         "session_id": str(session.id),

@@ -22,8 +22,8 @@ from app.programme.forms import RoomForm, SessionForm, TalkForm, TrackForm
 from app.registration.forms import RegistrationSubmission
 from app.registration.manage_forms import InvitationForm, QuestionForm
 from app.speakers.forms import SpeakerForm
+from app.speakers.links import LinkNotSent, PortalLinks, send_portal_link, speaker_for_portal_token
 from app.speakers.models import Speaker
-from app.speakers.portal import LinkNotSent, PortalLinks, send_portal_link, speaker_for_portal_token
 from tests.conftest import BrowserLikeClient, SmtpServer
 from tests.events.test_routes import VALID_EVENT
 from tests.factories import add_role, make_event, make_room, make_session, make_speaker, make_track

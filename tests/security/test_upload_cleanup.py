@@ -31,7 +31,7 @@ from app.storage import LocalStorage, content_key
 from tests.conftest import BrowserLikeClient
 from tests.factories import make_event, make_session, make_speaker
 from tests.materials import samples
-from tests.speakers.test_portal import open_portal, portal_path_for, reread
+from tests.portal.test_portal import open_portal, portal_path_for, reread
 
 DISK_FULL = (
     "The server has no room left for files, so this file was not saved. Nothing else was changed; "

@@ -19,7 +19,7 @@ from app.materials.models import Material, MaterialVersion, MaterialVisibility
 from app.programme.models import Confirmation, RoleKind, Session, SessionRole
 from app.programme.releases import release_programme, unreleased_changes
 from app.settings import Settings
-from app.speakers import portal
+from app.speakers import links as portal_links
 from app.speakers.models import Speaker
 from tests.conftest import BrowserLikeClient, SmtpServer, csrf_from
 from tests.factories import add_role, at, make_event, make_session, make_speaker, make_talk
@@ -53,7 +53,9 @@ def portal_path_for(db: DbSession, settings: Settings, speaker: Speaker) -> str:
         speaker.portal_secret = f"secret-of-{speaker.id}"
         db.add(speaker)
         db.commit()
-    return portal.portal_path(portal.portal_token(settings.secret_key.get_secret_value(), speaker))
+    return portal_links.portal_path(
+        portal_links.portal_token(settings.secret_key.get_secret_value(), speaker)
+    )
 
 
 def open_portal(client: TestClient, path: str) -> tuple[str, str]:
@@ -131,7 +133,7 @@ def test_portal_token_expired_is_refused_with_a_clear_page(
     db: DbSession, event: Event, settings: Settings, client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     speaker = make_speaker(db, event)
-    a_year_and_more_ago = time.time() - portal.PORTAL_TOKEN_MAX_AGE_SECONDS - 3600
+    a_year_and_more_ago = time.time() - portal_links.PORTAL_TOKEN_MAX_AGE_SECONDS - 3600
     with monkeypatch.context() as patch:
         patch.setattr("itsdangerous.timed.time.time", lambda: a_year_and_more_ago)
         path = portal_path_for(db, settings, speaker)

@@ -23,8 +23,9 @@ from app.materials import service as material_service
 from app.materials.models import VISIBILITY_LABELS, Material, MaterialKind, MaterialVisibility
 from app.materials.overview import speaker_materials
 from app.materials.uploads import AppStorage, ReceivedUpload, UploadRefused, receive_upload
+from app.portal import service as portal
 from app.programme.models import Confirmation
-from app.speakers import portal
+from app.speakers import links as speaker_links
 from app.speakers.models import Speaker
 from app.speakers.photos import MAX_PHOTO_BYTES
 from app.storage import StoredFileMissing, read_bytes
@@ -37,12 +38,12 @@ pages_router = APIRouter(prefix="/speaker-portal/{token}", dependencies=[Depends
 upload_router = APIRouter(prefix="/speaker-portal/{token}")
 photo_router = APIRouter()
 
-PORTAL_PAGE = "speakers/portal.html"
+PORTAL_PAGE = "portal/portal.html"
 
 
 def portal_speaker(request: Request, token: str, db: Db) -> Speaker:
     """The speaker the link opens; a tampered, expired or replaced link is refused with a 4xx page."""
-    return portal.speaker_for_portal_token(db, request.app.state.secret_key, token)
+    return speaker_links.speaker_for_portal_token(db, request.app.state.secret_key, token)
 
 
 PortalSpeaker = Annotated[Speaker, Depends(portal_speaker)]
@@ -67,8 +68,8 @@ class VisibilityForm(BaseModel):
     visibility: MaterialVisibility
 
 
-def portal_links(request: Request) -> portal.PortalLinks:
-    return portal.PortalLinks(
+def portal_links(request: Request) -> speaker_links.PortalLinks:
+    return speaker_links.PortalLinks(
         base_url=str(request.app.state.settings.base_url), secret_key=request.app.state.secret_key
     )
 
