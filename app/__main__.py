@@ -106,7 +106,7 @@ def clean_storage(settings: Settings, keep_versions: int, grace_minutes: int) ->
 
     from app.db import utcnow
     from app.materials.retention import collect_unreferenced_files, prune_all_versions, spool_dir_of
-    from app.storage import storage_from_settings
+    from app.uploads.storage import storage_from_settings
 
     storage = storage_from_settings(settings)
     with _db(settings) as db:

@@ -46,7 +46,7 @@ from app.security_headers import SecurityHeaders, content_security_policy
 from app.server_errors import ServerErrorPage
 from app.settings import Settings, describe_settings_error, get_settings
 from app.speakers import routes as speaker_routes
-from app.storage import storage_from_settings
+from app.uploads.storage import storage_from_settings
 from app.web import HTMX_CDN_URL, STATIC_DIR, LoginRequired, render, templates
 
 logger = logging.getLogger("plenary")

@@ -32,9 +32,9 @@ from app.imports.jobs import (
 )
 from app.imports.models import ImportJob, ImportStatus
 from app.imports.plan import MAX_IMPORT_BYTES, NotASchedule
-from app.materials.sniffing import FileType
-from app.materials.uploads import UploadRefused, receive_upload
 from app.programme.releases import latest_release
+from app.uploads.receiving import UploadRefused, receive_upload
+from app.uploads.sniffing import FileType
 from app.web import CurrentUser, Db, SubmittedForm, forbidden, not_found, redirect_after_post, render
 
 router = APIRouter()

@@ -20,10 +20,10 @@ from app.i18n import _
 from app.materials import service
 from app.materials.models import MaterialKind, MaterialVisibility
 from app.materials.queries import downloadable_version
-from app.materials.sniffing import PDF
-from app.materials.uploads import AppStorage, ReceivedUpload, UploadRefused, receive_upload
 from app.programme import builder_view
 from app.programme.models import Session
+from app.uploads.receiving import AppStorage, ReceivedUpload, UploadRefused, receive_upload
+from app.uploads.sniffing import PDF
 from app.web import Db, OptionalUser, not_found, redirect_after_post, render
 
 router = APIRouter()

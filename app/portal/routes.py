@@ -22,13 +22,13 @@ from app.i18n import _
 from app.materials import service as material_service
 from app.materials.models import VISIBILITY_LABELS, Material, MaterialKind, MaterialVisibility
 from app.materials.overview import speaker_materials
-from app.materials.uploads import AppStorage, ReceivedUpload, UploadRefused, receive_upload
 from app.portal import service as portal
 from app.programme.models import Confirmation
 from app.speakers import links as speaker_links
 from app.speakers.models import Speaker
 from app.speakers.photos import MAX_PHOTO_BYTES
-from app.storage import StoredFileMissing, read_bytes
+from app.uploads.receiving import AppStorage, ReceivedUpload, UploadRefused, receive_upload
+from app.uploads.storage import StoredFileMissing, read_bytes
 from app.web import Db, SubmittedForm, not_found, redirect_after_post, render, wants_fragment
 
 router = APIRouter()

@@ -23,8 +23,8 @@ from app.programme.releases import published_programme
 from app.speakers.links import PortalLinks
 from app.speakers.models import Speaker
 from app.speakers.photos import prepare_photo
-from app.storage import Storage, store_bytes
 from app.text import SingleLine
+from app.uploads.storage import Storage, store_bytes
 
 # --- What the speaker sees and answers ------------------------------------------------------------
 

@@ -12,9 +12,9 @@ from app.accounts.models import User
 from app.db import DbSession
 from app.events.models import Event, EventOrganiser
 from app.materials.models import MaterialVersion
-from app.materials.sniffing import DamagedFile, sniff_file
 from app.programme.models import Session
 from app.settings import Settings
+from app.uploads.sniffing import DamagedFile, sniff_file
 from tests.conftest import BrowserLikeClient
 from tests.factories import make_event, make_session
 from tests.materials import samples

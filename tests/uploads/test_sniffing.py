@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from app.materials.sniffing import FileType, sniff_file
+from app.uploads.sniffing import FileType, sniff_file
 from tests.materials import samples
 
 ACCEPTED = [

@@ -5,7 +5,7 @@ import boto3
 import pytest
 
 from app.settings import Settings
-from app.storage import (
+from app.uploads.storage import (
     InvalidStorageKey,
     LocalStorage,
     S3Storage,
