@@ -3,13 +3,12 @@
 import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextvars import ContextVar
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 import nh3
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date
 from fastapi import Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -29,6 +28,7 @@ from app.db import POOL_CONNECTIONS, DbSession
 from app.i18n import current_locale, ngettext, translations_for
 from app.request_limits import read_form
 from app.settings import PROJECT_DIR
+from app.timezones import format_local_datetime, format_local_time, format_zone_abbreviation
 
 ResponseValue = TypeVar("ResponseValue")
 
@@ -90,24 +90,8 @@ def markdown_to_html(text: str | None) -> Markup:
     return Markup(html)  # noqa: S704 - sanitised by nh3 just above
 
 
-def in_zone(value: datetime, tz: str) -> datetime:
-    return value.astimezone(ZoneInfo(tz))
-
-
-def format_local_time(value: datetime, tz: str) -> str:
-    return format_time(in_zone(value, tz), "HH:mm", locale=current_locale.get())
-
-
-def format_local_datetime(value: datetime, tz: str) -> str:
-    return format_datetime(in_zone(value, tz), "EEE d MMM y, HH:mm", locale=current_locale.get())
-
-
 def format_day(value: date, pattern: str = "EEEE d MMMM y") -> str:
     return format_date(value, pattern, locale=current_locale.get())
-
-
-def format_zone_abbreviation(value: datetime, tz: str) -> str:
-    return in_zone(value, tz).strftime("%Z")
 
 
 # Imported macro files do not see the render context, so the CSRF token is a global that reads the

@@ -1,30 +1,14 @@
 import re
 from datetime import date
-from functools import cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from app.events.models import AttendanceMode, EventKind, OrganiserRole, Visibility
 from app.i18n import _
 from app.text import SingleLine
+from app.timezones import check_timezone
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-
-
-@cache
-def all_timezones() -> list[str]:
-    return sorted(
-        zone for zone in available_timezones() if "/" in zone and not zone.startswith(("Etc/", "SystemV/"))
-    )
-
-
-def check_timezone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as error:
-        raise ValueError(_("Choose a time zone from the list, such as Europe/Paris.")) from error
-    return value
 
 
 def check_slug(value: str) -> str:

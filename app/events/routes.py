@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse, Response
 from app.csrf import require_csrf
 from app.events import service as event_service
 from app.events.access import ManagedEvent, OwnedEvent, PublicEvent
-from app.events.forms import CloneForm, EventForm, OrganiserForm, OrganiserRoleForm, all_timezones
+from app.events.forms import CloneForm, EventForm, OrganiserForm, OrganiserRoleForm
 from app.events.models import (
     ATTENDANCE_LABELS,
     EVENT_KIND_LABELS,
@@ -25,6 +25,7 @@ from app.programme.releases import published_programme
 from app.registration import editions as registration_editions
 from app.registration.queries import registration_form_of
 from app.registration.service import registration_window
+from app.timezones import all_timezones
 from app.web import CurrentUser, Db, SubmittedForm, redirect_after_post, render
 
 router = APIRouter(dependencies=[Depends(require_csrf)])

@@ -8,8 +8,8 @@ import uuid
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from app.events.forms import check_timezone
 from app.text import one_line
+from app.timezones import check_timezone
 
 CLOCK_PATTERN = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
 DURATION_PATTERN = re.compile(r"(\d{1,4}):(\d{2})(?::(\d{2}))?")

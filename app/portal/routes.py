@@ -15,7 +15,6 @@ from starlette.datastructures import FormData, UploadFile
 
 from app.csrf import CSRF_HEADER, require_csrf
 from app.db import utcnow
-from app.events.forms import all_timezones
 from app.events.models import Event
 from app.forms import BoundForm, bind_form, submit_form
 from app.i18n import _
@@ -27,6 +26,7 @@ from app.programme.models import Confirmation
 from app.speakers import links as speaker_links
 from app.speakers.models import Speaker
 from app.speakers.photos import MAX_PHOTO_BYTES
+from app.timezones import all_timezones
 from app.uploads.receiving import AppStorage, ReceivedUpload, UploadRefused, receive_upload
 from app.uploads.storage import StoredFileMissing, read_bytes
 from app.web import Db, SubmittedForm, not_found, redirect_after_post, render, wants_fragment

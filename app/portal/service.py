@@ -6,17 +6,14 @@ confirming or declining a role, on site or remote. The link itself is app.speake
 
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
 from pydantic import BaseModel, Field, field_validator
 from sqlmodel import col, select
 
 from app.db import DbSession
 from app.errors import DomainError, NotFound
-from app.events.forms import check_timezone
 from app.events.models import Event
-from app.i18n import _, current_locale
+from app.i18n import _
 from app.programme.models import ROLE_LABELS, Confirmation, Session, SessionRole, Talk
 from app.programme.queries import ProgrammeData
 from app.programme.releases import published_programme
@@ -24,6 +21,7 @@ from app.speakers.links import PortalLinks
 from app.speakers.models import Speaker
 from app.speakers.photos import prepare_photo
 from app.text import SingleLine
+from app.timezones import CLOCK, DATE_TIME, check_timezone, format_local, in_zone
 from app.uploads.storage import Storage, store_bytes
 
 # --- What the speaker sees and answers ------------------------------------------------------------
@@ -64,11 +62,9 @@ class PortalSession:
 
 
 def _moment_range(start_at: datetime, end_at: datetime, zone: str) -> str:
-    start = start_at.astimezone(ZoneInfo(zone))
-    end = end_at.astimezone(ZoneInfo(zone))
-    start_label = format_datetime(start, "EEE d MMM y, HH:mm", locale=current_locale.get())
-    end_pattern = "HH:mm" if end.date() == start.date() else "EEE d MMM, HH:mm"
-    end_label = format_datetime(end, end_pattern, locale=current_locale.get())
+    start, end = in_zone(start_at, zone), in_zone(end_at, zone)
+    start_label = format_local(start, zone, DATE_TIME)
+    end_label = format_local(end, zone, CLOCK if end.date() == start.date() else "EEE d MMM, HH:mm")
     return f"{start_label}–{end_label} {start:%Z} ({zone.replace('_', ' ')})"
 
 

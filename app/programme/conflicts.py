@@ -16,18 +16,18 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 from itertools import combinations
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime, format_time
 from sqlalchemy import func
 from sqlmodel import col, select
 
 from app.db import DbSession
 from app.errors import DomainError
 from app.events.models import Event
-from app.i18n import _, current_locale, ngettext
+from app.i18n import _, ngettext
 from app.programme.models import Room, Session, SessionRole, Talk
 from app.speakers.models import Speaker
+from app.timezones import CLOCK, format_local, zone_or_none
 
 NIGHT_ENDS = time(7, 0)
 NIGHT_STARTS = time(22, 0)
@@ -73,28 +73,11 @@ def _overlap(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datet
     return a_start < b_end and b_start < a_end
 
 
-def _when(moment: datetime, tz: str) -> str:
-    return format_datetime(moment.astimezone(ZoneInfo(tz)), "EEE d MMM, HH:mm", locale=current_locale.get())
-
-
-def _clock(moment: datetime, tz: ZoneInfo) -> str:
-    return format_time(moment.astimezone(tz), "HH:mm", locale=current_locale.get())
-
-
 def is_at_night(start_at: datetime, end_at: datetime, tz: ZoneInfo) -> bool:
     """True when any part of the slot falls before 07:00 or after 22:00 in the time zone `tz`."""
     local_start, local_end = start_at.astimezone(tz), end_at.astimezone(tz)
     night_starts = datetime.combine(local_start.date(), NIGHT_STARTS, tzinfo=tz)
     return local_start.time() < NIGHT_ENDS or local_end > night_starts
-
-
-def _zone(name: str | None) -> ZoneInfo | None:
-    if not name:
-        return None
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
 
 
 # Rules: pure functions over loaded records, so tests and other callers need no queries ----------
@@ -115,7 +98,7 @@ def room_conflicts(event: Event, sessions: list[Session], rooms: dict[int, Room]
                 room=rooms[room_id].name,
                 first=first.title,
                 second=second.title,
-                when=_when(second.start_at, event.timezone),
+                when=format_local(second.start_at, event.timezone, "EEE d MMM, HH:mm"),
             )
             conflicts.append(Conflict(ConflictKind.room_double_booked, message, (first.id, second.id)))  # type: ignore[arg-type]
     return conflicts
@@ -146,7 +129,7 @@ def speaker_conflicts(event: Event, slots: list[SpeakerSlot], elsewhere: list[Sp
                     speaker=first.speaker_name,
                     first=first.title,
                     second=second.title,
-                    when=_when(second.start_at, event.timezone),
+                    when=format_local(second.start_at, event.timezone, "EEE d MMM, HH:mm"),
                 )
                 conflicts.append(
                     Conflict(
@@ -173,7 +156,7 @@ def speaker_conflicts(event: Event, slots: list[SpeakerSlot], elsewhere: list[Sp
                 title=slot.title,
                 other=other.title,
                 event=other.event_title,
-                when=_when(other.start_at, event.timezone),
+                when=format_local(other.start_at, event.timezone, "EEE d MMM, HH:mm"),
             )
             conflicts.append(
                 Conflict(ConflictKind.speaker_double_booked, message, (slot.session_id,), slot.speaker_id)
@@ -206,7 +189,7 @@ def event_date_conflicts(event: Event, sessions: list[Session]) -> list[Conflict
         last_day = (session.end_at - timedelta(microseconds=1)).astimezone(tz).date()
         if first_day < event.start_date or last_day > event.end_date:
             message = _("“{session}” ({when}) is outside the event's dates.").format(
-                session=session.title, when=_when(session.start_at, event.timezone)
+                session=session.title, when=format_local(session.start_at, event.timezone, "EEE d MMM, HH:mm")
             )
             conflicts.append(Conflict(ConflictKind.session_outside_event, message, (session.id,)))  # type: ignore[arg-type]
     return conflicts
@@ -215,7 +198,7 @@ def event_date_conflicts(event: Event, sessions: list[Session]) -> list[Conflict
 def night_conflicts(slots: list[SpeakerSlot]) -> list[Conflict]:
     conflicts = []
     for slot in slots:
-        tz = _zone(slot.speaker_timezone)
+        tz = zone_or_none(slot.speaker_timezone)
         if not slot.is_remote or tz is None or not is_at_night(slot.start_at, slot.end_at, tz):
             continue
         message = _(
@@ -223,8 +206,8 @@ def night_conflicts(slots: list[SpeakerSlot]) -> list[Conflict]:
         ).format(
             speaker=slot.speaker_name,
             title=slot.title,
-            start=_clock(slot.start_at, tz),
-            end=_clock(slot.end_at, tz),
+            start=format_local(slot.start_at, tz, CLOCK),
+            end=format_local(slot.end_at, tz, CLOCK),
             zone=slot.speaker_timezone,
         )
         conflicts.append(

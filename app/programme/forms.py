@@ -5,9 +5,8 @@ bind_form) and turned into UTC here, so services only ever see UTC.
 """
 
 import re
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -17,18 +16,9 @@ from app.programme.models import SEAT_LIMIT_KINDS, RoleKind, SessionKind
 from app.programme.service import MoveDirection, SessionDetails
 from app.speakers.forms import EMAIL_PATTERN
 from app.text import SingleLine
+from app.timezones import local_to_utc
 
 COLOUR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
-
-
-def local_to_utc(day: date, clock: time, timezone: str) -> datetime:
-    """The UTC instant of a wall-clock time; on the night clocks go back, the earlier of the two."""
-    tz = ZoneInfo(timezone)
-    local = datetime.combine(day, clock, tzinfo=tz)
-    instant = local.astimezone(UTC)
-    if instant.astimezone(tz).replace(tzinfo=None) != local.replace(tzinfo=None):
-        raise ValueError(_("This time does not exist on that day: the clocks go forward then."))
-    return instant
 
 
 def _context_timezone(info: ValidationInfo) -> str:

@@ -25,7 +25,6 @@ from app.conditional import (
 from app.csrf import csrf_token
 from app.db import DbSession, utcnow
 from app.events.access import PublicEvent, public_event
-from app.events.forms import all_timezones
 from app.events.models import Event
 from app.i18n import _, current_locale
 from app.materials.queries import materials_of_session, materials_of_speaker
@@ -41,6 +40,7 @@ from app.programme.queries import (
 )
 from app.programme.releases import PublishedProgramme, published_programme
 from app.speakers.models import Speaker
+from app.timezones import all_timezones
 from app.web import Db, not_found, optional_user, render, render_block_html, run_with_db, wants_fragment
 
 router = APIRouter()

@@ -9,17 +9,16 @@ import hmac
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
 from sqlalchemy import func, or_, update
 from sqlmodel import col, select
 
 from app.db import DbSession
 from app.errors import DomainError, NotFound
 from app.events.models import Event
-from app.i18n import _, current_locale
+from app.i18n import _
 from app.registration.models import AttendanceChoice, Registration, RegistrationStatus
+from app.timezones import CLOCK, format_local, in_zone
 
 SEARCH_LIMIT = 25
 # What door staff type from a ticket: its code ("12-3fa9c0d2b7"), or the address its QR code holds.
@@ -54,10 +53,8 @@ def can_check_in(registration: Registration) -> bool:
 
 
 def _clock(moment: datetime, event: Event, now: datetime) -> str:
-    tz = ZoneInfo(event.timezone)
-    local = moment.astimezone(tz)
-    pattern = "HH:mm" if local.date() == now.astimezone(tz).date() else "d MMM, HH:mm"
-    return format_datetime(local, pattern, locale=current_locale.get())
+    same_day = in_zone(moment, event.timezone).date() == in_zone(now, event.timezone).date()
+    return format_local(moment, event.timezone, CLOCK if same_day else "d MMM, HH:mm")
 
 
 def ticket_in_event(db: DbSession, event: Event, registration_id: int, code: str) -> Registration:

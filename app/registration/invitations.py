@@ -8,18 +8,17 @@ import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
 from sqlmodel import col, select
 
 from app.db import DbSession, utcnow
 from app.errors import DomainError
 from app.events.models import Event
-from app.i18n import N_, _, current_locale
+from app.i18n import N_, _
 from app.mail import Mailer, OutgoingMail
 from app.registration.models import Invitation, Registration
 from app.security import TokenExpired, TokenInvalid, read_token, sign_token
+from app.timezones import LONG_DATE_TIME, format_local
 
 INVITATION_PURPOSE = "registration-invitation"
 # The invitation's own expiry (in the database) is what counts; the signature only has to outlive it.
@@ -77,15 +76,6 @@ def invitation_path(event: Event, token: str) -> str:
     return f"/events/{event.slug}/register?invitation={token}"
 
 
-def _local(moment: datetime, event: Event) -> str:
-    local = moment.astimezone(ZoneInfo(event.timezone))
-    return (
-        format_datetime(local, "EEEE d MMMM y, HH:mm", locale=current_locale.get())
-        + " "
-        + local.strftime("%Z")
-    )
-
-
 def _invitation_mail(event: Event, invitation: Invitation, url: str) -> OutgoingMail:
     greeting = _("Hello %(name)s,") % {"name": invitation.name} if invitation.name else _("Hello,")
     text = "\n\n".join(
@@ -93,7 +83,8 @@ def _invitation_mail(event: Event, invitation: Invitation, url: str) -> Outgoing
             greeting,
             _("You are invited to register for %(title)s.") % {"title": event.title},
             _("Register with this personal link (it works once):") + "\n" + url,
-            _("The invitation is valid until %(moment)s.") % {"moment": _local(invitation.expires_at, event)},
+            _("The invitation is valid until %(moment)s.")
+            % {"moment": format_local(invitation.expires_at, event.timezone, LONG_DATE_TIME, with_zone=True)},
         ]
     )
     return OutgoingMail(
@@ -195,7 +186,7 @@ def check_invitation(
     if invitation.used_at is None and invitation.expires_at <= now:
         raise InvitationRefused(
             _("This invitation expired on %(moment)s. Ask the organisers for a new one.")
-            % {"moment": _local(invitation.expires_at, event)}
+            % {"moment": format_local(invitation.expires_at, event.timezone, LONG_DATE_TIME, with_zone=True)}
         )
 
 

@@ -12,13 +12,13 @@ from babel import Locale
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from app.i18n import _, current_locale
-from app.programme.forms import local_to_utc
 from app.registration.invitations import EMAIL_PATTERN
 from app.registration.models import AttendanceChoice, QuestionKind, RegistrationStatus
 from app.registration.moderation import RegistrationChanges
 from app.registration.queries import RegistrationFilters
 from app.registration.setup import QuestionDetails, QuestionMove, RegistrationSettings
 from app.text import SingleLine
+from app.timezones import local_to_utc
 
 QUESTION_FIELD_PREFIX = "question_"
 

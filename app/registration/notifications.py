@@ -9,9 +9,8 @@ import smtplib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date
 
 from app.events.models import AttendanceMode, Event
 from app.i18n import _, current_locale
@@ -25,6 +24,7 @@ from app.registration.models import (
     RegistrationStatus,
 )
 from app.registration.tickets import ticket_for
+from app.timezones import LONG_DATE_TIME, format_local
 
 logger = logging.getLogger("plenary.registration")
 
@@ -68,9 +68,7 @@ def event_dates_and_venue(event: Event) -> str:
 
 def local_moment(moment: datetime, event: Event) -> str:
     """The moment in the event's zone, in words, with the zone's abbreviation ("CEST", not "+0200")."""
-    local = moment.astimezone(ZoneInfo(event.timezone))
-    # The zone database's abbreviation: Babel's short names are only offsets in most locales.
-    return f"{format_datetime(local, 'EEEE d MMMM y, HH:mm', locale=current_locale.get())} {local.tzname()}"
+    return format_local(moment, event.timezone, LONG_DATE_TIME, with_zone=True)
 
 
 def _session_lines(event: Event, seats: Sequence[ChosenSeat]) -> str:

@@ -4,9 +4,9 @@ import re
 
 from pydantic import BaseModel, Field, field_validator
 
-from app.events.forms import check_timezone
 from app.i18n import _
 from app.text import SingleLine
+from app.timezones import check_timezone
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 

@@ -7,7 +7,6 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.csrf import require_csrf
 from app.events.access import ManagedEvent
-from app.events.forms import all_timezones
 from app.events.models import Event
 from app.forms import BoundForm, submit_form
 from app.i18n import _
@@ -15,6 +14,7 @@ from app.programme.builder_view import speaker_lines
 from app.speakers import service as speaker_service
 from app.speakers.forms import SpeakerForm
 from app.speakers.models import Speaker
+from app.timezones import all_timezones
 from app.web import Db, SubmittedForm, not_found, redirect_after_post, render
 
 router = APIRouter(prefix="/manage/events/{slug}/speakers", dependencies=[Depends(require_csrf)])
