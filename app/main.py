@@ -17,6 +17,7 @@ import app.models  # noqa: F401 - every table, and the flush hook that stamps ch
 from app import api_docs_routes
 from app.accounts import admin_routes as account_admin_routes
 from app.accounts import routes as account_routes
+from app.accounts.dependencies import LoginRequired
 from app.accounts.throttle import LoginThrottle
 from app.base_url import BaseUrlCheck, describe_base_url
 from app.caching import RenderedViews
@@ -47,7 +48,7 @@ from app.server_errors import ServerErrorPage
 from app.settings import Settings, describe_settings_error, get_settings
 from app.speakers import routes as speaker_routes
 from app.uploads.storage import storage_from_settings
-from app.web import HTMX_CDN_URL, STATIC_DIR, LoginRequired, render, templates
+from app.web import HTMX_CDN_URL, STATIC_DIR, render, templates
 
 logger = logging.getLogger("plenary")
 # The routes that receive files; they accept MAX_UPLOAD_BYTES, every other route MAX_FORM_BYTES.

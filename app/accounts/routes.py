@@ -7,12 +7,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
 from app.accounts import service as account_service
+from app.accounts.dependencies import OptionalUser, remember_login
 from app.accounts.models import User
 from app.accounts.throttle import LoginThrottle
 from app.csrf import require_csrf
 from app.forms import BoundForm
 from app.i18n import _
-from app.web import Db, OptionalUser, SubmittedForm, redirect_after_post, remember_login, render, run_with_db
+from app.web import Db, SubmittedForm, redirect_after_post, render, run_with_db
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
 

@@ -9,13 +9,14 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from app.accounts.dependencies import CurrentUser, OptionalUser
 from app.accounts.models import User
 from app.db import DbSession
 from app.events.models import Event, OrganiserRole
 from app.events.permissions import MANAGING_ROLES, can_manage_event, effective_role, is_publicly_viewable
 from app.events.queries import event_by_slug
 from app.i18n import N_, _
-from app.web import CurrentUser, Db, OptionalUser, forbidden, not_found
+from app.web import Db, forbidden, not_found
 
 
 def public_event(slug: str, db: Db, user: OptionalUser) -> Event:

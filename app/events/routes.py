@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from app.accounts.dependencies import CurrentUser
 from app.csrf import require_csrf
 from app.events import service as event_service
 from app.events.access import ManagedEvent, OwnedEvent, PublicEvent
@@ -26,7 +27,7 @@ from app.registration import editions as registration_editions
 from app.registration.queries import registration_form_of
 from app.registration.service import registration_window
 from app.timezones import all_timezones
-from app.web import CurrentUser, Db, SubmittedForm, redirect_after_post, render
+from app.web import Db, SubmittedForm, redirect_after_post, render
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
 

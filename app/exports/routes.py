@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, FastAPI, Request, Response
 
+from app.accounts.dependencies import optional_user
 from app.db import DbSession
 from app.events.access import public_event
 from app.events.models import Event
@@ -30,7 +31,7 @@ from app.programme.models import SessionKind
 from app.programme.releases import PublishedProgramme, published_programme
 from app.registration import service as registration_service
 from app.registration.models import Registration
-from app.web import Db, not_found, optional_user, run_with_db
+from app.web import Db, not_found, run_with_db
 
 router = APIRouter()
 # Link checkers and feed readers ask HEAD before GET; uvicorn sends the headers without the body.

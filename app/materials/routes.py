@@ -12,6 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
+from app.accounts.dependencies import OptionalUser
 from app.csrf import require_csrf
 from app.db import utcnow
 from app.events.access import ManagedEvent
@@ -24,7 +25,7 @@ from app.programme import builder_view
 from app.programme.models import Session
 from app.uploads.receiving import AppStorage, ReceivedUpload, UploadRefused, receive_upload
 from app.uploads.sniffing import PDF
-from app.web import Db, OptionalUser, not_found, redirect_after_post, render
+from app.web import Db, not_found, redirect_after_post, render
 
 router = APIRouter()
 

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from app.accounts.dependencies import optional_user
 from app.accounts.models import User
 from app.caching import RenderedViews
 from app.conditional import (
@@ -41,7 +42,7 @@ from app.programme.queries import (
 from app.programme.releases import PublishedProgramme, published_programme
 from app.speakers.models import Speaker
 from app.timezones import all_timezones
-from app.web import Db, not_found, optional_user, render, render_block_html, run_with_db, wants_fragment
+from app.web import Db, not_found, render, render_block_html, run_with_db, wants_fragment
 
 router = APIRouter()
 

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from app.accounts.dependencies import OptionalUser
 from app.csrf import require_csrf
 from app.db import utcnow
 from app.events.models import Event, Visibility
@@ -39,16 +40,7 @@ from app.registration.models import (
 )
 from app.registration.queries import questions_of, registration_form_of
 from app.registration.rate_limit import SlidingWindowLimiter
-from app.web import (
-    Db,
-    OptionalUser,
-    SubmittedForm,
-    forbidden,
-    not_found,
-    redirect_after_post,
-    render,
-    wants_fragment,
-)
+from app.web import Db, SubmittedForm, forbidden, not_found, redirect_after_post, render, wants_fragment
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
 

@@ -14,10 +14,10 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
+from app.accounts.dependencies import current_user
 from app.accounts.service import create_user
 from app.db import DbSession
 from app.events.models import EventOrganiser, OrganiserRole
-from app.web import current_user
 from tests.conftest import ORGANISER_PASSWORD, BrowserLikeClient
 from tests.factories import make_event
 from tests.test_csrf_guard import _routes_with_dependencies
