@@ -29,8 +29,8 @@ from app.exports.snapshot import (
 from app.i18n import N_, _
 from app.programme.models import SessionKind
 from app.programme.releases import PublishedProgramme, published_programme
-from app.registration import service as registration_service
 from app.registration.models import Registration
+from app.registration.queries import calendar_of
 from app.web import Db, not_found, run_with_db
 
 router = APIRouter()
@@ -276,7 +276,7 @@ def _pdf(request: Request, event: Event, published: PublishedProgramme) -> Respo
 )
 def registration_calendar(request: Request, db: Db, calendar_secret: str) -> Response:
     """An attendee's own programme, at a secret address they can renew; join links for online attendees."""
-    found = registration_service.calendar_of(db, calendar_secret)
+    found = calendar_of(db, calendar_secret)
     if found is None:
         raise not_found(
             _("This calendar address no longer works. Copy the new one from your registration page.")

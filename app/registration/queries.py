@@ -12,6 +12,12 @@ from sqlmodel import col, select
 from app.db import DbSession
 from app.events.models import Event
 from app.programme.models import Session
+from app.registration.attendee_programme import (  # noqa: F401 - the attendee's pages read them here
+    AttendeeSession,
+    StreamLink,
+    attendee_sessions,
+    stream_links,
+)
 from app.registration.capacity import is_chosen_at_registration
 from app.registration.models import (
     SEAT_HOLDING_STATUSES,
@@ -250,3 +256,23 @@ def invitations_of(db: DbSession, event: Event) -> list[Invitation]:
         select(Invitation).where(Invitation.event_id == event.id).order_by(col(Invitation.created_at).desc())
     )
     return list(db.exec(statement))
+
+
+# Reads for the attendee's own pages ---------------------------------------------------------------
+
+
+def answers_of(db: DbSession, registration: Registration) -> dict[int, list[str]]:
+    """The registration's answers by question id, each as the list of values given."""
+    statement = select(Answer).where(Answer.registration_id == registration.id)
+    return {answer.question_id: answer.value.splitlines() for answer in db.exec(statement)}
+
+
+def calendar_of(db: DbSession, calendar_secret: str) -> tuple[Event, Registration] | None:
+    """The event and registration a personal calendar address belongs to; a renewed address finds nothing."""
+    statement = (
+        select(Event, Registration)
+        .join(Registration, col(Registration.event_id) == Event.id)
+        .where(Registration.calendar_secret == calendar_secret)
+    )
+    row = db.exec(statement).first()
+    return (row[0], row[1]) if row is not None else None

@@ -38,7 +38,7 @@ from app.registration.models import (
     STATUS_LABELS,
     Registration,
 )
-from app.registration.queries import questions_of, registration_form_of
+from app.registration.queries import answers_of, questions_of, registration_form_of
 from app.registration.rate_limit import SlidingWindowLimiter
 from app.web import Db, SubmittedForm, forbidden, not_found, redirect_after_post, render, wants_fragment
 
@@ -259,7 +259,7 @@ def _manage_context(
         "status_labels": STATUS_LABELS,
         "mode_labels": ATTENDANCE_CHOICE_LABELS,
         "questions": questions_of(db, event),
-        "answers": service.answers_of(db, registration),
+        "answers": answers_of(db, registration),
         "sessions": sessions,
         "seats_by_session": capacity.seats_left_by_session(db, sessions),
         "chosen": {session.id: status for session, status in capacity.chosen_seats(db, registration)},

@@ -590,23 +590,3 @@ def renew_calendar_link(db: DbSession, registration: Registration) -> Registrati
     db.add(registration)
     db.commit()
     return registration
-
-
-# Reads for the attendee's own pages ---------------------------------------------------------------
-
-
-def answers_of(db: DbSession, registration: Registration) -> dict[int, list[str]]:
-    """The registration's answers by question id, each as the list of values given."""
-    statement = select(Answer).where(Answer.registration_id == registration.id)
-    return {answer.question_id: answer.value.splitlines() for answer in db.exec(statement)}
-
-
-def calendar_of(db: DbSession, calendar_secret: str) -> tuple[Event, Registration] | None:
-    """The event and registration a personal calendar address belongs to; a renewed address finds nothing."""
-    statement = (
-        select(Event, Registration)
-        .join(Registration, col(Registration.event_id) == Event.id)
-        .where(Registration.calendar_secret == calendar_secret)
-    )
-    row = db.exec(statement).first()
-    return (row[0], row[1]) if row is not None else None
