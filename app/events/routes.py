@@ -21,7 +21,7 @@ from app.events.queries import listed_events, managed_events, organisers_of, rol
 from app.forms import BoundForm, submit_form
 from app.i18n import _
 from app.programme import editions
-from app.programme.queries import event_overview, programme_overview
+from app.programme.counts import event_overview, programme_overview
 from app.programme.releases import published_programme
 from app.registration import editions as registration_editions
 from app.registration.queries import registration_form_of

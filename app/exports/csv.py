@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from app.exports.snapshot import ExportedSession, ProgrammeSnapshot
 from app.i18n import N_, _
 from app.programme.models import RoleKind
-from app.programme.queries import RoleView
+from app.programme.views import RoleView
 
 MEDIA_TYPE = "text/csv; charset=utf-8"
 BYTE_ORDER_MARK = "\ufeff"

@@ -41,14 +41,8 @@ from zoneinfo import ZoneInfo
 from app.events.models import AttendanceMode, Event
 from app.i18n import N_
 from app.programme.models import SESSION_KIND_LABELS
-from app.programme.queries import (
-    GRID_SLOT_MINUTES,
-    SessionView,
-    event_rooms,
-    event_sessions,
-    event_tracks,
-)
 from app.programme.releases import PublishedProgramme
+from app.programme.views import GRID_SLOT_MINUTES, SessionView, event_rooms, event_sessions, event_tracks
 from app.text import one_line, printable
 
 XML_MEDIA_TYPE = "application/xml; charset=utf-8"

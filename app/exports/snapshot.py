@@ -1,7 +1,7 @@
 """What an export shows of a programme: the published version (app/programme/releases.py), handed to
 pure renderers.
 
-The sessions come from `programme.queries` views of the released data (never a speaker's email); this
+The sessions come from `programme.views` of the released data (never a speaker's email); this
 module adds what calendars need and the pages do not: when each session was created and last changed,
 its SEQUENCE, the sessions withdrawn since earlier releases, and the absolute addresses of the pages.
 """
@@ -11,17 +11,17 @@ from datetime import date, datetime
 
 from app.events.models import Event
 from app.i18n import _
+from app.programme.data import WithdrawnSession
 from app.programme.models import SessionKind
-from app.programme.queries import (
+from app.programme.releases import PublishedProgramme
+from app.programme.views import (
     SessionView,
-    WithdrawnSession,
     event_rooms,
     event_sessions,
     event_tracks,
     session_detail,
     speaker_detail,
 )
-from app.programme.releases import PublishedProgramme
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,8 +14,8 @@ from app.db import DbSession
 from app.errors import DomainError, NotFound
 from app.events.models import Event
 from app.i18n import _
+from app.programme.data import ProgrammeData
 from app.programme.models import ROLE_LABELS, Confirmation, Session, SessionRole, Talk
-from app.programme.queries import ProgrammeData
 from app.programme.releases import published_programme
 from app.speakers.links import PortalLinks
 from app.speakers.models import Speaker

@@ -188,8 +188,8 @@ class Release(SQLModel, table=True):
     released_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     released_by_id: int | None = Field(default=None, foreign_key="account_user.id", ondelete="SET NULL")
     session_count: int = 0
-    # The programme as released (app.programme.queries.ProgrammeData as JSON) and what changed since
-    # the version before (app.programme.releases.SessionChange list as JSON): both written once.
+    # The programme as released (app.programme.views.ProgrammeData as JSON) and what changed since
+    # the version before (app.programme.changelog.SessionChange list as JSON): both written once.
     programme: str = Field(sa_type=Text)
     changes: str = Field(default="[]", sa_type=Text)
 

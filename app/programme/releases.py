@@ -15,13 +15,11 @@ published programme shows each speaker's profile as it is now, over the released
 in the speaker portal is public at once and never waits for (or shows up in) the next release.
 """
 
-import json
 from collections.abc import Callable, Hashable
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from enum import StrEnum
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
@@ -34,19 +32,22 @@ from app.errors import DomainError, InvalidInput
 from app.events.locks import lock_event
 from app.events.models import Event
 from app.i18n import _
+from app.programme.changelog import (
+    SessionChange,
+    changes_from_json,
+    changes_to_json,
+    compare_programmes,
+    same_programme,
+)
 from app.programme.conflicts import OpenConflicts, programme_conflicts
-from app.programme.models import Release, RoleKind, SessionKind
-from app.programme.queries import (
+from app.programme.data import (
     ProgrammeData,
-    RoleData,
-    RoomData,
-    SessionData,
-    SpeakerData,
-    TalkData,
-    TrackData,
     WithdrawnSession,
     load_programme,
+    programme_from_json,
+    programme_to_json,
 )
+from app.programme.models import Release
 from app.speakers.models import Speaker
 
 NOTE_MAX_LENGTH = 500
@@ -54,44 +55,6 @@ NOTE_MAX_LENGTH = 500
 
 class NothingToRelease(DomainError):
     status_code = 409
-
-
-class ChangeKind(StrEnum):
-    added = "added"
-    cancelled = "cancelled"
-    reinstated = "reinstated"
-    # Deleted from the draft after it had been released.
-    withdrawn = "withdrawn"
-    changed = "changed"
-
-
-@dataclass(frozen=True)
-class SessionChange:
-    """What one release changed of one session; times are UTC, places and people are names."""
-
-    kind: ChangeKind
-    session_id: int
-    uid: str
-    title: str
-    start_at: datetime
-    end_at: datetime
-    room: str
-    # Set when the time or the room changed: where and when it was before.
-    old_start_at: datetime | None = None
-    old_end_at: datetime | None = None
-    old_room: str | None = None
-    speakers_added: tuple[str, ...] = ()
-    speakers_removed: tuple[str, ...] = ()
-    # Other changes calendars show: "title", "description", "kind", "track", "talks", "roles".
-    details: tuple[str, ...] = ()
-
-    @property
-    def is_moved(self) -> bool:
-        return self.old_start_at is not None
-
-    @property
-    def speakers_changed(self) -> bool:
-        return bool(self.speakers_added or self.speakers_removed)
 
 
 @dataclass(frozen=True)
@@ -298,7 +261,7 @@ def release_programme(
         # Against the profiles as published now: a renamed speaker is not "removed and added".
         previous = with_live_profiles(db, event, programme_from_json(previous_row.programme))
         changes = compare_programmes(previous, draft)
-        if not changes and _same_programme(previous, draft):
+        if not changes and same_programme(previous, draft):
             raise NothingToRelease(
                 _("Nothing has changed since version {number}.").format(number=previous_row.number)
             )
@@ -347,186 +310,6 @@ def _with_sequences(
         if session.uid not in in_draft
     )
     return replace(draft, sessions=sessions, withdrawn=tuple(withdrawn))
-
-
-# --- Comparing two versions ---
-
-
-def _same_programme(old: ProgrammeData, new: ProgrammeData) -> bool:
-    """Equal but for stamps and sequences: releasing only new room names is allowed (profiles are live)."""
-
-    def unstamped(data: ProgrammeData) -> tuple[object, ...]:
-        sessions = tuple(
-            replace(s, created_at=s.start_at, updated_at=s.start_at, sequence=0) for s in data.sessions
-        )
-        return (data.rooms, data.tracks, data.speakers, sessions, data.talks, data.roles)
-
-    return unstamped(old) == unstamped(new)
-
-
-def compare_programmes(old: ProgrammeData, new: ProgrammeData) -> list[SessionChange]:
-    """Sessions added, cancelled, reinstated, withdrawn or changed from `old` to `new`, in `new`'s order."""
-    old_by_uid = {session.uid: session for session in old.sessions}
-    new_uids = {session.uid for session in new.sessions}
-    changes: list[SessionChange] = []
-    for session in new.sessions:
-        before = old_by_uid.get(session.uid)
-        now_here = _Facts.of(new, session)
-        if before is None:
-            changes.append(_change(ChangeKind.added, session, now_here))
-            continue
-        was = _Facts.of(old, before)
-        if session.is_cancelled != before.is_cancelled:
-            kind = ChangeKind.cancelled if session.is_cancelled else ChangeKind.reinstated
-            changes.append(_change(kind, session, now_here))
-            continue
-        moved = (was.start_at, was.end_at, was.room) != (now_here.start_at, now_here.end_at, now_here.room)
-        added = tuple(name for name in now_here.speakers if name not in was.speakers)
-        removed = tuple(name for name in was.speakers if name not in now_here.speakers)
-        details = tuple(name for name, value in was.details.items() if now_here.details[name] != value)
-        if added or removed:
-            # A new or departed speaker is said once, as such, not again as a change of roles.
-            details = tuple(name for name in details if name != "roles")
-        if moved or added or removed or details:
-            changes.append(
-                replace(
-                    _change(ChangeKind.changed, session, now_here),
-                    old_start_at=was.start_at if moved else None,
-                    old_end_at=was.end_at if moved else None,
-                    old_room=was.room if moved else None,
-                    speakers_added=added,
-                    speakers_removed=removed,
-                    details=details,
-                )
-            )
-    for before in old.sessions:
-        if before.uid not in new_uids:
-            changes.append(_change(ChangeKind.withdrawn, before, _Facts.of(old, before)))
-    return changes
-
-
-@dataclass(frozen=True)
-class _Facts:
-    """What a calendar or a reader sees of a session, with rooms, tracks and people by name."""
-
-    start_at: datetime
-    end_at: datetime
-    room: str
-    speakers: tuple[str, ...]
-    details: dict[str, object]
-
-    @classmethod
-    def of(cls, data: ProgrammeData, session: SessionData) -> "_Facts":
-        index = data.index
-        room = index.rooms.get(session.room_id) if session.room_id is not None else None
-        track = index.tracks.get(session.track_id) if session.track_id is not None else None
-        talks = index.talks_of_session.get(session.id, [])
-        roles = [*index.session_roles.get(session.id, ())]
-        for talk in talks:
-            roles.extend(index.talk_roles.get(talk.id, ()))
-
-        def name(role: RoleData) -> str:
-            return index.speakers[role.speaker_id].name
-
-        return cls(
-            start_at=session.start_at,
-            end_at=session.end_at,
-            room=room.name if room else "",
-            speakers=tuple(dict.fromkeys(name(role) for role in roles)),
-            details={
-                "title": session.title,
-                "description": session.abstract,
-                "kind": session.kind,
-                "track": track.name if track else "",
-                "talks": tuple((t.title, t.abstract, t.start_at, t.end_at) for t in talks),
-                "roles": tuple((name(r), r.role, r.is_remote, r.talk_id is not None) for r in roles),
-            },
-        )
-
-
-def _change(kind: ChangeKind, session: SessionData, facts: _Facts) -> SessionChange:
-    return SessionChange(
-        kind=kind,
-        session_id=session.id,
-        uid=session.uid,
-        title=session.title,
-        start_at=session.start_at,
-        end_at=session.end_at,
-        room=facts.room,
-    )
-
-
-# --- Storage: plain JSON, read back into the same dataclasses ---
-
-_Record = TypeVar("_Record")
-_PARTS: dict[str, type] = {
-    "rooms": RoomData,
-    "tracks": TrackData,
-    "speakers": SpeakerData,
-    "sessions": SessionData,
-    "talks": TalkData,
-    "roles": RoleData,
-    "withdrawn": WithdrawnSession,
-}
-# Read back as enums: the views look labels up by them.
-_ENUMS: dict[str, type[StrEnum]] = {"kind": SessionKind, "role": RoleKind}
-
-
-def programme_to_json(data: ProgrammeData) -> str:
-    return json.dumps(
-        {part: [_plain(record) for record in getattr(data, part)] for part in _PARTS},
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-
-
-def programme_from_json(text: str) -> ProgrammeData:
-    stored = json.loads(text)
-    parts = {
-        part: tuple(_record(kind, item) for item in stored.get(part, ())) for part, kind in _PARTS.items()
-    }
-    return ProgrammeData(**parts)
-
-
-def changes_to_json(changes: list[SessionChange]) -> str:
-    return json.dumps([_plain(change) for change in changes], ensure_ascii=False, separators=(",", ":"))
-
-
-def changes_from_json(text: str) -> list[SessionChange]:
-    changes = []
-    for item in json.loads(text):
-        change = _record(SessionChange, item)
-        changes.append(
-            replace(
-                change,
-                kind=ChangeKind(change.kind),
-                speakers_added=tuple(change.speakers_added),
-                speakers_removed=tuple(change.speakers_removed),
-                details=tuple(change.details),
-            )
-        )
-    return changes
-
-
-def _plain(record: object) -> dict[str, object]:
-    return {
-        name: value.isoformat() if isinstance(value, datetime) else value
-        for name, value in asdict(record).items()  # type: ignore[call-overload]
-    }
-
-
-def _record(kind: type[_Record], item: dict[str, Any]) -> _Record:
-    values: dict[str, Any] = {}
-    for spec in fields(kind):  # type: ignore[arg-type]
-        if not spec.init or spec.name not in item:
-            continue
-        value = item[spec.name]
-        if spec.name.endswith("_at") and isinstance(value, str):
-            value = datetime.fromisoformat(value)
-        elif spec.name in _ENUMS and kind is not SessionChange:
-            value = _ENUMS[spec.name](value)
-        values[spec.name] = value
-    return kind(**values)
 
 
 def _public_details(event: Event) -> tuple[object, ...]:

@@ -31,7 +31,8 @@ from app.i18n import _, current_locale
 from app.materials.queries import materials_of_session, materials_of_speaker
 from app.programme.access import PublicProgramme
 from app.programme.models import SESSION_KIND_LABELS, Session, SessionKind
-from app.programme.queries import (
+from app.programme.releases import PublishedProgramme, published_programme
+from app.programme.views import (
     ProgrammeFilters,
     ProgrammeView,
     event_speakers,
@@ -39,7 +40,6 @@ from app.programme.queries import (
     session_detail,
     speaker_detail,
 )
-from app.programme.releases import PublishedProgramme, published_programme
 from app.speakers.models import Speaker
 from app.timezones import all_timezones
 from app.web import Db, not_found, render, render_block_html, run_with_db, wants_fragment

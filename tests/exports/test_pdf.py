@@ -24,8 +24,8 @@ from app.exports.pdf import (
 )
 from app.exports.snapshot import FeedFilters, ProgrammeSnapshot, SiteLinks, programme_snapshot
 from app.i18n import current_locale
+from app.programme.data import name_sort_key
 from app.programme.models import Session
-from app.programme.queries import name_sort_key
 from app.programme.releases import published_programme, release_programme
 from app.programme.service import cancel_session
 from tests.factories import add_role, at, make_event, make_session, make_speaker

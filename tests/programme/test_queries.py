@@ -2,12 +2,12 @@
 
 from datetime import date
 
+from app.programme.data import load_programme
 from app.programme.models import RoleKind, SessionKind
-from app.programme.queries import (
+from app.programme.views import (
     ProgrammeFilters,
     event_sessions,
     event_speakers,
-    load_programme,
     programme_day,
     session_detail,
     speaker_detail,

@@ -9,15 +9,11 @@ from sqlmodel import select
 from app.db import DbSession, make_engine
 from app.errors import InvalidInput
 from app.programme import service as programme_service
+from app.programme.changelog import ChangeKind, SessionChange, compare_programmes
+from app.programme.data import load_programme, programme_from_json, programme_to_json
 from app.programme.models import Release, SessionRole
-from app.programme.queries import load_programme
 from app.programme.releases import (
-    ChangeKind,
     NothingToRelease,
-    SessionChange,
-    compare_programmes,
-    programme_from_json,
-    programme_to_json,
     published_programme,
     release_history,
     release_programme,

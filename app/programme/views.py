@@ -1,11 +1,9 @@
-"""Reads of the programme, for the public pages, the builder and the API.
+"""The programme as people read it: days, grid and list, filters and search, session and speaker pages.
 
-Every read here runs a fixed number of queries whatever the size of the programme: sessions are loaded
-with their room and track in one joined query, then their talks and speaker roles in bulk with IN queries.
-Display strings (times, labels, speaker lists) are computed once here so templates stay cheap.
+Pure functions of a programme's data (app.programme.data) in a display zone and the reader's language:
+display strings (times, labels, speaker lists) are computed once here so templates stay cheap.
 """
 
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -13,68 +11,30 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from sqlalchemy import func
-from sqlalchemy import select as sa_select
-from sqlmodel import col, select
 
-from app.db import DbSession
 from app.events.models import AttendanceMode, Event
 from app.i18n import _, current_locale
+from app.programme.data import (
+    ProgrammeData,
+    RoleData,
+    RoomData,
+    SessionData,
+    SpeakerData,
+    TrackData,
+    name_sort_key,
+)
 from app.programme.models import (
     ROLE_LABELS,
     SESSION_KIND_LABELS,
     RoleKind,
-    Room,
-    Session,
     SessionKind,
     SessionLink,
-    SessionRole,
-    Talk,
-    Track,
     session_links,
 )
-from app.speakers.models import Speaker
 
 # The grid's time resolution: a row of the CSS grid is five minutes of the day.
 GRID_SLOT_MINUTES = 5
 MINUTES_PER_DAY = 24 * 60
-
-
-@dataclass(frozen=True)
-class EventOverview:
-    sessions: int
-    cancelled: int
-    rooms: int
-    tracks: int
-    speakers: int
-
-
-def event_overview(db: DbSession, event: Event) -> EventOverview:
-    def count(statement: object) -> int:
-        return int(db.exec(statement).one())  # type: ignore[call-overload]
-
-    return EventOverview(
-        sessions=count(select(func.count()).select_from(Session).where(Session.event_id == event.id)),
-        cancelled=count(
-            select(func.count())
-            .select_from(Session)
-            .where(Session.event_id == event.id, col(Session.is_cancelled).is_(True))
-        ),
-        rooms=count(select(func.count()).select_from(Room).where(Room.event_id == event.id)),
-        tracks=count(select(func.count()).select_from(Track).where(Track.event_id == event.id)),
-        speakers=count(select(func.count()).select_from(Speaker).where(Speaker.event_id == event.id)),
-    )
-
-
-def programme_overview(data: "ProgrammeData") -> EventOverview:
-    """The same counts for a programme's data: what the public sees of a released version."""
-    return EventOverview(
-        sessions=len(data.sessions),
-        cancelled=sum(session.is_cancelled for session in data.sessions),
-        rooms=len(data.rooms),
-        tracks=len(data.tracks),
-        speakers=len(data.speakers),
-    )
 
 
 # --- View dataclasses: what the public pages and the API show. Speakers' emails are never copied in. ---
@@ -264,266 +224,6 @@ class SessionDetail:
     # The same times in the viewer's zone, when they asked for one other than the event's.
     viewer_time_label: str | None
     viewer_tz: str | None
-
-
-# --- The programme's data: what a release freezes, and what every public view is built from ---
-#
-# Plain values only (no models, no translated labels), so a released version can be stored as JSON
-# and read back the same, and the views below are pure functions of it.
-
-
-@dataclass(frozen=True, slots=True)
-class RoomData:
-    id: int
-    name: str
-    capacity: int | None
-    position: int
-    guid: str | None = None
-    # Whether the room has a stream; its address stays out of the programme's data (and releases).
-    is_streamed: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class TrackData:
-    id: int
-    name: str
-    colour: str
-
-
-@dataclass(frozen=True, slots=True)
-class SpeakerData:
-    id: int
-    name: str
-    affiliation: str
-    bio: str
-    photo_url: str | None
-    guid: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SessionData:
-    id: int
-    uid: str
-    title: str
-    kind: SessionKind
-    abstract: str
-    start_at: datetime
-    end_at: datetime
-    room_id: int | None
-    track_id: int | None
-    is_cancelled: bool
-    seat_limit: int | None
-    created_at: datetime
-    updated_at: datetime
-    # Raised by each release that changes what calendars show of the session (RFC 5545 SEQUENCE).
-    sequence: int = 0
-    subtitle: str = ""
-    description: str = ""
-    language: str = ""
-    type_label: str = ""
-    do_not_record: bool = False
-    do_not_stream: bool = False
-    recording_license: str = ""
-    feedback_url: str = ""
-    logo_url: str = ""
-    origin_url: str = ""
-    # JSON, as stored (app.programme.models.session_links reads it).
-    links: str = "[]"
-    attachments: str = "[]"
-
-
-@dataclass(frozen=True, slots=True)
-class TalkData:
-    id: int
-    session_id: int
-    title: str
-    abstract: str
-    position: int
-    start_at: datetime | None
-    end_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class RoleData:
-    session_id: int
-    talk_id: int | None
-    speaker_id: int
-    role: RoleKind
-    is_remote: bool
-
-
-@dataclass(frozen=True, slots=True)
-class WithdrawnSession:
-    """A session of an earlier release that is gone from the programme; feeds keep it, cancelled."""
-
-    uid: str
-    title: str
-    start_at: datetime
-    end_at: datetime
-    created_at: datetime
-    withdrawn_at: datetime
-    sequence: int
-
-
-@dataclass(frozen=True)
-class ProgrammeData:
-    """A whole programme: the live one, read from the tables, or a released version, read from its JSON."""
-
-    rooms: tuple[RoomData, ...]
-    tracks: tuple[TrackData, ...]
-    # Only speakers with a role in the programme: nobody else is public.
-    speakers: tuple[SpeakerData, ...]
-    # In programme order: start, then the room's position and name.
-    sessions: tuple[SessionData, ...]
-    talks: tuple[TalkData, ...]
-    roles: tuple[RoleData, ...]
-    withdrawn: tuple[WithdrawnSession, ...] = ()
-    index: "ProgrammeIndex" = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "index", ProgrammeIndex.of(self))
-
-
-@dataclass(frozen=True)
-class ProgrammeIndex:
-    sessions: dict[int, SessionData]
-    rooms: dict[int, RoomData]
-    tracks: dict[int, TrackData]
-    speakers: dict[int, SpeakerData]
-    talks_of_session: dict[int, list[TalkData]]
-    session_roles: dict[int, list[RoleData]]
-    talk_roles: dict[int, list[RoleData]]
-    sessions_of_speaker: dict[int, list[int]]
-
-    @classmethod
-    def of(cls, data: ProgrammeData) -> "ProgrammeIndex":
-        talks_of_session: dict[int, list[TalkData]] = defaultdict(list)
-        for talk in data.talks:
-            talks_of_session[talk.session_id].append(talk)
-        session_roles: dict[int, list[RoleData]] = defaultdict(list)
-        talk_roles: dict[int, list[RoleData]] = defaultdict(list)
-        sessions_of_speaker: dict[int, list[int]] = defaultdict(list)
-        for role in data.roles:
-            (talk_roles[role.talk_id] if role.talk_id is not None else session_roles[role.session_id]).append(
-                role
-            )
-            if role.session_id not in sessions_of_speaker[role.speaker_id]:
-                sessions_of_speaker[role.speaker_id].append(role.session_id)
-        return cls(
-            sessions={session.id: session for session in data.sessions},
-            rooms={room.id: room for room in data.rooms},
-            tracks={track.id: track for track in data.tracks},
-            speakers={speaker.id: speaker for speaker in data.speakers},
-            talks_of_session=dict(talks_of_session),
-            session_roles=dict(session_roles),
-            talk_roles=dict(talk_roles),
-            sessions_of_speaker=dict(sessions_of_speaker),
-        )
-
-
-# Columns read after the fixed ones, passed to SessionData by name.
-_SESSION_EXTRAS = (
-    Session.subtitle,
-    Session.description,
-    Session.language,
-    Session.type_label,
-    Session.do_not_record,
-    Session.do_not_stream,
-    Session.recording_license,
-    Session.feedback_url,
-    Session.logo_url,
-    Session.origin_url,
-    Session.links,
-    Session.attachments,
-)
-_SESSION_EXTRA_NAMES = tuple(column.key for column in _SESSION_EXTRAS)
-
-
-def load_programme(db: DbSession, event: Event) -> ProgrammeData:
-    """The live programme, as organisers are editing it: six queries whatever its size."""
-    rooms = db.execute(
-        sa_select(Room.id, Room.name, Room.capacity, Room.position, Room.guid, Room.stream_url)
-        .where(col(Room.event_id) == event.id)
-        .order_by(col(Room.position), col(Room.name))
-    ).all()
-    tracks = db.execute(
-        sa_select(Track.id, Track.name, Track.colour)
-        .where(col(Track.event_id) == event.id)
-        .order_by(col(Track.name))
-    ).all()
-    event_session_ids = sa_select(Session.id).where(col(Session.event_id) == event.id)
-    sessions = db.execute(
-        sa_select(
-            Session.id,
-            Session.uid,
-            Session.title,
-            Session.kind,
-            Session.abstract,
-            Session.start_at,
-            Session.end_at,
-            Session.room_id,
-            Session.track_id,
-            Session.is_cancelled,
-            Session.seat_limit,
-            Session.created_at,
-            Session.updated_at,
-            *_SESSION_EXTRAS,
-        )
-        .outerjoin(Room, col(Room.id) == Session.room_id)
-        .where(col(Session.event_id) == event.id)
-        .order_by(col(Session.start_at), col(Room.position), col(Room.name), col(Session.id))
-    ).all()
-    talks = db.execute(
-        sa_select(
-            Talk.id, Talk.session_id, Talk.title, Talk.abstract, Talk.position, Talk.start_at, Talk.end_at
-        )
-        .where(col(Talk.session_id).in_(event_session_ids))
-        .order_by(col(Talk.position), col(Talk.start_at), col(Talk.id))
-    ).all()
-    roles = db.execute(
-        sa_select(
-            SessionRole.session_id,
-            SessionRole.talk_id,
-            SessionRole.speaker_id,
-            SessionRole.role,
-            SessionRole.is_remote,
-        )
-        .where(col(SessionRole.session_id).in_(event_session_ids))
-        .order_by(col(SessionRole.position), col(SessionRole.id))
-    ).all()
-    # Only the public columns: a speaker's email never enters the programme's data.
-    speakers = db.execute(
-        sa_select(
-            Speaker.id, Speaker.name, Speaker.affiliation, Speaker.bio, Speaker.photo_url, Speaker.guid
-        ).where(
-            col(Speaker.event_id) == event.id,
-            col(Speaker.id).in_(
-                sa_select(SessionRole.speaker_id).where(col(SessionRole.session_id).in_(event_session_ids))
-            ),
-        )
-    ).all()
-    return ProgrammeData(
-        rooms=tuple(RoomData(*row[:5], is_streamed=bool(row[5])) for row in rooms),
-        tracks=tuple(TrackData(*row) for row in tracks),
-        speakers=tuple(SpeakerData(*row) for row in speakers),
-        sessions=tuple(
-            SessionData(
-                *row[:5],
-                _as_utc(row[5]),
-                _as_utc(row[6]),
-                *row[7:11],
-                _as_utc(row[11]),
-                _as_utc(row[12]),
-                **dict(zip(_SESSION_EXTRA_NAMES, row[13:], strict=True)),
-            )
-            for row in sessions
-        ),
-        talks=tuple(
-            TalkData(*row[:5], _as_utc(row[5]) if row[5] else None, _as_utc(row[6]) if row[6] else None)
-            for row in talks
-        ),
-        roles=tuple(RoleData(*row) for row in roles),
-    )
 
 
 # --- Reads: views of a programme's data, in a display zone and the reader's language ---
@@ -898,13 +598,3 @@ def _speaker_view(speaker: SpeakerData) -> SpeakerView:
         bio=speaker.bio,
         photo_url=speaker.photo_url,
     )
-
-
-def name_sort_key(name: str) -> str:
-    """Alphabetical as readers expect: "Émilie" sorts with "Emilie", not after "Zoe"."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
-
-
-def _as_utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
