@@ -14,12 +14,10 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 import app.models  # noqa: F401 - every table, and the flush hook that stamps changed programmes
-from app import api_docs_routes
 from app.accounts import admin_routes as account_admin_routes
 from app.accounts import routes as account_routes
-from app.accounts.dependencies import LoginRequired
+from app.accounts.access import LoginRequired
 from app.accounts.throttle import LoginThrottle
-from app.base_url import BaseUrlCheck, describe_base_url
 from app.caching import RenderedViews
 from app.db import database_answers, make_engine
 from app.errors import DomainError
@@ -29,7 +27,6 @@ from app.events import routes as event_routes
 from app.events.models import ATTENDANCE_LABELS, EVENT_KIND_LABELS, ORGANISER_ROLE_LABELS, VISIBILITY_LABELS
 from app.exports import routes as export_routes
 from app.i18n import _, current_locale, negotiate_locale
-from app.id_bounds import refuse_out_of_range_ids
 from app.imports import routes as import_routes
 from app.mail import mailer_from_settings
 from app.materials import manage_routes as material_manage_routes
@@ -42,13 +39,15 @@ from app.programme import routes as programme_routes
 from app.programme.models import ROLE_LABELS, SESSION_KIND_LABELS
 from app.registration import manage_routes as registration_manage_routes
 from app.registration import routes as registration_routes
-from app.request_limits import UPLOAD_OVERHEAD_BYTES, BodySizeLimit, RequestTooLarge
-from app.security_headers import SecurityHeaders, content_security_policy
-from app.server_errors import ServerErrorPage
 from app.settings import Settings, describe_settings_error, get_settings
 from app.speakers import routes as speaker_routes
-from app.uploads.storage import storage_from_settings
-from app.web import HTMX_CDN_URL, STATIC_DIR, render, templates
+from app.storage import storage_from_settings
+from app.web import HTMX_CDN_URL, STATIC_DIR, api_docs_routes, render, templates
+from app.web.base_url import BaseUrlCheck, describe_base_url
+from app.web.id_bounds import refuse_out_of_range_ids
+from app.web.request_limits import UPLOAD_OVERHEAD_BYTES, BodySizeLimit, RequestTooLarge
+from app.web.security_headers import SecurityHeaders, content_security_policy
+from app.web.server_errors import ServerErrorPage
 
 logger = logging.getLogger("plenary")
 # The routes that receive files; they accept MAX_UPLOAD_BYTES, every other route MAX_FORM_BYTES.

@@ -1,4 +1,4 @@
-"""Password hashing and signed tokens (the CSRF check, which needs the web stack, is in app/csrf.py)."""
+"""Password hashing and signed tokens (the CSRF check, which needs the web stack, is in app/web/csrf.py)."""
 
 import hashlib
 import hmac

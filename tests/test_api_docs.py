@@ -3,8 +3,8 @@
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app.api_docs import Operation, Parameter, api_reference, example_url, type_label
 from app.db import DbSession
+from app.web.api_docs import Operation, Parameter, api_reference, example_url, type_label
 from tests.factories import make_event
 
 

@@ -15,10 +15,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from app.base_url import same_address
 from app.db import make_engine
 from app.main import create_app
 from app.settings import PROJECT_DIR, Settings
+from app.web.base_url import same_address
 from tests.conftest import csrf_from
 from tests.servers import free_port, running_server
 

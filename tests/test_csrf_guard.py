@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from app.csrf import require_csrf
+from app.web.csrf import require_csrf
 
 
 def _routes_with_dependencies(routes: list, inherited: tuple = ()) -> Iterator[tuple[APIRoute, tuple]]:

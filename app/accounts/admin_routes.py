@@ -6,13 +6,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.accounts import service as account_service
-from app.accounts.dependencies import CurrentUser
+from app.accounts.access import CurrentUser
 from app.accounts.models import User
-from app.csrf import require_csrf
 from app.errors import DomainError
-from app.forms import BoundForm
 from app.i18n import _
 from app.web import Db, SubmittedForm, forbidden, not_found, redirect_after_post, render
+from app.web.csrf import require_csrf
+from app.web.forms import BoundForm
 
 router = APIRouter(prefix="/admin/accounts", dependencies=[Depends(require_csrf)])
 

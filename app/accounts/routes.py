@@ -7,13 +7,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
 from app.accounts import service as account_service
-from app.accounts.dependencies import OptionalUser, remember_login
+from app.accounts.access import OptionalUser, remember_login
 from app.accounts.models import User
 from app.accounts.throttle import LoginThrottle
-from app.csrf import require_csrf
-from app.forms import BoundForm
 from app.i18n import _
 from app.web import Db, SubmittedForm, redirect_after_post, render, run_with_db
+from app.web.csrf import require_csrf
+from app.web.forms import BoundForm
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
 
@@ -33,7 +33,7 @@ def _safe_next(url: str | None) -> str:
 def _hashing_slots(request: Request) -> asyncio.Semaphore:
     slots: asyncio.Semaphore | None = getattr(request.app.state, "hashing_slots", None)
     if slots is None:
-        # Made on the serving loop, like the database slots (app/web.py).
+        # Made on the serving loop, like the database slots (app/web/__init__.py).
         slots = request.app.state.hashing_slots = asyncio.Semaphore(HASHING_AT_ONCE)
     return slots
 

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from app.accounts.dependencies import CurrentUser, OptionalUser
+from app.accounts.access import CurrentUser, OptionalUser
 from app.accounts.models import User
 from app.db import DbSession
 from app.events.models import Event, OrganiserRole

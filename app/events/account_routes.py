@@ -9,14 +9,14 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.accounts import service as account_service
-from app.accounts.dependencies import CurrentUser, remember_login
+from app.accounts.access import CurrentUser, remember_login
 from app.accounts.models import User
 from app.accounts.throttle import LoginThrottle
-from app.csrf import require_csrf
 from app.events.queries import events_of
-from app.forms import BoundForm
 from app.i18n import _
 from app.web import Db, SubmittedForm, redirect_after_post, render
+from app.web.csrf import require_csrf
+from app.web.forms import BoundForm
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
 

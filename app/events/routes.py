@@ -5,8 +5,7 @@ from datetime import UTC, date, datetime
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.accounts.dependencies import CurrentUser
-from app.csrf import require_csrf
+from app.accounts.access import CurrentUser
 from app.events import service as event_service
 from app.events.access import ManagedEvent, OwnedEvent, PublicEvent
 from app.events.forms import CloneForm, EventForm, OrganiserForm, OrganiserRoleForm
@@ -18,7 +17,6 @@ from app.events.models import (
     Event,
 )
 from app.events.queries import listed_events, managed_events, organisers_of, roles_in_events
-from app.forms import BoundForm, submit_form
 from app.i18n import _
 from app.programme import editions
 from app.programme.counts import event_overview, programme_overview
@@ -28,6 +26,8 @@ from app.registration.queries import registration_form_of
 from app.registration.service import registration_window
 from app.timezones import all_timezones
 from app.web import Db, SubmittedForm, redirect_after_post, render
+from app.web.csrf import require_csrf
+from app.web.forms import BoundForm, submit_form
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
 

@@ -16,7 +16,8 @@ from datetime import datetime
 from fastapi import Request, Response
 
 from app.caching import RenderedViews
-from app.conditional import (
+from app.i18n import current_locale
+from app.web.conditional import (
     CompressedBody,
     accepts_gzip,
     compressed,
@@ -25,7 +26,6 @@ from app.conditional import (
     quoted,
     version_tag,
 )
-from app.i18n import current_locale
 
 PUBLIC_CACHE_CONTROL = "public, max-age=300"
 # An organiser previewing a draft: their browser may keep it, shared caches must not.

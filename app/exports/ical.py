@@ -31,8 +31,8 @@ from markdown_it import MarkdownIt
 
 from app.exports.snapshot import ExportedSession, ProgrammeSnapshot
 from app.i18n import _
-from app.programme.data import WithdrawnSession
 from app.programme.models import calendar_uid
+from app.programme.snapshot import WithdrawnSession
 from app.text import one_line, printable
 
 MEDIA_TYPE = "text/calendar; charset=utf-8"

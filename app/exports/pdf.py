@@ -36,8 +36,8 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from app.exports.snapshot import ExportedSession, ProgrammeSnapshot
 from app.i18n import current_locale, ngettext, translations_for
-from app.programme.data import name_sort_key
 from app.programme.models import RoleKind
+from app.programme.snapshot import name_sort_key
 from app.programme.views import RoleView
 from app.settings import PROJECT_DIR
 

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, FastAPI, Request, Response
 
-from app.accounts.dependencies import optional_user
+from app.accounts.access import optional_user
 from app.db import DbSession
 from app.events.access import public_event
 from app.events.models import Event

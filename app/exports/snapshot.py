@@ -11,9 +11,9 @@ from datetime import date, datetime
 
 from app.events.models import Event
 from app.i18n import _
-from app.programme.data import WithdrawnSession
 from app.programme.models import SessionKind
 from app.programme.releases import PublishedProgramme
+from app.programme.snapshot import WithdrawnSession
 from app.programme.views import (
     SessionView,
     event_rooms,

@@ -14,9 +14,8 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
-from app.accounts.dependencies import CurrentUser
+from app.accounts.access import CurrentUser
 from app.accounts.models import User
-from app.csrf import require_csrf
 from app.db import utcnow
 from app.events.access import ManagedEvent
 from app.events.models import Event
@@ -37,6 +36,7 @@ from app.programme.releases import latest_release
 from app.uploads.receiving import UploadRefused, receive_upload
 from app.uploads.sniffing import FileType
 from app.web import Db, SubmittedForm, forbidden, not_found, redirect_after_post, render
+from app.web.csrf import require_csrf
 
 router = APIRouter()
 

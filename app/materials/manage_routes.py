@@ -9,11 +9,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
-from app.csrf import require_csrf
 from app.db import utcnow
 from app.events.access import ManagedEvent, PublicEvent
 from app.events.models import Event
-from app.forms import BoundForm, submit_form
 from app.i18n import _
 from app.materials import overview
 from app.materials import service as material_service
@@ -29,6 +27,8 @@ from app.programme.models import Session
 from app.speakers import links as portal_links
 from app.speakers.models import Speaker
 from app.web import Db, SubmittedForm, not_found, redirect_after_post, render, wants_fragment
+from app.web.csrf import require_csrf
+from app.web.forms import BoundForm, submit_form
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
 

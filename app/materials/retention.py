@@ -24,7 +24,7 @@ from app.db import DbSession
 from app.materials.models import MaterialVersion
 from app.settings import Settings
 from app.speakers.models import Speaker
-from app.uploads.storage import Storage
+from app.storage import Storage
 
 logger = logging.getLogger("plenary.storage")
 

@@ -12,11 +12,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
-from app.accounts.dependencies import OptionalUser
-from app.csrf import require_csrf
+from app.accounts.access import OptionalUser
 from app.db import utcnow
 from app.events.access import ManagedEvent
-from app.forms import submit_form
 from app.i18n import _
 from app.materials import service
 from app.materials.models import MaterialKind, MaterialVisibility
@@ -26,6 +24,8 @@ from app.programme.models import Session
 from app.uploads.receiving import AppStorage, ReceivedUpload, UploadRefused, receive_upload
 from app.uploads.sniffing import PDF
 from app.web import Db, not_found, redirect_after_post, render
+from app.web.csrf import require_csrf
+from app.web.forms import submit_form
 
 router = APIRouter()
 

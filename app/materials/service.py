@@ -19,7 +19,7 @@ from app.materials import retention
 from app.materials.models import Material, MaterialKind, MaterialVersion, MaterialVisibility
 from app.programme.models import Session, Talk
 from app.speakers.models import Speaker
-from app.uploads.storage import Storage, StoredUpload
+from app.storage import Storage, StoredUpload
 
 logger = logging.getLogger("plenary.materials")
 

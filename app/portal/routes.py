@@ -13,10 +13,8 @@ from pydantic import BaseModel, Field
 from sqlmodel import select
 from starlette.datastructures import FormData, UploadFile
 
-from app.csrf import CSRF_HEADER, require_csrf
 from app.db import utcnow
 from app.events.models import Event
-from app.forms import BoundForm, bind_form, submit_form
 from app.i18n import _
 from app.materials import service as material_service
 from app.materials.models import VISIBILITY_LABELS, Material, MaterialKind, MaterialVisibility
@@ -26,10 +24,12 @@ from app.programme.models import Confirmation
 from app.speakers import links as speaker_links
 from app.speakers.models import Speaker
 from app.speakers.photos import MAX_PHOTO_BYTES
+from app.storage import StoredFileMissing, read_bytes
 from app.timezones import all_timezones
 from app.uploads.receiving import AppStorage, ReceivedUpload, UploadRefused, receive_upload
-from app.uploads.storage import StoredFileMissing, read_bytes
 from app.web import Db, SubmittedForm, not_found, redirect_after_post, render, wants_fragment
+from app.web.csrf import CSRF_HEADER, require_csrf
+from app.web.forms import BoundForm, bind_form, submit_form
 
 router = APIRouter()
 pages_router = APIRouter(prefix="/speaker-portal/{token}", dependencies=[Depends(require_csrf)])

@@ -14,15 +14,15 @@ from app.db import DbSession
 from app.errors import DomainError, NotFound
 from app.events.models import Event
 from app.i18n import _
-from app.programme.data import ProgrammeData
 from app.programme.models import ROLE_LABELS, Confirmation, Session, SessionRole, Talk
 from app.programme.releases import published_programme
+from app.programme.snapshot import ProgrammeData
 from app.speakers.links import PortalLinks
 from app.speakers.models import Speaker
 from app.speakers.photos import prepare_photo
+from app.storage import Storage, store_bytes
 from app.text import SingleLine
 from app.timezones import CLOCK, DATE_TIME, check_timezone, format_local, in_zone
-from app.uploads.storage import Storage, store_bytes
 
 # --- What the speaker sees and answers ------------------------------------------------------------
 

@@ -14,8 +14,8 @@ from app.events.access import PublicEvent
 from app.events.models import Event
 from app.i18n import _, current_locale
 from app.programme.access import PublicProgramme
-from app.programme.data import ProgrammeData
 from app.programme.models import RoleKind, SessionKind
+from app.programme.snapshot import ProgrammeData
 from app.programme.views import (
     RoleView,
     SessionView,

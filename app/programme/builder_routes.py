@@ -14,11 +14,9 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.csrf import require_csrf
 from app.db import DbSession
 from app.events.access import ManagedEvent
 from app.events.models import Event
-from app.forms import BoundForm, bind_form, submit_form
 from app.i18n import _
 from app.programme import builder_view
 from app.programme import service as programme_service
@@ -36,6 +34,8 @@ from app.programme.forms import (
 from app.programme.models import ROLE_LABELS, SESSION_KIND_LABELS, Room, Session, SessionRole, Talk, Track
 from app.programme.releases import latest_release
 from app.web import Db, SubmittedForm, format_day, not_found, redirect_after_post, render, wants_fragment
+from app.web.csrf import require_csrf
+from app.web.forms import BoundForm, bind_form, submit_form
 
 router = APIRouter(prefix="/manage/events/{slug}", dependencies=[Depends(require_csrf)])
 

@@ -6,13 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from app.programme.data import (
-    ProgrammeData,
-    RoleData,
-    SessionData,
-    plain_record,
-    record_from,
-)
+from app.programme.snapshot import ProgrammeData, RoleData, SessionData, plain_record, record_from
 
 
 class ChangeKind(StrEnum):

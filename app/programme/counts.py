@@ -10,12 +10,12 @@ from sqlmodel import col, select
 
 from app.db import DbSession
 from app.events.models import Event
-from app.programme.data import ProgrammeData
 from app.programme.models import (
     Room,
     Session,
     Track,
 )
+from app.programme.snapshot import ProgrammeData
 from app.speakers.models import Speaker
 
 

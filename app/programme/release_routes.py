@@ -3,16 +3,16 @@
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.accounts.dependencies import CurrentUser
-from app.csrf import require_csrf
+from app.accounts.access import CurrentUser
 from app.db import DbSession
 from app.events.access import ManagedEvent, PublicEvent
 from app.events.models import Event
-from app.forms import BoundForm, submit_form
 from app.programme import publication, releases
 from app.programme.conflicts import OpenConflicts, programme_conflicts
 from app.programme.forms import ReleaseForm
 from app.web import Db, SubmittedForm, redirect_after_post, render
+from app.web.csrf import require_csrf
+from app.web.forms import BoundForm, submit_form
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
 

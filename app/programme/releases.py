@@ -40,14 +40,14 @@ from app.programme.changelog import (
     same_programme,
 )
 from app.programme.conflicts import OpenConflicts, programme_conflicts
-from app.programme.data import (
+from app.programme.models import Release
+from app.programme.snapshot import (
     ProgrammeData,
     WithdrawnSession,
     load_programme,
     programme_from_json,
     programme_to_json,
 )
-from app.programme.models import Release
 from app.speakers.models import Speaker
 
 NOTE_MAX_LENGTH = 500

@@ -11,19 +11,9 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.accounts.dependencies import optional_user
+from app.accounts.access import optional_user
 from app.accounts.models import User
 from app.caching import RenderedViews
-from app.conditional import (
-    CompressedBody,
-    accepts_gzip,
-    compressed,
-    http_date,
-    is_not_modified,
-    quoted,
-    version_tag,
-)
-from app.csrf import csrf_token
 from app.db import DbSession, utcnow
 from app.events.access import PublicEvent, public_event
 from app.events.models import Event
@@ -43,6 +33,16 @@ from app.programme.views import (
 from app.speakers.models import Speaker
 from app.timezones import all_timezones
 from app.web import Db, not_found, render, render_block_html, run_with_db, wants_fragment
+from app.web.conditional import (
+    CompressedBody,
+    accepts_gzip,
+    compressed,
+    http_date,
+    is_not_modified,
+    quoted,
+    version_tag,
+)
+from app.web.csrf import csrf_token
 
 router = APIRouter()
 

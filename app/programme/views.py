@@ -1,6 +1,6 @@
 """The programme as people read it: days, grid and list, filters and search, session and speaker pages.
 
-Pure functions of a programme's data (app.programme.data) in a display zone and the reader's language:
+Pure functions of a programme's data (app.programme.snapshot) in a display zone and the reader's language:
 display strings (times, labels, speaker lists) are computed once here so templates stay cheap.
 """
 
@@ -14,15 +14,6 @@ from babel.dates import format_date
 
 from app.events.models import AttendanceMode, Event
 from app.i18n import _, current_locale
-from app.programme.data import (
-    ProgrammeData,
-    RoleData,
-    RoomData,
-    SessionData,
-    SpeakerData,
-    TrackData,
-    name_sort_key,
-)
 from app.programme.models import (
     ROLE_LABELS,
     SESSION_KIND_LABELS,
@@ -30,6 +21,15 @@ from app.programme.models import (
     SessionKind,
     SessionLink,
     session_links,
+)
+from app.programme.snapshot import (
+    ProgrammeData,
+    RoleData,
+    RoomData,
+    SessionData,
+    SpeakerData,
+    TrackData,
+    name_sort_key,
 )
 
 # The grid's time resolution: a row of the CSS grid is five minutes of the day.

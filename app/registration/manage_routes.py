@@ -12,12 +12,10 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.csrf import require_csrf
 from app.db import utcnow
 from app.errors import DomainError
 from app.events.access import CheckInEvent, ManagedEvent
 from app.events.models import AttendanceMode, Event, Visibility
-from app.forms import BoundForm, bind_form, submit_form
 from app.i18n import _
 from app.registration import checkin, export, invitations, moderation, service, setup
 from app.registration.links import Links
@@ -54,6 +52,8 @@ from app.registration.queries import (
     sessions_with_seats_counted,
 )
 from app.web import Db, SubmittedForm, not_found, redirect_after_post, render
+from app.web.csrf import require_csrf
+from app.web.forms import BoundForm, bind_form, submit_form
 
 router = APIRouter(prefix="/manage/events/{slug}", dependencies=[Depends(require_csrf)])
 

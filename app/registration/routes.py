@@ -11,13 +11,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.accounts.dependencies import OptionalUser
-from app.csrf import require_csrf
+from app.accounts.access import OptionalUser
 from app.db import utcnow
 from app.events.models import Event, Visibility
 from app.events.permissions import can_manage_event, is_publicly_viewable
 from app.events.queries import event_by_slug
-from app.forms import BoundForm, submit_form
 from app.i18n import _
 from app.registration import capacity, invitations, service, tickets
 from app.registration.forms import (
@@ -41,6 +39,8 @@ from app.registration.models import (
 from app.registration.queries import answers_of, questions_of, registration_form_of
 from app.registration.rate_limit import SlidingWindowLimiter
 from app.web import Db, SubmittedForm, forbidden, not_found, redirect_after_post, render, wants_fragment
+from app.web.csrf import require_csrf
+from app.web.forms import BoundForm, submit_form
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
 

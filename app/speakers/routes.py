@@ -5,10 +5,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.csrf import require_csrf
 from app.events.access import ManagedEvent
 from app.events.models import Event
-from app.forms import BoundForm, submit_form
 from app.i18n import _
 from app.programme.builder_view import speaker_lines
 from app.speakers import service as speaker_service
@@ -16,6 +14,8 @@ from app.speakers.forms import SpeakerForm
 from app.speakers.models import Speaker
 from app.timezones import all_timezones
 from app.web import Db, SubmittedForm, not_found, redirect_after_post, render
+from app.web.csrf import require_csrf
+from app.web.forms import BoundForm, submit_form
 
 router = APIRouter(prefix="/manage/events/{slug}/speakers", dependencies=[Depends(require_csrf)])
 

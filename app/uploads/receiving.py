@@ -34,12 +34,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import ClientDisconnect
 
-from app.csrf import CSRF_FIELD, CSRF_HEADER, CSRF_SESSION_KEY
 from app.db import utcnow
 from app.i18n import _
 from app.materials.retention import GRACE_PERIOD, SPOOL_PREFIX, remove_abandoned_uploads, spool_dir_of
+from app.storage import Storage, StorageFull, StoredUpload, is_disk_full, storage_from_settings
 from app.uploads.sniffing import DamagedFile, FileType, sniff_file
-from app.uploads.storage import Storage, StorageFull, StoredUpload, is_disk_full, storage_from_settings
+from app.web.csrf import CSRF_FIELD, CSRF_HEADER, CSRF_SESSION_KEY
 
 logger = logging.getLogger("plenary.uploads")
 

@@ -24,10 +24,10 @@ from app.exports.pdf import (
 )
 from app.exports.snapshot import FeedFilters, ProgrammeSnapshot, SiteLinks, programme_snapshot
 from app.i18n import current_locale
-from app.programme.data import name_sort_key
 from app.programme.models import Session
 from app.programme.releases import published_programme, release_programme
 from app.programme.service import cancel_session
+from app.programme.snapshot import name_sort_key
 from tests.factories import add_role, at, make_event, make_session, make_speaker
 
 SITE = SiteLinks(host="plenary.example.org", session_url_prefix="https://plenary.example.org/sessions/")

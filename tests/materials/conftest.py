@@ -7,7 +7,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from app.uploads.storage import LocalStorage, S3Storage, Storage
+from app.storage import LocalStorage, S3Storage, Storage
 from tests.servers import free_port
 
 BUCKET = "plenary-test"

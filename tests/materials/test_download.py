@@ -11,7 +11,7 @@ from app.materials import service
 from app.materials.models import MaterialKind, MaterialVersion, MaterialVisibility
 from app.programme.models import Session
 from app.settings import Settings
-from app.uploads.storage import LocalStorage, StoredUpload, store_bytes
+from app.storage import LocalStorage, StoredUpload, store_bytes
 from tests.conftest import BrowserLikeClient
 from tests.factories import make_event, make_session
 from tests.materials import samples

@@ -16,7 +16,7 @@ from app.materials import service as material_service
 from app.materials.models import Material, MaterialKind, MaterialVersion, MaterialVisibility
 from app.materials.overview import materials_overview
 from app.programme.models import Confirmation, RoleKind, SessionKind
-from app.uploads.storage import StoredUpload
+from app.storage import StoredUpload
 from tests.conftest import ORGANISER_PASSWORD, BrowserLikeClient, SmtpServer
 from tests.factories import add_role, at, make_event, make_session, make_speaker
 

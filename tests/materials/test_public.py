@@ -15,7 +15,7 @@ from app.materials.queries import materials_of_session, published_materials
 from app.programme.models import Session
 from app.settings import Settings
 from app.speakers.models import Speaker
-from app.uploads.storage import LocalStorage, StoredUpload, store_bytes
+from app.storage import LocalStorage, StoredUpload, store_bytes
 from tests.factories import add_role, at, make_event, make_session, make_speaker
 from tests.materials.samples import PDF_BYTES
 

@@ -15,7 +15,7 @@ from app.materials.queries import (
     published_materials,
 )
 from app.programme.models import Session
-from app.uploads.storage import StoredUpload, content_key
+from app.storage import StoredUpload, content_key
 from tests.factories import at, make_event, make_session, make_speaker, make_talk
 
 

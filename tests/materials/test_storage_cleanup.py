@@ -18,7 +18,7 @@ from app.materials.models import MaterialKind, MaterialVersion, MaterialVisibili
 from app.materials.retention import collect_unreferenced_files, prune_all_versions
 from app.programme.models import Session
 from app.settings import Settings
-from app.uploads.storage import LocalStorage, S3Storage, Storage, StoredUpload, content_key, store_bytes
+from app.storage import LocalStorage, S3Storage, Storage, StoredUpload, content_key, store_bytes
 from tests.conftest import BrowserLikeClient
 from tests.factories import make_event, make_session, make_speaker
 from tests.materials import samples

@@ -14,8 +14,8 @@ from app.events.models import Event, EventOrganiser
 from app.materials.models import Material, MaterialKind, MaterialVersion, MaterialVisibility
 from app.programme.models import Session
 from app.settings import Settings
+from app.storage import content_key
 from app.uploads.receiving import sanitise_filename
-from app.uploads.storage import content_key
 from tests.conftest import BrowserLikeClient
 from tests.factories import make_event, make_session
 from tests.materials import samples

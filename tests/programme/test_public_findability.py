@@ -5,7 +5,7 @@ import json
 import re
 
 from app.events.models import AttendanceMode
-from app.programme.data import RoomData, load_programme, programme_from_json, programme_to_json
+from app.programme.snapshot import RoomData, load_programme, programme_from_json, programme_to_json
 from tests.factories import add_role, at, make_event, make_room, make_session, make_speaker
 
 STREAM = "https://stream.example.org/secret-room-link"

@@ -2,8 +2,8 @@
 
 from datetime import date
 
-from app.programme.data import load_programme
 from app.programme.models import RoleKind, SessionKind
+from app.programme.snapshot import load_programme
 from app.programme.views import (
     ProgrammeFilters,
     event_sessions,

@@ -10,7 +10,6 @@ from app.db import DbSession, make_engine
 from app.errors import InvalidInput
 from app.programme import service as programme_service
 from app.programme.changelog import ChangeKind, SessionChange, compare_programmes
-from app.programme.data import load_programme, programme_from_json, programme_to_json
 from app.programme.models import Release, SessionRole
 from app.programme.releases import (
     NothingToRelease,
@@ -19,6 +18,7 @@ from app.programme.releases import (
     release_programme,
     unreleased_changes,
 )
+from app.programme.snapshot import load_programme, programme_from_json, programme_to_json
 from tests.factories import (
     add_role,
     at,

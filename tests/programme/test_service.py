@@ -5,11 +5,11 @@ from sqlmodel import select
 
 from app.db import DbSession
 from app.errors import DomainError
-from app.forms import bind_form
 from app.programme import service
 from app.programme.forms import SessionForm
 from app.programme.models import RoleKind, Room, Session, SessionKind, SessionRole, Talk, Track
 from app.programme.service import MoveDirection, SessionDetails
+from app.web.forms import bind_form
 from tests.factories import (
     add_role,
     at,

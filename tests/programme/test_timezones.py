@@ -3,7 +3,7 @@
 import re
 from datetime import UTC, date, datetime
 
-from app.programme.data import load_programme
+from app.programme.snapshot import load_programme
 from app.programme.views import ProgrammeFilters, day_bounds, programme_day
 from tests.factories import at, make_event, make_room, make_session
 

@@ -13,9 +13,9 @@ from app.accounts.models import User
 from app.db import DbSession
 from app.events.models import EventOrganiser
 from app.main import create_app
-from app.request_limits import MAX_FORM_FIELDS, UPLOAD_OVERHEAD_BYTES
 from app.settings import Settings
 from app.speakers import links as portal_links
+from app.web.request_limits import MAX_FORM_FIELDS, UPLOAD_OVERHEAD_BYTES
 from tests.conftest import csrf_from
 from tests.factories import make_event, make_speaker
 

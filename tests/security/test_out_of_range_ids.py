@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from app.db import DbSession
 from app.events.models import Event, EventOrganiser
-from app.id_bounds import _int_parameters
+from app.web.id_bounds import _int_parameters
 from tests.conftest import BrowserLikeClient
 from tests.factories import make_event
 

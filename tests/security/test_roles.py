@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from app.accounts.dependencies import current_user
+from app.accounts.access import current_user
 from app.accounts.service import create_user
 from app.db import DbSession
 from app.events.models import EventOrganiser, OrganiserRole

@@ -16,7 +16,6 @@ from sqlmodel import select
 from app.db import DbSession
 from app.events.forms import EventForm
 from app.events.models import Event
-from app.forms import bind_form
 from app.mail import OutgoingMail, build_message
 from app.programme.forms import RoomForm, SessionForm, TalkForm, TrackForm
 from app.registration.forms import RegistrationSubmission
@@ -24,6 +23,7 @@ from app.registration.manage_forms import InvitationForm, QuestionForm
 from app.speakers.forms import SpeakerForm
 from app.speakers.links import LinkNotSent, PortalLinks, send_portal_link, speaker_for_portal_token
 from app.speakers.models import Speaker
+from app.web.forms import bind_form
 from tests.conftest import BrowserLikeClient, SmtpServer
 from tests.events.test_routes import VALID_EVENT
 from tests.factories import add_role, make_event, make_room, make_session, make_speaker, make_track

@@ -14,7 +14,7 @@ from app.programme.releases import release_programme
 from app.registration.models import AttendanceChoice
 from app.settings import Settings
 from app.speakers.models import Speaker
-from app.uploads.storage import LocalStorage, StoredUpload, store_bytes
+from app.storage import LocalStorage, StoredUpload, store_bytes
 from tests.conftest import SmtpServer
 from tests.factories import add_role, at, make_event, make_room, make_session, make_speaker
 from tests.materials.samples import PDF_BYTES

@@ -27,7 +27,7 @@ from app.materials.retention import spool_dir_of
 from app.programme.models import Session
 from app.settings import Settings
 from app.speakers.models import Speaker
-from app.uploads.storage import LocalStorage, content_key
+from app.storage import LocalStorage, content_key
 from tests.conftest import BrowserLikeClient
 from tests.factories import make_event, make_session, make_speaker
 from tests.materials import samples

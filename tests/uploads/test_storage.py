@@ -5,7 +5,7 @@ import boto3
 import pytest
 
 from app.settings import Settings
-from app.uploads.storage import (
+from app.storage import (
     InvalidStorageKey,
     LocalStorage,
     S3Storage,

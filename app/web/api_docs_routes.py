@@ -5,11 +5,11 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from app.api_docs import ApiReference, api_reference, example_url
 from app.db import utcnow
 from app.events.queries import listed_events
 from app.i18n import _
 from app.web import Db, not_found, render
+from app.web.api_docs import ApiReference, api_reference, example_url
 
 router = APIRouter(include_in_schema=False)
 

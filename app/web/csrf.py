@@ -5,7 +5,7 @@ import secrets
 from fastapi import HTTPException, Request
 
 from app.i18n import _
-from app.request_limits import read_form
+from app.web.request_limits import read_form
 
 CSRF_SESSION_KEY = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"

@@ -22,12 +22,12 @@ from markdown_it.utils import EnvType, OptionsDict
 from markupsafe import Markup
 from starlette.datastructures import FormData
 
-from app.csrf import csrf_token
 from app.db import POOL_CONNECTIONS, DbSession
 from app.i18n import current_locale, ngettext, translations_for
-from app.request_limits import read_form
 from app.settings import PROJECT_DIR
 from app.timezones import format_local_datetime, format_local_time, format_zone_abbreviation
+from app.web.csrf import csrf_token
+from app.web.request_limits import read_form
 
 ResponseValue = TypeVar("ResponseValue")
 
