@@ -5,7 +5,7 @@ import logging.config
 
 import pytest
 
-from app.web.access_log import log_config, mask_secrets
+from app.access_log import log_config, mask_secrets
 
 
 @pytest.mark.parametrize(
