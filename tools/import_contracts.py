@@ -6,7 +6,7 @@ would need ignore lines to compose higher domains. This contract classifies ever
 
 - web modules (fnmatch patterns, e.g. `app.*.routes`, `app.*.*_routes`, `app.*.api`, `app.*.access`,
   `app.web.*`): they may use FastAPI/Starlette and may compose any domain's core to build a page;
-- route modules (a subset of the web modules, e.g. `*routes`, `*.api`): they never import another route module;
+- route modules (web modules such as `*.routes`, `*_routes`, `*.api`): they never import another route module;
 - everything else is core: it never imports the web stack (`fastapi`, `starlette`, `app.web`) or a web module,
   and a core module of a domain imports only from its own domain, from domains in lower layers, and from the
   foundation (top-level modules of `app` that are not a layer: db, settings, i18n, mail, ...), which in
