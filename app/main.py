@@ -40,6 +40,7 @@ from app.programme.models import ROLE_LABELS, SESSION_KIND_LABELS
 from app.registration import manage_routes as registration_manage_routes
 from app.registration import routes as registration_routes
 from app.settings import Settings, describe_settings_error, get_settings
+from app.site import Site, SiteUrls
 from app.speakers import routes as speaker_routes
 from app.storage import storage_from_settings
 from app.web import HTMX_CDN_URL, STATIC_DIR, api_docs_routes, render, templates
@@ -100,32 +101,8 @@ def _register_template_labels() -> None:
     )
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or run_checked_settings()
-    app = FastAPI(
-        title="Plenary",
-        summary=_("Read-only API of public events and their programmes."),
-        version="0.1.0",
-        docs_url=None,
-        redoc_url=None,
-        # Before any route loads a record: an id too large for the database is a 404, never a 500.
-        dependencies=[Depends(refuse_out_of_range_ids)],
-    )
-    _register_template_labels()
-    app.state.settings = settings
-    app.state.secret_key = settings.resolved_secret_key()
-    app.state.engine = make_engine(settings.database_url)
-    app.state.programme_views = RenderedViews(max_entries=128)
-    app.state.mailer = mailer_from_settings(settings)
-    # Registration emails attach the attendee's calendar, which the exports build (registration cannot
-    # import them: they stand above it).
-    app.state.attendee_calendar = export_routes.attendee_calendars(app)
-    app.state.storage = storage_from_settings(settings)
-    app.state.login_throttle = LoginThrottle(settings.redis_url)
-    logger.info(describe_base_url(str(settings.base_url), derived=settings.base_url_derived))
-
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-
+def include_routes(app: FastAPI) -> None:
+    """Every page and API route, in the order they must match."""
     for module in (
         account_routes,
         account_admin_routes,
@@ -149,6 +126,41 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (event_api, programme_api):
         app.include_router(module.router)
     app.include_router(api_docs_routes.router)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or run_checked_settings()
+    app = FastAPI(
+        title="Plenary",
+        summary=_("Read-only API of public events and their programmes."),
+        version="0.1.0",
+        docs_url=None,
+        redoc_url=None,
+        # Before any route loads a record: an id too large for the database is a 404, never a 500.
+        dependencies=[Depends(refuse_out_of_range_ids)],
+    )
+    _register_template_labels()
+    app.state.settings = settings
+    app.state.secret_key = settings.resolved_secret_key()
+    app.state.engine = make_engine(settings.database_url)
+    app.state.programme_views = RenderedViews(max_entries=128)
+    app.state.mailer = mailer_from_settings(settings)
+    app.state.site = Site(
+        settings=settings,
+        secret_key=app.state.secret_key,
+        mailer=app.state.mailer,
+        urls=SiteUrls(str(settings.base_url), app),
+        # Registration emails attach the attendee's calendar, which the exports build (registration
+        # cannot import them: they stand above it).
+        attendee_calendar=export_routes.attendee_calendars(app),
+    )
+    app.state.storage = storage_from_settings(settings)
+    app.state.login_throttle = LoginThrottle(settings.redis_url)
+    logger.info(describe_base_url(str(settings.base_url), derived=settings.base_url_derived))
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    include_routes(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> Response:

@@ -10,7 +10,7 @@ from app.accounts.access import CurrentUser
 from app.accounts.models import User
 from app.errors import DomainError
 from app.i18n import _
-from app.web import Db, SubmittedForm, forbidden, not_found, redirect_after_post, render
+from app.web import CurrentSite, Db, SubmittedForm, forbidden, not_found, redirect_after_post, render
 from app.web.csrf import require_csrf
 from app.web.forms import BoundForm
 
@@ -30,24 +30,20 @@ def _accounts_context(db: Db, **extra: Any) -> dict[str, Any]:
     return {"accounts": account_service.all_users(db), "invite_form": None, "invited": None, **extra}
 
 
-def _links(request: Request) -> account_service.AccountLinks:
-    return account_service.AccountLinks(
-        base_url=str(request.app.state.settings.base_url), secret_key=request.app.state.secret_key
-    )
-
-
 @router.get("", response_class=HTMLResponse)
 def accounts_page(request: Request, db: Db, admin: AdminUser) -> HTMLResponse:
     return render(request, "accounts/admin_accounts.html", _accounts_context(db))
 
 
 @router.post("/invite", response_class=HTMLResponse)
-def account_invite(request: Request, db: Db, admin: AdminUser, data: SubmittedForm) -> Response:
+def account_invite(
+    request: Request, site: CurrentSite, db: Db, admin: AdminUser, data: SubmittedForm
+) -> Response:
     email, name = str(data.get("email") or ""), str(data.get("name") or "")
     form = BoundForm(data={"email": email, "name": name})
     try:
         invited = account_service.invite_organiser(
-            db, email, name, admin, mailer=request.app.state.mailer, links=_links(request)
+            db, email, name, admin, mailer=site.mailer, links=account_service.AccountLinks.of(site)
         )
     except DomainError as error:
         form.add_error(error.field or "email", error.message)

@@ -11,7 +11,7 @@ from app.accounts.access import OptionalUser, remember_login
 from app.accounts.models import User
 from app.accounts.throttle import LoginThrottle
 from app.i18n import _
-from app.web import Db, SubmittedForm, redirect_after_post, render, run_with_db
+from app.web import CurrentSite, Db, SubmittedForm, redirect_after_post, render, run_with_db
 from app.web.csrf import require_csrf
 from app.web.forms import BoundForm
 
@@ -102,19 +102,13 @@ def logout(request: Request, db: Db, user: OptionalUser) -> Response:
     return redirect_after_post(request, "/")
 
 
-def _links(request: Request) -> account_service.AccountLinks:
-    return account_service.AccountLinks(
-        base_url=str(request.app.state.settings.base_url), secret_key=request.app.state.secret_key
-    )
-
-
 @router.get("/password-reset", response_class=HTMLResponse)
 def password_reset_page(request: Request) -> HTMLResponse:
     return render(request, "accounts/password_reset.html", {"form": None, "sent": False})
 
 
 @router.post("/password-reset", response_class=HTMLResponse)
-def password_reset_request(request: Request, db: Db, data: SubmittedForm) -> Response:
+def password_reset_request(request: Request, site: CurrentSite, db: Db, data: SubmittedForm) -> Response:
     email = str(data.get("email") or "")
     form = BoundForm(data={"email": email})
     # Each request sends an email: it counts like a failed login, so nobody floods an inbox from here.
@@ -135,7 +129,7 @@ def password_reset_request(request: Request, db: Db, data: SubmittedForm) -> Res
     throttle.failed(key, address)
     try:
         account_service.request_password_reset(
-            db, email, mailer=request.app.state.mailer, links=_links(request)
+            db, email, mailer=site.mailer, links=account_service.AccountLinks.of(site)
         )
     except account_service.MailNotSent as error:
         form.add_error("email", error.message)
@@ -172,24 +166,28 @@ def _set_password(request: Request, db: Db, user: User, data: SubmittedForm) -> 
 
 
 @router.get("/account/welcome/{token}", response_class=HTMLResponse)
-def invitation_page(request: Request, db: Db, token: str) -> HTMLResponse:
-    user = account_service.invited_user(db, request.app.state.secret_key, token)
+def invitation_page(request: Request, site: CurrentSite, db: Db, token: str) -> HTMLResponse:
+    user = account_service.invited_user(db, site.secret_key, token)
     return _set_password_page(request, user)
 
 
 @router.post("/account/welcome/{token}", response_class=HTMLResponse)
-def invitation_accept(request: Request, db: Db, token: str, data: SubmittedForm) -> Response:
-    user = account_service.invited_user(db, request.app.state.secret_key, token)
+def invitation_accept(
+    request: Request, site: CurrentSite, db: Db, token: str, data: SubmittedForm
+) -> Response:
+    user = account_service.invited_user(db, site.secret_key, token)
     return _set_password(request, db, user, data)
 
 
 @router.get("/password-reset/{token}", response_class=HTMLResponse)
-def password_reset_link_page(request: Request, db: Db, token: str) -> HTMLResponse:
-    user = account_service.reset_user(db, request.app.state.secret_key, token)
+def password_reset_link_page(request: Request, site: CurrentSite, db: Db, token: str) -> HTMLResponse:
+    user = account_service.reset_user(db, site.secret_key, token)
     return _set_password_page(request, user)
 
 
 @router.post("/password-reset/{token}", response_class=HTMLResponse)
-def password_reset_set(request: Request, db: Db, token: str, data: SubmittedForm) -> Response:
-    user = account_service.reset_user(db, request.app.state.secret_key, token)
+def password_reset_set(
+    request: Request, site: CurrentSite, db: Db, token: str, data: SubmittedForm
+) -> Response:
+    user = account_service.reset_user(db, site.secret_key, token)
     return _set_password(request, db, user, data)

@@ -19,6 +19,7 @@ from app.security import (
     hash_password,
     verify_password,
 )
+from app.site import Site, SiteUrls
 
 MIN_PASSWORD_LENGTH = 10
 INVITATION_DAYS = 7
@@ -129,16 +130,20 @@ def change_password(db: DbSession, user: User, current: str, new: str) -> User:
 class AccountLinks:
     """Builds the addresses sent by email from the site's base URL and secret key."""
 
-    base_url: str
+    urls: SiteUrls
     secret_key: str
+
+    @classmethod
+    def of(cls, site: Site) -> "AccountLinks":
+        return cls(site.urls, site.secret_key)
 
     def invitation_url(self, user: User) -> str:
         token = INVITATION_LINK.sign(self.secret_key, user.id, user.password_hash)  # type: ignore[arg-type]
-        return f"{self.base_url.rstrip('/')}/account/welcome/{token}"
+        return self.urls.url("invitation_page", token=token)
 
     def reset_url(self, user: User) -> str:
         token = RESET_LINK.sign(self.secret_key, user.id, user.password_hash)  # type: ignore[arg-type]
-        return f"{self.base_url.rstrip('/')}/password-reset/{token}"
+        return self.urls.url("password_reset_link_page", token=token)
 
 
 def _send(mailer: Mailer, mail: OutgoingMail) -> None:

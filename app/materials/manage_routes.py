@@ -25,8 +25,9 @@ from app.materials.models import (
 from app.materials.queries import published_materials
 from app.programme.models import Session
 from app.speakers import links as portal_links
+from app.speakers.access import ManagedSpeaker
 from app.speakers.models import Speaker
-from app.web import Db, SubmittedForm, not_found, redirect_after_post, render, wants_fragment
+from app.web import CurrentSite, Db, SubmittedForm, not_found, redirect_after_post, render, wants_fragment
 from app.web.csrf import require_csrf
 from app.web.forms import BoundForm, submit_form
 
@@ -55,13 +56,6 @@ def managed_material(material_id: int, event: ManagedEvent, db: Db) -> Material:
     return material
 
 
-def managed_speaker(speaker_id: int, event: ManagedEvent, db: Db) -> Speaker:
-    speaker = db.get(Speaker, speaker_id)
-    if speaker is None or speaker.event_id != event.id:
-        raise not_found(_("This speaker does not exist."))
-    return speaker
-
-
 def _event_session(db: Db, event: Event, session_id: int) -> Session:
     session = db.get(Session, session_id)
     if session is None or session.event_id != event.id:
@@ -70,13 +64,6 @@ def _event_session(db: Db, event: Event, session_id: int) -> Session:
 
 
 ManagedMaterial = Annotated[Material, Depends(managed_material)]
-ManagedSpeaker = Annotated[Speaker, Depends(managed_speaker)]
-
-
-def _links(request: Request) -> portal_links.PortalLinks:
-    return portal_links.PortalLinks(
-        base_url=str(request.app.state.settings.base_url), secret_key=request.app.state.secret_key
-    )
 
 
 def _manage_context(
@@ -153,17 +140,19 @@ def _after_change(
 
 
 @router.post("/manage/events/{slug}/materials/reminders", response_class=HTMLResponse)
-def materials_reminders_send(request: Request, db: Db, event: ManagedEvent) -> Response:
-    result = overview.send_reminders(db, event, mailer=request.app.state.mailer, links=_links(request))
+def materials_reminders_send(request: Request, site: CurrentSite, db: Db, event: ManagedEvent) -> Response:
+    result = overview.send_reminders(db, event, mailer=site.mailer, links=portal_links.PortalLinks.of(site))
     notice = {"sent": len(result.sent), "no_email": len(result.without_email), "failed": len(result.failed)}
     return _after_change(request, db, event, notice)
 
 
 @router.post("/manage/events/{slug}/materials/speakers/{speaker_id}/portal-link", response_class=HTMLResponse)
 def speaker_portal_link_send(
-    request: Request, db: Db, event: ManagedEvent, speaker: ManagedSpeaker
+    request: Request, site: CurrentSite, db: Db, event: ManagedEvent, speaker: ManagedSpeaker
 ) -> Response:
-    portal_links.send_portal_link(db, event, speaker, mailer=request.app.state.mailer, links=_links(request))
+    portal_links.send_portal_link(
+        db, event, speaker, mailer=site.mailer, links=portal_links.PortalLinks.of(site)
+    )
     return _after_change(request, db, event, {"link_sent": speaker.id})
 
 

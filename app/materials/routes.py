@@ -19,11 +19,10 @@ from app.i18n import _
 from app.materials import service
 from app.materials.models import MaterialKind, MaterialVisibility
 from app.materials.queries import downloadable_version
-from app.programme import builder_view
-from app.programme.models import Session
+from app.programme.access import ManagedSession
 from app.uploads.receiving import AppStorage, ReceivedUpload, UploadRefused, receive_upload
 from app.uploads.sniffing import PDF
-from app.web import Db, not_found, redirect_after_post, render
+from app.web import CurrentSite, Db, not_found, redirect_after_post, render
 from app.web.csrf import require_csrf
 from app.web.forms import submit_form
 
@@ -69,25 +68,15 @@ class UploadForm(BaseModel):
     talk_id: int | None = None
 
 
-def managed_session(session_id: int, event: ManagedEvent, db: Db) -> Session:
-    session = builder_view.session_in_event(db, event, session_id)
-    if session is None:
-        raise not_found(_("This session does not exist."))
-    return session
-
-
-ManagedSession = Annotated[Session, Depends(managed_session)]
-
-
 async def organiser_upload(
-    request: Request, db: Db, session: ManagedSession, storage: AppStorage
+    request: Request, site: CurrentSite, db: Db, session: ManagedSession, storage: AppStorage
 ) -> ReceivedUpload:
     # Runs after the organiser check (through ManagedSession) and before require_csrf, which then reads
     # the token from the fields this left in the request's form cache.
     # An upload can take minutes: give the database connection back to the pool meanwhile.
     await run_in_threadpool(db.close)
     try:
-        return await receive_upload(request, request.app.state.settings.max_upload_bytes, storage)
+        return await receive_upload(request, site.settings.max_upload_bytes, storage)
     except UploadRefused as refusal:
         raise HTTPException(status_code=refusal.status_code, detail=refusal.message) from refusal
 
@@ -102,6 +91,7 @@ OrganiserUpload = Annotated[ReceivedUpload, Depends(organiser_upload)]
 )
 async def material_upload(
     request: Request,
+    site: CurrentSite,
     db: Db,
     event: ManagedEvent,
     session: ManagedSession,
@@ -124,7 +114,7 @@ async def material_upload(
             title=value.title,
             visibility=value.visibility,
             upload=upload,
-            keep_versions=request.app.state.settings.material_versions_kept,
+            keep_versions=site.settings.material_versions_kept,
             storage=storage,
         ),
     )

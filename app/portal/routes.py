@@ -27,7 +27,7 @@ from app.speakers.photos import MAX_PHOTO_BYTES
 from app.storage import StoredFileMissing, read_bytes
 from app.timezones import all_timezones
 from app.uploads.receiving import AppStorage, ReceivedUpload, UploadRefused, receive_upload
-from app.web import Db, SubmittedForm, not_found, redirect_after_post, render, wants_fragment
+from app.web import CurrentSite, Db, SubmittedForm, not_found, redirect_after_post, render, wants_fragment
 from app.web.csrf import CSRF_HEADER, require_csrf
 from app.web.forms import BoundForm, bind_form, submit_form
 
@@ -41,9 +41,9 @@ photo_router = APIRouter()
 PORTAL_PAGE = "portal/portal.html"
 
 
-def portal_speaker(request: Request, token: str, db: Db) -> Speaker:
+def portal_speaker(request: Request, site: CurrentSite, token: str, db: Db) -> Speaker:
     """The speaker the link opens; a tampered, expired or replaced link is refused with a 4xx page."""
-    return speaker_links.speaker_for_portal_token(db, request.app.state.secret_key, token)
+    return speaker_links.speaker_for_portal_token(db, site.secret_key, token)
 
 
 PortalSpeaker = Annotated[Speaker, Depends(portal_speaker)]
@@ -66,12 +66,6 @@ class SlidesForm(BaseModel):
 
 class VisibilityForm(BaseModel):
     visibility: MaterialVisibility
-
-
-def portal_links(request: Request) -> speaker_links.PortalLinks:
-    return speaker_links.PortalLinks(
-        base_url=str(request.app.state.settings.base_url), secret_key=request.app.state.secret_key
-    )
 
 
 def _private(response: Response) -> Response:
@@ -133,6 +127,7 @@ def _photo_bytes(data: FormData) -> bytes | None:
 @pages_router.post("/profile", response_class=HTMLResponse)
 def speaker_portal_profile_save(
     request: Request,
+    site: CurrentSite,
     db: Db,
     storage: AppStorage,
     token: str,
@@ -145,7 +140,7 @@ def speaker_portal_profile_save(
         portal.ProfileForm,
         data,
         lambda value: portal.update_profile(
-            db, speaker, value, photo=photo, storage=storage, links=portal_links(request)
+            db, speaker, value, photo=photo, storage=storage, links=speaker_links.PortalLinks.of(site)
         ),
     )
     if form.is_valid:
@@ -206,12 +201,12 @@ def speaker_portal_visibility(
 
 
 async def slides_upload(
-    request: Request, event: PortalEvent, speaker: PortalSpeaker, storage: AppStorage
+    request: Request, site: CurrentSite, event: PortalEvent, speaker: PortalSpeaker, storage: AppStorage
 ) -> ReceivedUpload | UploadRefused:
     # Runs after the token check (through PortalSpeaker), so no byte is stored for a bad link, and
     # before require_csrf, which then reads the token from the fields left in the request's form cache.
     try:
-        return await receive_upload(request, request.app.state.settings.max_upload_bytes, storage)
+        return await receive_upload(request, site.settings.max_upload_bytes, storage)
     except UploadRefused as refusal:
         if not request.headers.get(CSRF_HEADER):
             # A plain form: its token was in the body, which is gone, so the refusal gets a page of its own.
@@ -231,6 +226,7 @@ SlidesUpload = Annotated[ReceivedUpload | UploadRefused, Depends(slides_upload)]
 )
 async def speaker_portal_slides_upload(
     request: Request,
+    site: CurrentSite,
     db: Db,
     token: str,
     event: PortalEvent,
@@ -264,7 +260,7 @@ async def speaker_portal_slides_upload(
             title=value.title or _("Slides"),
             visibility=value.visibility,
             upload=upload,
-            keep_versions=request.app.state.settings.material_versions_kept,
+            keep_versions=site.settings.material_versions_kept,
             storage=storage,
         )
     )

@@ -20,6 +20,7 @@ from app.events.models import Event
 from app.i18n import _
 from app.programme import builder_view
 from app.programme import service as programme_service
+from app.programme.access import ManagedSession
 from app.programme.conflicts import conflicts_by_session, programme_conflicts
 from app.programme.forms import (
     MoveForm,
@@ -44,16 +45,6 @@ CHANGED_BLOCKS = ["builder_grid", "conflict_list", "session_editor", "release_st
 
 
 # Loading what the path names, always inside the managed event (404 otherwise) --------------------
-
-
-def managed_session(session_id: int, event: ManagedEvent, db: Db) -> Session:
-    session = builder_view.session_in_event(db, event, session_id)
-    if session is None:
-        raise not_found(_("This session does not exist."))
-    return session
-
-
-ManagedSession = Annotated[Session, Depends(managed_session)]
 
 
 def managed_talk(talk_id: int, session: ManagedSession, db: Db) -> Talk:

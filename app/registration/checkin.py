@@ -1,7 +1,7 @@
 """Checking people in at the door, from the QR code on their ticket or by searching their name.
 
-The ticket's QR code holds the URL of `checkin_url_path`: the registration's id and a short code
-derived from its secret, so nobody can forge a ticket by changing the id.
+The ticket's QR code holds the URL of `Links.checkin_url` (app/registration/links.py): the registration's
+id and a short code derived from its secret, so nobody can forge a ticket by changing the id.
 """
 
 import hashlib
@@ -38,11 +38,6 @@ class CheckInCounts:
 def checkin_code(registration: Registration) -> str:
     """Ten characters derived from the registration's secret: changes if the secret is regenerated."""
     return hashlib.sha256(f"checkin:{registration.secret}".encode()).hexdigest()[:10]
-
-
-def checkin_url_path(event: Event, registration: Registration) -> str:
-    """The path a ticket's QR code holds (with the site's base URL in front)."""
-    return f"/manage/events/{event.slug}/checkin/{registration.id}?code={checkin_code(registration)}"
 
 
 def can_check_in(registration: Registration) -> bool:

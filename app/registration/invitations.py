@@ -72,10 +72,6 @@ def invitation_token(secret_key: str, invitation: Invitation) -> str:
     )
 
 
-def invitation_path(event: Event, token: str) -> str:
-    return f"/events/{event.slug}/register?invitation={token}"
-
-
 def _invitation_mail(event: Event, invitation: Invitation, url: str) -> OutgoingMail:
     greeting = _("Hello %(name)s,") % {"name": invitation.name} if invitation.name else _("Hello,")
     text = "\n\n".join(

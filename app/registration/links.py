@@ -11,10 +11,11 @@ from app.db import DbSession
 from app.errors import DomainError
 from app.events.models import Event
 from app.i18n import _
-from app.registration.checkin import checkin_url_path
-from app.registration.invitations import invitation_path, invitation_token
+from app.registration.checkin import checkin_code
+from app.registration.invitations import invitation_token
 from app.registration.models import Invitation, Registration
 from app.security import RevocableLink, TokenExpired, TokenInvalid
+from app.site import Site, SiteUrls
 
 MANAGE_PURPOSE = "registration-manage"
 # Long enough to manage a registration made months ahead and to reach the recordings afterwards.
@@ -69,25 +70,35 @@ class Links:
     """Absolute URLs for emails and QR codes, from the site's base URL and secret key; and the attendee's
     calendar file that emails attach, when the app provides it."""
 
-    base_url: str
+    urls: SiteUrls
     secret_key: str
     attendee_calendar: AttendeeCalendar | None = field(default=None, compare=False)
 
-    def _absolute(self, path: str) -> str:
-        return self.base_url.rstrip("/") + path
+    @classmethod
+    def of(cls, site: Site) -> "Links":
+        return cls(site.urls, site.secret_key, site.attendee_calendar)
 
     def manage_path(self, registration: Registration) -> str:
-        return f"/registrations/{manage_token(self.secret_key, registration)}"
+        return self.urls.path("registration_manage_page", token=manage_token(self.secret_key, registration))
 
     def manage_url(self, registration: Registration) -> str:
-        return self._absolute(self.manage_path(registration))
+        return self.urls.url("registration_manage_page", token=manage_token(self.secret_key, registration))
 
     def calendar_url(self, registration: Registration) -> str:
-        return self._absolute(f"/registrations/calendar/{registration.calendar_secret}.ics")
+        return self.urls.url("registration_calendar", calendar_secret=registration.calendar_secret)
+
+    def checkin_path(self, event: Event, registration: Registration) -> str:
+        return self.urls.path(
+            "checkin_ticket_page",
+            {"code": checkin_code(registration)},
+            slug=event.slug,
+            registration_id=registration.id,
+        )
 
     def checkin_url(self, event: Event, registration: Registration) -> str:
         """What the ticket's QR code holds: the door staff's check-in page for this ticket."""
-        return self._absolute(checkin_url_path(event, registration))
+        return self.urls.base_url.rstrip("/") + self.checkin_path(event, registration)
 
     def invitation_url(self, event: Event, invitation: Invitation) -> str:
-        return self._absolute(invitation_path(event, invitation_token(self.secret_key, invitation)))
+        token = invitation_token(self.secret_key, invitation)
+        return self.urls.url("registration_page", {"invitation": token}, slug=event.slug)

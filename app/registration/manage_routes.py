@@ -51,7 +51,7 @@ from app.registration.queries import (
     registration_list,
     sessions_with_seats_counted,
 )
-from app.web import Db, SubmittedForm, not_found, redirect_after_post, render
+from app.web import CurrentSite, Db, SubmittedForm, not_found, redirect_after_post, render
 from app.web.csrf import require_csrf
 from app.web.forms import BoundForm, bind_form, submit_form
 
@@ -63,14 +63,6 @@ SETTINGS_PAGE = "registration/manage_settings.html"
 INVITATIONS_PAGE = "registration/manage_invitations.html"
 CHECKIN_PAGE = "registration/checkin.html"
 TICKET_PAGE = "registration/checkin_ticket.html"
-
-
-def links_of(request: Request) -> Links:
-    return Links(
-        base_url=str(request.app.state.settings.base_url),
-        secret_key=request.app.state.secret_key,
-        attendee_calendar=getattr(request.app.state, "attendee_calendar", None),
-    )
 
 
 # Loading what the path names, always inside the managed event (404 otherwise) --------------------
@@ -152,6 +144,7 @@ def registrations_page(request: Request, db: Db, event: ManagedEvent) -> HTMLRes
 
 def _moderate(
     request: Request,
+    site: CurrentSite,
     db: Db,
     event: Event,
     data: SubmittedForm,
@@ -160,7 +153,7 @@ def _moderate(
 ) -> Response:
     filters = _filters_from(data)
     try:
-        action(db, event, registration, request.app.state.mailer, links_of(request))
+        action(db, event, registration, site.mailer, Links.of(site))
     except DomainError as error:
         context = _list_context(db, event, filters, notice=error.message)
         return render(request, LIST_PAGE, context, blocks=["registration_list"], status_code=409)
@@ -171,34 +164,52 @@ def _moderate(
 
 @router.post("/registrations/{registration_id}/approve", response_class=HTMLResponse)
 def registration_approve(
-    request: Request, db: Db, event: ManagedEvent, registration: ManagedRegistration, data: SubmittedForm
+    request: Request,
+    site: CurrentSite,
+    db: Db,
+    event: ManagedEvent,
+    registration: ManagedRegistration,
+    data: SubmittedForm,
 ) -> Response:
-    return _moderate(request, db, event, data, moderation.approve_registration, registration)
+    return _moderate(request, site, db, event, data, moderation.approve_registration, registration)
 
 
 @router.post("/registrations/{registration_id}/reject", response_class=HTMLResponse)
 def registration_reject(
-    request: Request, db: Db, event: ManagedEvent, registration: ManagedRegistration, data: SubmittedForm
+    request: Request,
+    site: CurrentSite,
+    db: Db,
+    event: ManagedEvent,
+    registration: ManagedRegistration,
+    data: SubmittedForm,
 ) -> Response:
-    return _moderate(request, db, event, data, moderation.reject_registration, registration)
+    return _moderate(request, site, db, event, data, moderation.reject_registration, registration)
 
 
 @router.post("/registrations/{registration_id}/cancel", response_class=HTMLResponse)
 def registration_cancel(
-    request: Request, db: Db, event: ManagedEvent, registration: ManagedRegistration, data: SubmittedForm
+    request: Request,
+    site: CurrentSite,
+    db: Db,
+    event: ManagedEvent,
+    registration: ManagedRegistration,
+    data: SubmittedForm,
 ) -> Response:
-    return _moderate(request, db, event, data, moderation.organiser_cancel, registration)
+    return _moderate(request, site, db, event, data, moderation.organiser_cancel, registration)
 
 
 @router.post("/registrations/{registration_id}/new-link", response_class=HTMLResponse)
 def registration_link_renew(
-    request: Request, db: Db, event: ManagedEvent, registration: ManagedRegistration, data: SubmittedForm
+    request: Request,
+    site: CurrentSite,
+    db: Db,
+    event: ManagedEvent,
+    registration: ManagedRegistration,
+    data: SubmittedForm,
 ) -> Response:
     filters = _filters_from(data)
     try:
-        service.renew_manage_link(
-            db, event, registration, mailer=request.app.state.mailer, links=links_of(request)
-        )
+        service.renew_manage_link(db, event, registration, mailer=site.mailer, links=Links.of(site))
     except DomainError as error:
         context = _list_context(db, event, filters, notice=error.message)
         return render(
@@ -240,14 +251,19 @@ def registration_edit_page(
 
 @router.post("/registrations/{registration_id}/edit", response_class=HTMLResponse)
 def registration_update(
-    request: Request, db: Db, event: ManagedEvent, registration: ManagedRegistration, data: SubmittedForm
+    request: Request,
+    site: CurrentSite,
+    db: Db,
+    event: ManagedEvent,
+    registration: ManagedRegistration,
+    data: SubmittedForm,
 ) -> Response:
     multiple = [q.id or 0 for q in questions_of(db, event) if q.kind == QuestionKind.multiple_choice]
     form = submit_form(
         RegistrationEditForm,
         edit_form_data(data, multiple),
         lambda value: moderation.organiser_edit(
-            db, event, registration, value.changes(), request.app.state.mailer, links_of(request)
+            db, event, registration, value.changes(), site.mailer, Links.of(site)
         ),
     )
     if form.is_valid:
@@ -390,7 +406,9 @@ def invitations_page(request: Request, db: Db, event: ManagedEvent) -> HTMLRespo
 
 
 @router.post("/invitations", response_class=HTMLResponse)
-def invitation_create(request: Request, db: Db, event: ManagedEvent, data: SubmittedForm) -> Response:
+def invitation_create(
+    request: Request, site: CurrentSite, db: Db, event: ManagedEvent, data: SubmittedForm
+) -> Response:
     form = submit_form(
         InvitationForm,
         data,
@@ -400,8 +418,8 @@ def invitation_create(request: Request, db: Db, event: ManagedEvent, data: Submi
             value.email,
             value.name,
             value.expires_at(event.timezone),
-            request.app.state.mailer,
-            links_of(request),
+            site.mailer,
+            Links.of(site),
         ),
     )
     if form.is_valid:

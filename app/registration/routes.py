@@ -38,7 +38,16 @@ from app.registration.models import (
 )
 from app.registration.queries import answers_of, questions_of, registration_form_of
 from app.registration.rate_limit import SlidingWindowLimiter
-from app.web import Db, SubmittedForm, forbidden, not_found, redirect_after_post, render, wants_fragment
+from app.web import (
+    CurrentSite,
+    Db,
+    SubmittedForm,
+    forbidden,
+    not_found,
+    redirect_after_post,
+    render,
+    wants_fragment,
+)
 from app.web.csrf import require_csrf
 from app.web.forms import BoundForm, submit_form
 
@@ -54,20 +63,12 @@ LINK_REQUEST_PAGE = "registration/link_request.html"
 _limiter_lock = threading.Lock()
 
 
-def links_for(request: Request) -> Links:
-    return Links(
-        base_url=str(request.app.state.settings.base_url),
-        secret_key=request.app.state.secret_key,
-        attendee_calendar=getattr(request.app.state, "attendee_calendar", None),
-    )
-
-
-def _limiter(request: Request) -> SlidingWindowLimiter:
+def _limiter(request: Request, site: CurrentSite) -> SlidingWindowLimiter:
     # One limiter per app, made on first use (main.py knows nothing of it).
     with _limiter_lock:
         limiter = getattr(request.app.state, "registration_limiter", None)
         if limiter is None:
-            limiter = SlidingWindowLimiter(request.app.state.settings.registration_rate_limit)
+            limiter = SlidingWindowLimiter(site.settings.registration_rate_limit)
             request.app.state.registration_limiter = limiter
         return limiter
 
@@ -75,7 +76,9 @@ def _limiter(request: Request) -> SlidingWindowLimiter:
 # Loading what the path names ---------------------------------------------------------------------
 
 
-def registration_event(request: Request, slug: str, db: Db, user: OptionalUser, data: SubmittedForm) -> Event:
+def registration_event(
+    request: Request, site: CurrentSite, slug: str, db: Db, user: OptionalUser, data: SubmittedForm
+) -> Event:
     """Like PublicEvent, but an invitation-only event opens with a link to one of its own invitations that
     can still be used (or was used by the address registering again)."""
     event = event_by_slug(db, slug)
@@ -83,7 +86,7 @@ def registration_event(request: Request, slug: str, db: Db, user: OptionalUser, 
         return event
     token = str(request.query_params.get("invitation") or data.get("invitation") or "")
     if event is not None and event.is_published and event.visibility == Visibility.invitation_only and token:
-        invitation = invitations.invitation_of_link(db, event, request.app.state.secret_key, token)
+        invitation = invitations.invitation_of_link(db, event, site.secret_key, token)
         if invitation is not None:
             try:
                 email = data.get("email")
@@ -97,9 +100,9 @@ def registration_event(request: Request, slug: str, db: Db, user: OptionalUser, 
     raise not_found(_("There is no public event at this address."))
 
 
-def linked_registration(request: Request, token: str, db: Db) -> Registration:
+def linked_registration(request: Request, site: CurrentSite, token: str, db: Db) -> Registration:
     """The registration a manage link opens; a tampered, expired or outdated link is refused (4xx page)."""
-    return registration_for_manage_token(db, request.app.state.secret_key, token)
+    return registration_for_manage_token(db, site.secret_key, token)
 
 
 LinkedRegistration = Annotated[Registration, Depends(linked_registration)]
@@ -120,14 +123,19 @@ LinkedEvent = Annotated[Event, Depends(linked_event)]
 
 
 def _form_context(
-    request: Request, db: Db, event: Event, form: BoundForm[Any] | None, invitation: str | None
+    request: Request,
+    site: CurrentSite,
+    db: Db,
+    event: Event,
+    form: BoundForm[Any] | None,
+    invitation: str | None,
 ) -> dict[str, Any]:
     registration_form = registration_form_of(db, event)
     sessions = capacity.choice_sessions(db, event)
     invitation_problem = None
     if event.visibility == Visibility.invitation_only and invitation:
         try:
-            invitations.invitation_from_token(db, event, request.app.state.secret_key, invitation, utcnow())
+            invitations.invitation_from_token(db, event, site.secret_key, invitation, utcnow())
         except invitations.InvitationRefused as refusal:
             invitation_problem = refusal.message
     return {
@@ -150,15 +158,17 @@ def _form_context(
 
 @router.get("/events/{slug}/register", response_class=HTMLResponse)
 def registration_page(
-    request: Request, db: Db, event: RegistrationEvent, invitation: str | None = None
+    request: Request, site: CurrentSite, db: Db, event: RegistrationEvent, invitation: str | None = None
 ) -> HTMLResponse:
-    return render(request, FORM_PAGE, _form_context(request, db, event, None, invitation))
+    return render(request, FORM_PAGE, _form_context(request, site, db, event, None, invitation))
 
 
 @router.post("/events/{slug}/register", response_class=HTMLResponse)
-def registration_submit(request: Request, db: Db, event: RegistrationEvent, data: SubmittedForm) -> Response:
+def registration_submit(
+    request: Request, site: CurrentSite, db: Db, event: RegistrationEvent, data: SubmittedForm
+) -> Response:
     address = request.client.host if request.client else "unknown"
-    limiter = _limiter(request)
+    limiter = _limiter(request, site)
     if not limiter.allow(address):
         response = render(request, RATE_LIMITED_PAGE, {"event": event}, status_code=429)
         response.headers["Retry-After"] = str(limiter.retry_after(address))
@@ -176,14 +186,14 @@ def registration_submit(request: Request, db: Db, event: RegistrationEvent, data
             event,
             value.applicant(),
             now=utcnow(),
-            mailer=request.app.state.mailer,
-            links=links_for(request),
+            mailer=site.mailer,
+            links=Links.of(site),
         ),
         multi=question_fields(questions_of(db, event)),
     )
     if form.is_valid:
         return redirect_after_post(request, thanks)
-    context = _form_context(request, db, event, form, str(data.get("invitation") or "") or None)
+    context = _form_context(request, site, db, event, form, str(data.get("invitation") or "") or None)
     return render(request, FORM_PAGE, context, blocks=["registration_form"], status_code=422)
 
 
@@ -211,10 +221,10 @@ def registration_link_page(request: Request, db: Db, slug: str, user: OptionalUs
 
 @router.post("/events/{slug}/registration-link", response_class=HTMLResponse)
 def registration_link_request(
-    request: Request, db: Db, slug: str, user: OptionalUser, data: SubmittedForm
+    request: Request, site: CurrentSite, db: Db, slug: str, user: OptionalUser, data: SubmittedForm
 ) -> Response:
     address = request.client.host if request.client else "unknown"
-    limiter = _limiter(request)
+    limiter = _limiter(request, site)
     if not limiter.allow(address):
         response = render(
             request, RATE_LIMITED_PAGE, {"event": _shown_event(db, user, slug)}, status_code=429
@@ -226,7 +236,7 @@ def registration_link_request(
         LinkRequest,
         data,
         lambda value: service.resend_manage_link(
-            db, event, value.email, mailer=request.app.state.mailer, links=links_for(request)
+            db, event, value.email, mailer=site.mailer, links=Links.of(site)
         ),
     )
     context = {"event": _shown_event(db, user, slug), "slug": slug, "form": form, "sent": form.is_valid}
@@ -239,6 +249,7 @@ def registration_link_request(
 
 def _manage_context(
     request: Request,
+    site: CurrentSite,
     db: Db,
     event: Event,
     registration: Registration,
@@ -246,7 +257,7 @@ def _manage_context(
     forms: dict[str, BoundForm[Any]] | None = None,
     notice: str | None = None,
 ) -> dict[str, Any]:
-    links = links_for(request)
+    links = Links.of(site)
     registration_form = registration_form_of(db, event)
     sessions = capacity.choice_sessions(db, event)
     return {
@@ -285,16 +296,23 @@ def _manage_url(request: Request, token: str) -> str:
 
 
 def _changed(
-    request: Request, db: Db, event: Event, registration: Registration, token: str, notice: str
+    request: Request,
+    site: CurrentSite,
+    db: Db,
+    event: Event,
+    registration: Registration,
+    token: str,
+    notice: str,
 ) -> Response:
     if not wants_fragment(request):
         return RedirectResponse(_manage_url(request, token), status_code=303)
-    context = _manage_context(request, db, event, registration, token, notice=notice)
+    context = _manage_context(request, site, db, event, registration, token, notice=notice)
     return _private(render(request, MANAGE_PAGE, context, blocks=["registration_manage"]))
 
 
 def _refused(
     request: Request,
+    site: CurrentSite,
     db: Db,
     event: Event,
     registration: Registration,
@@ -302,20 +320,28 @@ def _refused(
     name: str,
     form: BoundForm[Any],
 ) -> Response:
-    context = _manage_context(request, db, event, registration, token, forms={name: form})
+    context = _manage_context(request, site, db, event, registration, token, forms={name: form})
     return _private(render(request, MANAGE_PAGE, context, blocks=["registration_manage"], status_code=422))
 
 
 @router.get("/registrations/{token}", response_class=HTMLResponse)
 def registration_manage_page(
-    request: Request, db: Db, token: str, event: LinkedEvent, registration: LinkedRegistration
+    request: Request,
+    site: CurrentSite,
+    db: Db,
+    token: str,
+    event: LinkedEvent,
+    registration: LinkedRegistration,
 ) -> Response:
-    return _private(render(request, MANAGE_PAGE, _manage_context(request, db, event, registration, token)))
+    return _private(
+        render(request, MANAGE_PAGE, _manage_context(request, site, db, event, registration, token))
+    )
 
 
 @router.post("/registrations/{token}/details", response_class=HTMLResponse)
 def attendee_details_save(
     request: Request,
+    site: CurrentSite,
     db: Db,
     token: str,
     event: LinkedEvent,
@@ -330,19 +356,20 @@ def attendee_details_save(
             event,
             registration,
             value.changes(),
-            mailer=request.app.state.mailer,
-            links=links_for(request),
+            mailer=site.mailer,
+            links=Links.of(site),
         ),
         multi=question_fields(questions_of(db, event)),
     )
     if form.is_valid:
-        return _changed(request, db, event, registration, token, _("Your changes are saved."))
-    return _refused(request, db, event, registration, token, "details", form)
+        return _changed(request, site, db, event, registration, token, _("Your changes are saved."))
+    return _refused(request, site, db, event, registration, token, "details", form)
 
 
 @router.post("/registrations/{token}/mode", response_class=HTMLResponse)
 def attendee_mode_switch(
     request: Request,
+    site: CurrentSite,
     db: Db,
     token: str,
     event: LinkedEvent,
@@ -353,18 +380,19 @@ def attendee_mode_switch(
         ModeSwitch,
         data,
         lambda value: service.switch_mode(
-            db, event, registration, value.mode, mailer=request.app.state.mailer, links=links_for(request)
+            db, event, registration, value.mode, mailer=site.mailer, links=Links.of(site)
         ),
     )
     if form.is_valid:
         notice = _("You now attend %(mode)s.") % {"mode": _(ATTENDANCE_CHOICE_PHRASES[registration.mode])}
-        return _changed(request, db, event, registration, token, notice)
-    return _refused(request, db, event, registration, token, "mode", form)
+        return _changed(request, site, db, event, registration, token, notice)
+    return _refused(request, site, db, event, registration, token, "mode", form)
 
 
 @router.post("/registrations/{token}/cancel", response_class=HTMLResponse)
 def attendee_cancel(
     request: Request,
+    site: CurrentSite,
     db: Db,
     token: str,
     event: LinkedEvent,
@@ -375,17 +403,18 @@ def attendee_cancel(
         CancelConfirmation,
         data,
         lambda _value: service.cancel_registration(
-            db, event, registration, mailer=request.app.state.mailer, links=links_for(request)
+            db, event, registration, mailer=site.mailer, links=Links.of(site)
         ),
     )
     if form.is_valid:
-        return _changed(request, db, event, registration, token, _("Your registration is cancelled."))
-    return _refused(request, db, event, registration, token, "cancel", form)
+        return _changed(request, site, db, event, registration, token, _("Your registration is cancelled."))
+    return _refused(request, site, db, event, registration, token, "cancel", form)
 
 
 @router.post("/registrations/{token}/delete", response_class=HTMLResponse)
 def attendee_data_delete(
     request: Request,
+    site: CurrentSite,
     db: Db,
     token: str,
     event: LinkedEvent,
@@ -396,19 +425,24 @@ def attendee_data_delete(
         DeleteConfirmation,
         data,
         lambda _value: service.delete_personal_data(
-            db, event, registration, mailer=request.app.state.mailer, links=links_for(request)
+            db, event, registration, mailer=site.mailer, links=Links.of(site)
         ),
     )
     if form.is_valid:
         # The link that opened this page no longer works, so there is nothing to go back to.
         return _private(render(request, DELETED_PAGE, {"event": event}))
-    return _refused(request, db, event, registration, token, "delete", form)
+    return _refused(request, site, db, event, registration, token, "delete", form)
 
 
 @router.post("/registrations/{token}/new-calendar-link", response_class=HTMLResponse)
 def attendee_calendar_renew(
-    request: Request, db: Db, token: str, event: LinkedEvent, registration: LinkedRegistration
+    request: Request,
+    site: CurrentSite,
+    db: Db,
+    token: str,
+    event: LinkedEvent,
+    registration: LinkedRegistration,
 ) -> Response:
     service.renew_calendar_link(db, registration)
     notice = _("Your calendar has a new address; the old one no longer works.")
-    return _changed(request, db, event, registration, token, notice)
+    return _changed(request, site, db, event, registration, token, notice)

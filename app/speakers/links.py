@@ -15,6 +15,7 @@ from app.events.models import Event
 from app.i18n import _
 from app.mail import Mailer, OutgoingMail
 from app.security import RevocableLink, TokenExpired, TokenInvalid
+from app.site import Site, SiteUrls
 from app.speakers.models import Speaker
 
 PORTAL_PURPOSE = "speaker-portal"
@@ -41,15 +42,6 @@ def portal_token(secret_key: str, speaker: Speaker) -> str:
     if speaker.portal_secret is None or speaker.id is None:
         raise ValueError("a portal token needs the speaker's portal_secret")
     return PORTAL_LINK.sign(secret_key, speaker.id, speaker.portal_secret)
-
-
-def portal_path(token: str) -> str:
-    return f"/speaker-portal/{token}"
-
-
-def portal_url(base_url: str, secret_key: str, speaker: Speaker) -> str:
-    """The absolute address of the speaker's portal, for emails."""
-    return base_url.rstrip("/") + portal_path(portal_token(secret_key, speaker))
 
 
 def _refused() -> PortalLinkRefused:
@@ -87,15 +79,20 @@ def speaker_for_portal_token(
 class PortalLinks:
     """Builds portal addresses for emails from the site's base URL and secret key."""
 
-    base_url: str
+    urls: SiteUrls
     secret_key: str
 
+    @classmethod
+    def of(cls, site: Site) -> "PortalLinks":
+        return cls(site.urls, site.secret_key)
+
     def url(self, speaker: Speaker) -> str:
-        return portal_url(self.base_url, self.secret_key, speaker)
+        """The absolute address of the speaker's portal, for emails."""
+        return self.urls.url("speaker_portal_page", token=portal_token(self.secret_key, speaker))
 
     def photo_url(self, speaker: Speaker) -> str:
         """Where the public pages load the stored photo from (route `speaker_photo`)."""
-        return f"{self.base_url.rstrip('/')}/speaker-photos/{speaker.id}/{speaker.photo_key}"
+        return self.urls.url("speaker_photo", speaker_id=speaker.id, key=speaker.photo_key)
 
 
 def _check_reachable(speaker: Speaker) -> str:

@@ -1,33 +1,23 @@
 """Organisers' pages for an event's speakers: list, add, edit, delete."""
 
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.events.access import ManagedEvent
 from app.events.models import Event
-from app.i18n import _
 from app.programme.builder_view import speaker_lines
 from app.speakers import service as speaker_service
+from app.speakers.access import ManagedSpeaker
 from app.speakers.forms import SpeakerForm
 from app.speakers.models import Speaker
 from app.timezones import all_timezones
-from app.web import Db, SubmittedForm, not_found, redirect_after_post, render
+from app.web import Db, SubmittedForm, redirect_after_post, render
 from app.web.csrf import require_csrf
 from app.web.forms import BoundForm, submit_form
 
 router = APIRouter(prefix="/manage/events/{slug}/speakers", dependencies=[Depends(require_csrf)])
-
-
-def managed_speaker(speaker_id: int, event: ManagedEvent, db: Db) -> Speaker:
-    speaker = db.get(Speaker, speaker_id)
-    if speaker is None or speaker.event_id != event.id:
-        raise not_found(_("This speaker does not exist."))
-    return speaker
-
-
-ManagedSpeaker = Annotated[Speaker, Depends(managed_speaker)]
 
 
 def _list_context(db: Db, event: Event, form: BoundForm[Any] | None = None) -> dict[str, Any]:

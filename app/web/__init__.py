@@ -25,6 +25,7 @@ from starlette.datastructures import FormData
 from app.db import POOL_CONNECTIONS, DbSession
 from app.i18n import current_locale, ngettext, translations_for
 from app.settings import PROJECT_DIR
+from app.site import Site
 from app.timezones import format_local_datetime, format_local_time, format_zone_abbreviation
 from app.web.csrf import csrf_token
 from app.web.request_limits import read_form
@@ -223,6 +224,15 @@ def db_slots(request: Request) -> asyncio.Semaphore:
 
 
 Db = Annotated[DbSession, Depends(get_db)]
+
+
+def current_site(request: Request) -> Site:
+    """The running site (settings, secret key, mailer, addresses), made once by create_app."""
+    site: Site = request.app.state.site
+    return site
+
+
+CurrentSite = Annotated[Site, Depends(current_site)]
 
 
 async def submitted_form(request: Request) -> FormData:

@@ -10,6 +10,7 @@ from app.speakers import links as portal_links
 from app.speakers.models import Speaker
 from tests.browser.conftest import ARTIFACTS, LiveServer
 from tests.materials.samples import HTML_BYTES
+from tests.site import site_urls
 
 pytestmark = pytest.mark.browser
 
@@ -26,7 +27,7 @@ def _portal_url(server: LiveServer, name: str) -> str:
             token = portal_links.portal_token(server.env["SECRET_KEY"], speaker)
     finally:
         engine.dispose()
-    return server.url + portal_links.portal_path(token)
+    return server.url + site_urls().path("speaker_portal_page", token=token)
 
 
 def test_refused_upload_shows_the_reason_in_the_form_and_keeps_the_sessions(

@@ -24,6 +24,7 @@ from app.speakers.models import Speaker
 from tests.conftest import BrowserLikeClient, SmtpServer, csrf_from
 from tests.factories import add_role, at, make_event, make_session, make_speaker, make_talk
 from tests.materials.samples import HTML_BYTES, PDF_BYTES
+from tests.site import site_urls
 
 
 @pytest.fixture
@@ -53,8 +54,9 @@ def portal_path_for(db: DbSession, settings: Settings, speaker: Speaker) -> str:
         speaker.portal_secret = f"secret-of-{speaker.id}"
         db.add(speaker)
         db.commit()
-    return portal_links.portal_path(
-        portal_links.portal_token(settings.secret_key.get_secret_value(), speaker)
+    return site_urls().path(
+        "speaker_portal_page",
+        token=portal_links.portal_token(settings.secret_key.get_secret_value(), speaker),
     )
 
 

@@ -14,6 +14,7 @@ from app.registration.links import Links
 from app.registration.models import AttendanceChoice, Registration
 from app.registration.service import Applicant, RegistrationOutcome, register_attendee
 from tests.conftest import SmtpServer, csrf_from
+from tests.site import site_urls
 
 BASE_URL = "http://testserver"
 SECRET_KEY = "test-secret-key-0123456789"  # the `settings` fixture's key, so links made here open in the app
@@ -21,7 +22,7 @@ MANAGE_LINK = re.compile(r"https?://[^/\s]+(/registrations/[A-Za-z0-9_.\-]+)")
 
 
 def links() -> Links:
-    return Links(base_url=BASE_URL, secret_key=SECRET_KEY)
+    return Links(site_urls(BASE_URL), SECRET_KEY)
 
 
 def mailer(smtp: SmtpServer) -> SmtpMailer:

@@ -6,18 +6,20 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.errors import NotFound
+from app.events.models import Event
 from app.registration.checkin import (
     CheckInCounts,
     CheckInRefused,
     check_in,
     checkin_code,
     checkin_counts,
-    checkin_url_path,
 )
+from app.registration.links import Links
 from app.registration.models import AttendanceChoice, Registration, RegistrationStatus
 from app.registration.tickets import ticket_code
 from tests.factories import make_event
 from tests.registration.manage_factories import make_organiser_of, make_registration
+from tests.site import site_urls
 
 MORNING = datetime(2022, 10, 5, 7, 12, tzinfo=UTC)  # 09:12 in Paris
 
@@ -103,7 +105,7 @@ def test_checkin_page_scanned_url_shows_person_and_button(db, organiser, organis
     make_organiser_of(db, event, organiser)
     person = make_registration(db, event, name="Sang-Heon Lee", affiliation="Korea University Medicine")
 
-    page = organiser_client.get(checkin_url_path(event, person))
+    page = organiser_client.get(ticket_path(event, person))
 
     assert page.status_code == 200
     assert "<h1>Sang-Heon Lee</h1>" in page.text
@@ -141,7 +143,7 @@ def test_checkin_page_plain_form_redirects_to_the_ticket(db, organiser, organise
 
     assert (response.status_code, response.headers["location"]) == (
         303,
-        f"http://testserver{checkin_url_path(event, person)}&welcome=1",
+        f"http://testserver{ticket_path(event, person)}&welcome=1",
     )
 
 
@@ -158,7 +160,7 @@ def test_checkin_from_the_search_list_welcomes_the_person_first_time(db, organis
         {"code": checkin_code(person)},
         follow_redirects=True,
     )
-    rescanned = organiser_client.get(checkin_url_path(event, person))
+    rescanned = organiser_client.get(ticket_path(event, person))
 
     db.rollback()
     local = db.get(Registration, person.id).checked_in_at.astimezone(ZoneInfo(event.timezone))
@@ -180,7 +182,7 @@ def test_checkin_search_finds_the_ticket_code(db, organiser, organiser_client, t
     make_registration(db, event, name="Marc Durand", email="marc@example.org")
     code = ticket_code(person)
     text = typed.format(
-        code=code, upper=code.upper(), url=f"https://plenary.example{checkin_url_path(event, person)}"
+        code=code, upper=code.upper(), url=f"https://plenary.example{ticket_path(event, person)}"
     )
 
     response = organiser_client.get(f"/manage/events/{event.slug}/checkin", params={"q": text})
@@ -225,7 +227,7 @@ def test_checkin_page_online_attendee_is_refused(db, organiser, organiser_client
     make_organiser_of(db, event, organiser)
     person = make_registration(db, event, mode=AttendanceChoice.online)
 
-    page = organiser_client.get(checkin_url_path(event, person))
+    page = organiser_client.get(ticket_path(event, person))
     mark = organiser_client.post(
         f"/manage/events/{event.slug}/checkin/{person.id}", {"code": checkin_code(person)}
     )
@@ -260,7 +262,7 @@ def test_checkin_page_of_another_event_is_forbidden(db, organiser, organiser_cli
     person = make_registration(db, theirs, name="Their Attendee")
 
     search = organiser_client.get("/manage/events/theirs/checkin?q=their")
-    ticket = organiser_client.get(checkin_url_path(theirs, person))
+    ticket = organiser_client.get(ticket_path(theirs, person))
     through_mine = organiser_client.get(
         f"/manage/events/mine/checkin/{person.id}?code={checkin_code(person)}"
     )
@@ -278,3 +280,8 @@ def test_checkin_page_anonymous_goes_to_login(db, client):
         303,
         f"http://testserver/login?next=%2Fmanage%2Fevents%2F{event.slug}%2Fcheckin",
     )
+
+
+def ticket_path(event: Event, registration: Registration) -> str:
+    """The path the ticket's QR code holds, as the app builds it."""
+    return Links(site_urls(), "unused").checkin_path(event, registration)

@@ -23,6 +23,7 @@ from app.registration.links import Links
 from app.registration.models import Invitation
 from tests.factories import make_event
 from tests.registration.manage_factories import make_organiser_of, make_registration
+from tests.site import site_urls
 
 SECRET = "test-secret-key-0123456789"
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -36,7 +37,7 @@ def mailer(smtp):
 
 @pytest.fixture
 def urls():
-    return Links("https://plenary.example.org", SECRET)
+    return Links(site_urls("https://plenary.example.org"), SECRET)
 
 
 def _token_in(message) -> str:

@@ -18,6 +18,7 @@ from app.speakers import links as portal_links
 from app.web.request_limits import MAX_FORM_FIELDS, UPLOAD_OVERHEAD_BYTES
 from tests.conftest import csrf_from
 from tests.factories import make_event, make_speaker
+from tests.site import site_urls
 
 MIB = 1024 * 1024
 CHUNK = 64 * 1024
@@ -161,8 +162,9 @@ def test_photo_over_the_upload_limit_is_refused_as_it_streams_in(
     small_upload_app: FastAPI, db: DbSession, settings: Settings
 ) -> None:
     speaker = make_speaker(db, make_event(db), portal_secret="secret-of-the-speaker")
-    path = portal_links.portal_path(
-        portal_links.portal_token(settings.secret_key.get_secret_value(), speaker)
+    path = site_urls().path(
+        "speaker_portal_page",
+        token=portal_links.portal_token(settings.secret_key.get_secret_value(), speaker),
     )
     with TestClient(small_upload_app) as client:
         token = csrf_from(client.get(path).text)

@@ -29,6 +29,7 @@ from tests.events.test_routes import VALID_EVENT
 from tests.factories import add_role, make_event, make_room, make_session, make_speaker, make_track
 from tests.registration.manage_factories import make_registration_form
 from tests.registration.public_factories import SECRET_KEY, mailer, post_registration, subjects
+from tests.site import site_urls
 
 SINGLE_LINE_MESSAGE = "Write this on a single line, without line breaks or tabs."
 
@@ -165,7 +166,7 @@ class _FailingMailer:
 def test_portal_link_not_delivered_keeps_the_old_link_working(db: DbSession, smtp: SmtpServer) -> None:
     event = make_event(db)
     speaker = make_speaker(db, event, email="ada@example.org")
-    links = PortalLinks(base_url="http://testserver", secret_key=SECRET_KEY)
+    links = PortalLinks(site_urls(), SECRET_KEY)
 
     old_url = send_portal_link(db, event, speaker, mailer=mailer(smtp), links=links)
     old_token = old_url.rsplit("/", 1)[1]
@@ -183,7 +184,7 @@ def test_portal_link_for_an_event_with_a_line_break_in_its_title_is_delivered(
 ) -> None:
     event = make_event(db, title="Prelude\r\nSummit")
     speaker = make_speaker(db, event, email="ada@example.org")
-    links = PortalLinks(base_url="http://testserver", secret_key=SECRET_KEY)
+    links = PortalLinks(site_urls(), SECRET_KEY)
 
     url = send_portal_link(db, event, speaker, mailer=mailer(smtp), links=links)
 
