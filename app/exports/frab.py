@@ -43,6 +43,7 @@ from app.i18n import N_
 from app.programme.models import SESSION_KIND_LABELS
 from app.programme.releases import PublishedProgramme
 from app.programme.views import GRID_SLOT_MINUTES, SessionView, event_rooms, event_sessions, event_tracks
+from app.site import SiteUrls
 from app.text import one_line, printable
 
 XML_MEDIA_TYPE = "application/xml; charset=utf-8"
@@ -88,13 +89,19 @@ class FrabSnapshot:
     version: str
     # The site's address without a trailing slash, e.g. "https://plenary.example.org".
     base_url: str
+    # The public event page, and its session pages without the trailing session id.
+    event_url: str
+    session_url_prefix: str
+    # The schedule files themselves (each names its own address).
+    schedule_xml_url: str
+    schedule_json_url: str
     rooms: tuple[FrabRoom, ...]
     tracks: tuple[FrabTrack, ...]
     # Sessions in time order, cancelled ones included (the renderers leave them out).
     sessions: tuple[SessionView, ...]
 
 
-def frab_snapshot(published: PublishedProgramme, event: Event, base_url: str) -> FrabSnapshot:
+def frab_snapshot(published: PublishedProgramme, event: Event, urls: SiteUrls) -> FrabSnapshot:
     """The published version of the programme, as the schedule files show it."""
     rooms = event_rooms(published.data)
     tracks = event_tracks(published.data)
@@ -113,7 +120,11 @@ def frab_snapshot(published: PublishedProgramme, event: Event, base_url: str) ->
         is_online=event.attendance_mode == AttendanceMode.online,
         stamped_at=published.last_modified,
         version=version,
-        base_url=base_url.rstrip("/"),
+        base_url=urls.base_url.rstrip("/"),
+        event_url=urls.url("event_page", slug=event.slug),
+        session_url_prefix=urls.url("session_page", slug=event.slug, session_id=0).removesuffix("0"),
+        schedule_xml_url=urls.url("schedule_xml", slug=event.slug),
+        schedule_json_url=urls.url("schedule_json", slug=event.slug),
         rooms=tuple(
             FrabRoom(id=room.id, name=room.name, capacity=room.capacity, guid=room.guid) for room in rooms
         ),
@@ -126,7 +137,7 @@ def schedule_xml(snapshot: FrabSnapshot) -> bytes:
     plan = _plan(snapshot)
     root = ET.Element("schedule")
     ET.SubElement(root, "generator", name=GENERATOR)
-    _text(root, "url", plan.schedule_url + ".xml")
+    _text(root, "url", snapshot.schedule_xml_url)
     _text(root, "version", plan.version)
     conference = ET.SubElement(root, "conference")
     _text(conference, "acronym", plan.acronym)
@@ -224,7 +235,7 @@ def schedule_json(snapshot: FrabSnapshot) -> bytes:
         "$schema": "https://c3voc.de/schedule/schema.json",
         "generator": {"name": GENERATOR},
         "schedule": {
-            "url": plan.schedule_url + ".json",
+            "url": snapshot.schedule_json_url,
             "version": plan.version,
             "base_url": snapshot.base_url + "/",
             "conference": conference,
@@ -275,7 +286,6 @@ class _Plan:
     acronym: str
     version: str
     event_url: str
-    schedule_url: str
     rooms: list[FrabRoom]
     room_guids: dict[int | None, str]
     days: list[_Day]
@@ -284,7 +294,7 @@ class _Plan:
 def _plan(snapshot: FrabSnapshot) -> _Plan:
     zone = ZoneInfo(snapshot.timezone)
     acronym = frab_acronym(snapshot.event_slug)
-    event_url = f"{snapshot.base_url}/events/{snapshot.event_slug}"
+    event_url = snapshot.event_url
     sessions = [session for session in snapshot.sessions if not session.is_cancelled]
 
     rooms = list(snapshot.rooms)
@@ -328,7 +338,6 @@ def _plan(snapshot: FrabSnapshot) -> _Plan:
         acronym=acronym,
         version=snapshot.version,
         event_url=event_url,
-        schedule_url=f"{event_url}/schedule",
         rooms=rooms,
         room_guids=room_guids,
         days=days,
@@ -363,7 +372,7 @@ def _event(
         "duration": _hours_minutes(minutes),
         "room": one_line(room_name),
         "slug": session_slug(acronym, session),
-        "url": f"{event_url}/sessions/{session.id}",
+        "url": f"{snapshot.session_url_prefix}{session.id}",
         "title": one_line(session.title),
         "subtitle": one_line(session.subtitle),
         "track": one_line(session.track_name) or None,

@@ -31,7 +31,7 @@ from app.programme.models import SessionKind
 from app.programme.releases import PublishedProgramme, published_programme
 from app.registration.models import Registration
 from app.registration.queries import calendar_of
-from app.web import Db, not_found, run_with_db
+from app.web import Db, current_site, not_found, run_with_db
 
 router = APIRouter()
 # Link checkers and feed readers ask HEAD before GET; uvicorn sends the headers without the body.
@@ -214,10 +214,10 @@ def _frab(
     media_type: str,
 ) -> Response:
     key = _export_key(published, f"frab-{extension}")
-    base_url = str(request.app.state.settings.base_url).rstrip("/")
+    urls = current_site(request).urls
 
     def build() -> bytes:
-        return renderer(frab.frab_snapshot(published, event, base_url))
+        return renderer(frab.frab_snapshot(published, event, urls))
 
     filename = f"{event.slug}-schedule.{extension}"
     return export_response(request, key, build, media_type, filename, public=is_publicly_viewable(event))

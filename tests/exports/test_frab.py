@@ -26,6 +26,7 @@ from tests.factories import (
     make_talk,
     make_track,
 )
+from tests.site import site_urls
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 SCHEMAS = SHARED / "schemas"
@@ -109,7 +110,9 @@ def test_json_validation_rejects_the_upstream_invalid_example() -> None:
 @needs_shared
 def test_schedule_xml_of_every_demo_event_validates(db: DbSession, demo_events: list[Event]) -> None:
     errors = {
-        event.slug: xml_errors(schedule_xml(frab_snapshot(published_programme(db, event), event, BASE_URL)))
+        event.slug: xml_errors(
+            schedule_xml(frab_snapshot(published_programme(db, event), event, site_urls(BASE_URL)))
+        )
         for event in demo_events
     }
 
@@ -119,7 +122,9 @@ def test_schedule_xml_of_every_demo_event_validates(db: DbSession, demo_events: 
 @needs_shared
 def test_schedule_json_of_every_demo_event_validates(db: DbSession, demo_events: list[Event]) -> None:
     errors = {
-        event.slug: json_errors(schedule_json(frab_snapshot(published_programme(db, event), event, BASE_URL)))
+        event.slug: json_errors(
+            schedule_json(frab_snapshot(published_programme(db, event), event, site_urls(BASE_URL)))
+        )
         for event in demo_events
     }
 
@@ -128,7 +133,7 @@ def test_schedule_json_of_every_demo_event_validates(db: DbSession, demo_events:
 
 def test_schedule_ids_guids_and_slugs_are_unique(db: DbSession, demo_events: list[Event]) -> None:
     for event in demo_events:
-        snapshot = frab_snapshot(published_programme(db, event), event, BASE_URL)
+        snapshot = frab_snapshot(published_programme(db, event), event, site_urls(BASE_URL))
         items = json_events(schedule_json(snapshot))
         exported = [s for s in snapshot.sessions if not s.is_cancelled]
 
@@ -144,7 +149,7 @@ def test_schedule_ids_guids_and_slugs_are_unique(db: DbSession, demo_events: lis
 
 
 def test_schedule_xml_and_json_carry_the_same_sessions(db: DbSession, demo_events: list[Event]) -> None:
-    snapshot = frab_snapshot(published_programme(db, demo_events[0]), demo_events[0], BASE_URL)
+    snapshot = frab_snapshot(published_programme(db, demo_events[0]), demo_events[0], site_urls(BASE_URL))
 
     from_xml = {
         (int(e.get("id")), e.get("guid"), e.findtext("start"), e.findtext("duration"), e.findtext("room"))
@@ -164,10 +169,11 @@ def test_schedule_never_shows_a_speaker_email(db: DbSession, demo_events: list[E
     session = make_session(db, event)
     add_role(db, session, make_speaker(db, event, email="hidden.person@example.org"))
 
-    snapshot = frab_snapshot(published_programme(db, event), event, BASE_URL)
+    snapshot = frab_snapshot(published_programme(db, event), event, site_urls(BASE_URL))
     documents = [schedule_xml(snapshot), schedule_json(snapshot)]
     documents += [
-        schedule_json(frab_snapshot(published_programme(db, demo), demo, BASE_URL)) for demo in demo_events
+        schedule_json(frab_snapshot(published_programme(db, demo), demo, site_urls(BASE_URL)))
+        for demo in demo_events
     ]
 
     assert [b"@example.org" in document for document in documents] == [False] * len(documents)
@@ -179,7 +185,9 @@ def test_schedule_lists_speakers_with_id_name_and_derived_guid(db: DbSession) ->
     speaker = make_speaker(db, event, name="Erik de Vrieze")
     add_role(db, session, speaker)
 
-    (item,) = json_events(schedule_json(frab_snapshot(published_programme(db, event), event, BASE_URL)))
+    (item,) = json_events(
+        schedule_json(frab_snapshot(published_programme(db, event), event, site_urls(BASE_URL)))
+    )
 
     assert item["persons"] == [
         {"id": speaker.id, "guid": person_guid(BASE_URL, speaker.id), "public_name": "Erik de Vrieze"}
@@ -195,7 +203,7 @@ def test_schedule_times_are_in_the_event_zone_across_a_daylight_saving_change(db
     overnight = make_session(db, event, room_id=room.id, start_at=at(event, 0, 23), end_at=at(event, 1, 4))
     after = make_session(db, event, room_id=room.id, start_at=at(event, 1, 9), end_at=at(event, 1, 10, 30))
 
-    document = schedule_json(frab_snapshot(published_programme(db, event), event, BASE_URL))
+    document = schedule_json(frab_snapshot(published_programme(db, event), event, site_urls(BASE_URL)))
     conference = json.loads(document)["schedule"]["conference"]
     times = {item["id"]: (item["date"], item["start"], item["duration"]) for item in json_events(document)}
     day_bounds = [(day["date"], day["day_start"], day["day_end"]) for day in conference["days"]]
@@ -218,7 +226,7 @@ def test_schedule_leaves_out_cancelled_sessions(db: DbSession) -> None:
     make_session(
         db, event, title="Called off", is_cancelled=True, start_at=at(event, 1, 9), end_at=at(event, 1, 10)
     )
-    snapshot = frab_snapshot(published_programme(db, event), event, BASE_URL)
+    snapshot = frab_snapshot(published_programme(db, event), event, site_urls(BASE_URL))
 
     in_json = [item["title"] for item in json_events(schedule_json(snapshot))]
     in_xml = [element.findtext("title") for element in xml_events(schedule_xml(snapshot))]
@@ -240,7 +248,9 @@ def test_schedule_maps_a_session_to_a_frab_event(db: DbSession) -> None:
         kind=SessionKind.panel,
     )
 
-    (item,) = json_events(schedule_json(frab_snapshot(published_programme(db, event), event, BASE_URL)))
+    (item,) = json_events(
+        schedule_json(frab_snapshot(published_programme(db, event), event, site_urls(BASE_URL)))
+    )
 
     assert item == {
         "id": session.id,
@@ -271,7 +281,7 @@ def test_schedule_puts_sessions_without_a_room_in_an_extra_room(db: DbSession) -
     event = make_event(db)
     make_room(db, event, name="Auditorium")
     make_session(db, event, title="Coffee break", kind=SessionKind.break_)
-    snapshot = frab_snapshot(published_programme(db, event), event, BASE_URL)
+    snapshot = frab_snapshot(published_programme(db, event), event, site_urls(BASE_URL))
 
     rooms = [room["name"] for room in json.loads(schedule_json(snapshot))["schedule"]["conference"]["rooms"]]
     (item,) = json_events(schedule_json(snapshot))
@@ -285,8 +295,8 @@ def test_schedule_guids_of_rooms_and_people_stay_the_same_between_exports(db: Db
     session = make_session(db, event, room_id=room.id)
     add_role(db, session, make_speaker(db, event))
 
-    first = schedule_xml(frab_snapshot(published_programme(db, event), event, BASE_URL))
-    second = schedule_xml(frab_snapshot(published_programme(db, event), event, BASE_URL))
+    first = schedule_xml(frab_snapshot(published_programme(db, event), event, site_urls(BASE_URL)))
+    second = schedule_xml(frab_snapshot(published_programme(db, event), event, site_urls(BASE_URL)))
 
     assert first == second
     assert b'<room name="Auditorium" guid="' in first
@@ -307,7 +317,7 @@ def test_schedule_reads_a_fixed_number_of_queries(
         make_talk(db, session)
 
     with count_queries() as statements:
-        schedule_xml(frab_snapshot(published_programme(db, event), event, BASE_URL))
+        schedule_xml(frab_snapshot(published_programme(db, event), event, site_urls(BASE_URL)))
 
     # The latest release (none here), then the draft: rooms, tracks, sessions, talks, roles, speakers.
     assert len(statements) == 7

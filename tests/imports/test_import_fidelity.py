@@ -24,6 +24,7 @@ from app.imports.text import imported_text
 from app.imports.writer import apply_import
 from app.programme.releases import published_programme
 from tests.exports.test_frab import SAMPLES, SCHEMAS, json_errors, xml_errors
+from tests.site import site_urls
 
 DATA = Path(__file__).parent / "data"
 BASE_URL = "https://plenary.example.org"
@@ -202,7 +203,7 @@ def read_events(name: str, document: bytes) -> dict[str, dict[str, Any]]:
 
 def round_trip(db: DbSession, organiser: User, document: bytes) -> tuple[bytes, bytes]:
     result = apply_import(db, None, read_schedule(document), organiser=organiser)
-    snapshot = frab_snapshot(published_programme(db, result.event), result.event, BASE_URL)
+    snapshot = frab_snapshot(published_programme(db, result.event), result.event, site_urls(BASE_URL))
     return schedule_xml(snapshot), schedule_json(snapshot)
 
 

@@ -27,6 +27,7 @@ from app.programme.service import SessionDetails, update_session
 from app.speakers.models import Speaker
 from app.web import markdown_to_html
 from tests.conftest import BrowserLikeClient
+from tests.site import site_urls
 
 DATA = Path(__file__).parent / "data"
 BASE_URL = "https://plenary.example.org"
@@ -49,7 +50,7 @@ def session_titled(db: DbSession, event: Event, title: str) -> Session:
 
 
 def exported(db: DbSession, event: Event) -> tuple[ET.Element, dict[str, Any]]:
-    snapshot = frab_snapshot(published_programme(db, event), event, BASE_URL)
+    snapshot = frab_snapshot(published_programme(db, event), event, site_urls(BASE_URL))
     xml_root = ET.fromstring(schedule_xml(snapshot))  # noqa: S314 - our own export
     json_events = {
         item["title"]: item
