@@ -13,10 +13,13 @@ RUN apt-get update && apt-get install -y --no-install-recommends libpango-1.0-0 
 RUN groupadd --system plenary && useradd --system --gid plenary --home-dir /srv/plenary plenary \
     && mkdir -p /data /srv/plenary/var && chown plenary:plenary /data /srv/plenary/var
 
+# The locked versions first (their own layer, rebuilt only when the lock changes), then Plenary itself
+# without resolving again. Editable, so templates/, static/ and alembic/ are found beside the package.
+COPY requirements.lock ./
+RUN pip install --require-hashes -r requirements.lock
 COPY pyproject.toml README.md ./
 COPY app ./app
-# Editable, so templates/, static/ and alembic/ are found beside the package.
-RUN pip install -e . && pybabel compile -d app/translations -D messages
+RUN pip install --no-deps -e . && pip check && pybabel compile -d app/translations -D messages
 COPY alembic.ini ./
 COPY alembic ./alembic
 COPY templates ./templates

@@ -7,15 +7,48 @@ PORT ?= 8000
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install translations migrate demo lint format browser-test test-postgres bench bench-exports messages clean
+.PHONY: run test install lock hooks check-migrations translations migrate demo lint format browser-test test-postgres bench bench-exports messages clean
 
-$(STAMP): pyproject.toml
+# Installs exactly what requirements-dev.lock says (versions and hashes), then Plenary itself without
+# resolving anything again; `pip check` fails when pyproject.toml asks for something the lock lacks
+# (run `make lock`).
+$(STAMP): pyproject.toml requirements.lock requirements-dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip check
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Rewrites the lock files from pyproject.toml: requirements.lock (what the app runs on, used by the
+# Dockerfile) and requirements-dev.lock (that plus the dev extra, at the same versions). Versions already
+# locked are kept; `make lock LOCK_FLAGS=--upgrade` moves everything to the newest release, and
+# `LOCK_FLAGS="--upgrade-package NAME"` one package. Locked for the oldest Python that pyproject.toml allows.
+UV_VERSION := 0.13.9
+LOCK_PYTHON := 3.11
+LOCK_FLAGS ?=
+UV_COMPILE = $(BIN)/uv pip compile --quiet --universal --python-version $(LOCK_PYTHON) --generate-hashes \
+	--custom-compile-command "make lock" $(LOCK_FLAGS)
+
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
+	$(UV_COMPILE) pyproject.toml -o requirements.lock
+	$(UV_COMPILE) --extra dev -c requirements.lock pyproject.toml -o requirements-dev.lock
+
+# Git hooks: ruff and lint-imports before each commit (.pre-commit-config.yaml).
+hooks: $(STAMP)
+	$(BIN)/pre-commit install
+
+# `alembic check` on a new SQLite database at head: fails when a model changed and no migration says so.
+CHECK_DB := sqlite:///$(VENV)/check-migrations.sqlite3
+
+check-migrations: $(STAMP)
+	rm -f $(VENV)/check-migrations.sqlite3
+	DATABASE_URL=$(CHECK_DB) $(BIN)/alembic upgrade head
+	DATABASE_URL=$(CHECK_DB) $(BIN)/alembic check
 
 translations: $(STAMP)
 	$(BIN)/pybabel compile -d app/translations -D messages
@@ -38,7 +71,7 @@ browser-test: $(STAMP) translations
 test-postgres: $(STAMP) translations
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://root@127.0.0.1/test} $(BIN)/python -m pytest -q -m "not browser"
 
-lint: $(STAMP)
+lint: $(STAMP) check-migrations
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports

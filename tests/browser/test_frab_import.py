@@ -4,9 +4,9 @@ import pytest
 
 from tests.browser.conftest import ARTIFACTS, LiveServer
 from tests.browser.test_programme_builder import _log_in
-from tests.exports.test_frab import SAMPLES, needs_shared
+from tests.exports.test_frab import SAMPLES
 
-pytestmark = [pytest.mark.browser, needs_shared]
+pytestmark = pytest.mark.browser
 
 
 def test_a_schedule_imported_as_a_new_event_shows_in_the_builder(

@@ -4,11 +4,10 @@ from fastapi.testclient import TestClient
 
 from app.db import DbSession
 from app.events.models import Visibility
-from tests.exports.test_frab import json_errors, needs_shared, xml_errors
+from tests.exports.test_frab import json_errors, xml_errors
 from tests.factories import make_event, make_room, make_session
 
 
-@needs_shared
 def test_schedule_xml_and_json_are_served_valid(feeds_client: TestClient, db: DbSession) -> None:
     event = make_event(db, slug="prelude-2022")
     make_session(db, event, room_id=make_room(db, event).id)

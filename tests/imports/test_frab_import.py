@@ -33,7 +33,7 @@ from app.imports.readers import read_schedule
 from app.imports.writer import ImportSummary, apply_import, preview_import
 from app.programme.models import RoleKind, Room, Session, SessionKind, SessionRole, Talk, Track
 from app.speakers.models import Speaker
-from tests.exports.test_frab import SAMPLES, needs_shared
+from tests.exports.test_frab import SAMPLES
 from tests.factories import add_role, at, make_event, make_room, make_session, make_speaker, make_talk
 
 NEITHER_XML_NOR_JSON = (
@@ -63,7 +63,6 @@ def row_counts(db: DbSession) -> dict[str, int]:
 # --- Reading: every real file, and anything else ---
 
 
-@needs_shared
 def test_every_real_file_is_read_or_refused_with_one_message() -> None:
     outcomes: dict[str, Any] = {}
     for name in REAL_FILES:
@@ -97,7 +96,6 @@ def test_every_real_file_is_read_or_refused_with_one_message() -> None:
     }
 
 
-@needs_shared
 def test_broken_38c3_file_reports_each_skipped_event_and_why() -> None:
     plan = read_schedule(sample("bad-38c3-broken.xml"))
 
@@ -114,7 +112,6 @@ def test_broken_38c3_file_reports_each_skipped_event_and_why() -> None:
     assert plan.notes == ()
 
 
-@needs_shared
 def test_broken_pretalx_file_reports_each_skipped_event_and_why() -> None:
     plan = read_schedule(sample("bad-pretalx-democon-broken.json"))
 
@@ -125,7 +122,6 @@ def test_broken_pretalx_file_reports_each_skipped_event_and_why() -> None:
     )
 
 
-@needs_shared
 def test_upstream_invalid_example_leaves_nothing_to_import() -> None:
     plan = read_schedule(sample("bad-upstream-invalid-example.json"))
 
@@ -138,7 +134,6 @@ def test_upstream_invalid_example_leaves_nothing_to_import() -> None:
     )
 
 
-@needs_shared
 def test_frab_xml_event_is_read_with_its_moment_room_track_kind_and_people() -> None:
     plan = read_schedule(sample("good-38c3-excerpt.xml"))
 
@@ -180,7 +175,6 @@ def test_frab_xml_event_is_read_with_its_moment_room_track_kind_and_people() -> 
     )
 
 
-@needs_shared
 def test_wall_clock_start_is_read_in_the_conference_zone_and_dates_with_offsets_as_written() -> None:
     debconf = read_schedule(sample("realworld/debconf23-schedule.xml"))
     democon = read_schedule(sample("good-pretalx-democon.json"))
@@ -198,7 +192,6 @@ def test_wall_clock_start_is_read_in_the_conference_zone_and_dates_with_offsets_
     )
 
 
-@needs_shared
 def test_schedule2_events_are_read_with_their_ends_tracks_by_slug_and_roles() -> None:
     plan = read_schedule(sample("good-hub-schedule2.json"))
 
@@ -484,9 +477,9 @@ def _garbage() -> list[tuple[str, bytes]]:
             b'{"schedule": {"conference": {"days": [{"rooms": {"R": [{"id": ' + b"9" * 5000 + b"}]}}]}}}",
         ),
     ]
-    # Real files cut short or with bytes flipped, where the sample files are at hand.
+    # Real files cut short or with bytes flipped.
     real_files = ("good-38c3-excerpt.xml", "good-pretalx-democon.json", "good-hub-schedule2.json")
-    for name in real_files if SAMPLES.exists() else ():
+    for name in real_files:
         original = sample(name)
         for cut in rng.sample(range(1, len(original)), 15):
             cases.append((f"{name}-cut-{cut}", original[:cut]))
@@ -513,7 +506,6 @@ def test_garbage_gives_a_plan_or_one_clear_refusal_never_a_crash(name: str, cont
 # --- Applying a plan ---
 
 
-@needs_shared
 def test_38c3_imports_as_a_new_draft_event_with_progress_reported(db: DbSession, organiser: User) -> None:
     plan = read_schedule(sample("realworld/38c3-schedule.xml"))
     reported: list[tuple[int, int]] = []
@@ -565,7 +557,6 @@ def test_38c3_imports_as_a_new_draft_event_with_progress_reported(db: DbSession,
     )
 
 
-@needs_shared
 def test_a_failing_import_leaves_nothing_behind(db: DbSession, organiser: User) -> None:
     plan = read_schedule(sample("realworld/38c3-schedule.xml"))
     before = row_counts(db)
@@ -583,7 +574,6 @@ def test_a_failing_import_leaves_nothing_behind(db: DbSession, organiser: User) 
     assert row_counts(db) == before
 
 
-@needs_shared
 def test_a_database_error_late_in_the_import_rolls_back_an_existing_event_too(
     db: DbSession, organiser: User
 ) -> None:
@@ -603,7 +593,6 @@ def test_a_database_error_late_in_the_import_rolls_back_an_existing_event_too(
     assert db.exec(select(Session.title).where(Session.event_id == event.id)).all() == ["Already there"]
 
 
-@needs_shared
 def test_reimport_into_the_same_event_updates_sessions_in_place(db: DbSession, organiser: User) -> None:
     first = apply_import(db, None, read_schedule(sample("good-38c3-excerpt.xml")), organiser=organiser)
     event = first.event
@@ -654,7 +643,6 @@ def test_reimport_into_the_same_event_updates_sessions_in_place(db: DbSession, o
     )
 
 
-@needs_shared
 def test_guids_used_by_another_event_get_new_uids_and_a_note(db: DbSession, organiser: User) -> None:
     plan = read_schedule(sample("good-38c3-excerpt.xml"))
     first = apply_import(db, None, plan, organiser=organiser)

@@ -2,8 +2,8 @@
 
 Each file is imported into a new event, exported as schedule.xml and schedule.json, and both exports are
 read back with the same reader as the file itself: every field of every event must come back. The small
-files in tests/imports/data/ always run; the real ones (38C3, DebConf23, Camp 2019, pretalx's demo)
-run when ../shared holds them.
+files in tests/imports/data/ and the real ones (38C3, DebConf23, Camp 2019, pretalx's demo, vendored in
+tests/data/samples/) all run.
 """
 
 import json
@@ -257,7 +257,6 @@ def test_the_field_lists_cover_every_field_of_a_frab_event() -> None:
     assert covered | {"recording"} == XSD_EVENT_FIELDS
 
 
-@pytest.mark.skipif(not (SCHEMAS / "schedule.xml.xsd").is_file(), reason="the c3voc schemas are not here")
 def test_the_field_lists_follow_the_schema() -> None:
     schema = ET.parse(SCHEMAS / "schedule.xml.xsd").getroot()  # noqa: S314 - the vendored schema
     xs = "{http://www.w3.org/2001/XMLSchema}"
@@ -271,16 +270,12 @@ def test_a_vendored_schedule_round_trips_field_by_field(db: DbSession, organiser
     _check_round_trip(db, organiser, name, (DATA / name).read_bytes())
 
 
-@pytest.mark.skipif(
-    not (SAMPLES / "realworld").is_dir(), reason=f"the real-world samples are not in {SAMPLES}"
-)
 @pytest.mark.parametrize("name", REAL)
 def test_a_real_schedule_round_trips_field_by_field(db: DbSession, organiser: User, name: str) -> None:
     _check_round_trip(db, organiser, name, (SAMPLES / name).read_bytes())
 
 
-@pytest.mark.skipif(not (SCHEMAS / "schedule.xml.xsd").is_file(), reason="the c3voc schemas are not here")
-@pytest.mark.parametrize("name", VENDORED + [name for name in REAL if (SAMPLES / name).is_file()])
+@pytest.mark.parametrize("name", VENDORED + REAL)
 def test_an_imported_schedule_exports_valid_files(db: DbSession, organiser: User, name: str) -> None:
     path = DATA / name if name in VENDORED else SAMPLES / name
     as_xml, as_json = round_trip(db, organiser, path.read_bytes())

@@ -1,6 +1,6 @@
 """What an import keeps and what its report says: nothing is lost or changed without a word.
 
-Runs on the small files in tests/imports/data/ and schedules written here; ../shared is not needed.
+Runs on the small files in tests/imports/data/ and schedules written here.
 """
 
 import json

@@ -21,10 +21,8 @@ from app.imports.readers import read_schedule
 from app.programme.models import Session
 from app.programme.releases import release_programme
 from tests.conftest import BrowserLikeClient
-from tests.exports.test_frab import SAMPLES, needs_shared
+from tests.exports.test_frab import SAMPLES
 from tests.factories import make_event, make_session
-
-pytestmark = needs_shared
 
 
 @pytest.fixture
