@@ -20,7 +20,7 @@ from app.accounts import routes as account_routes
 from app.accounts.dependencies import LoginRequired
 from app.accounts.throttle import LoginThrottle
 from app.base_url import BaseUrlCheck, describe_base_url
-from app.caching import RenderedViews
+from app.caches import Caches
 from app.db import database_answers, make_engine
 from app.errors import DomainError
 from app.events import account_routes as account_page_routes
@@ -116,7 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.secret_key = settings.resolved_secret_key()
     app.state.engine = make_engine(settings.database_url)
-    app.state.programme_views = RenderedViews(max_entries=128)
+    app.state.caches = Caches.new()
     app.state.mailer = mailer_from_settings(settings)
     # Registration emails attach the attendee's calendar, which the exports build (registration cannot
     # import them: they stand above it).

@@ -9,7 +9,7 @@ from app.caching import RenderedViews
 
 
 def test_readers_asking_during_a_build_wait_for_it_instead_of_building_again():
-    views: RenderedViews[str] = RenderedViews()
+    views: RenderedViews[str, str] = RenderedViews()
     started, release = threading.Event(), threading.Event()
     builds: list[int] = []
 
@@ -39,7 +39,7 @@ def test_readers_asking_during_a_build_wait_for_it_instead_of_building_again():
 
 
 def test_a_failed_build_reaches_its_waiters_and_leaves_nothing_cached():
-    views: RenderedViews[str] = RenderedViews()
+    views: RenderedViews[str, str] = RenderedViews()
     started, release = threading.Event(), threading.Event()
 
     def failing_build() -> str:

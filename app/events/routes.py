@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.accounts.dependencies import CurrentUser
+from app.caches import caches_of
 from app.csrf import require_csrf
 from app.events import service as event_service
 from app.events.access import ManagedEvent, OwnedEvent, PublicEvent
@@ -54,7 +55,7 @@ def home_page(request: Request, db: Db) -> HTMLResponse:
 def event_page(request: Request, db: Db, event: PublicEvent) -> HTMLResponse:
     window = registration_window(registration_form_of(db, event), event, datetime.now(UTC))
     # The public counts are those of the released programme, not of the organisers' draft.
-    published = published_programme(db, event, request.app.state.programme_views)
+    published = published_programme(db, event, caches_of(request.app).programme_data)
     context = {"event": event, "overview": programme_overview(published.data), "registration": window}
     return render(request, "events/event.html", context)
 

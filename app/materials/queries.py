@@ -17,7 +17,7 @@ from app.events.models import Event
 from app.events.permissions import can_manage_event, is_publicly_viewable
 from app.materials.models import Material, MaterialVersion, MaterialVisibility
 from app.programme.models import Session, Talk
-from app.programme.releases import latest_release, published_programme
+from app.programme.releases import PublishedProgramme, latest_release, published_programme
 from app.speakers.models import Speaker
 
 
@@ -88,7 +88,14 @@ def public_session_ids(db: DbSession, event: Event) -> set[int]:
     return {session.id for session in published_programme(db, event).data.sessions}
 
 
-def _in_public_programme(db: DbSession, event: Event) -> ColumnElement[bool]:
+def _in_public_programme(
+    db: DbSession, event: Event, published: PublishedProgramme | None = None
+) -> ColumnElement[bool]:
+    if published is not None:
+        # The caller's published programme, whose data is cached: a released one is not parsed again.
+        if published.release is None:
+            return col(Session.event_id) == event.id
+        return col(Session.id).in_({session.id for session in published.data.sessions})
     if latest_release(db, event) is None:
         return col(Session.event_id) == event.id
     return col(Session.id).in_(public_session_ids(db, event))
@@ -109,14 +116,18 @@ def materials_of_session(
     return _items(db, *conditions)
 
 
-def materials_of_speaker(db: DbSession, speaker: Speaker, now: datetime) -> list[MaterialItem]:
-    """What the public may see of the material a speaker uploaded or was credited with."""
+def materials_of_speaker(
+    db: DbSession, speaker: Speaker, now: datetime, published: PublishedProgramme | None = None
+) -> list[MaterialItem]:
+    """What the public may see of the material a speaker uploaded or was credited with.
+
+    `published`: the event's published programme, when the caller has it (the public speaker page).
+    """
     event = db.get(Event, speaker.event_id)
     if event is None:
         return []
-    return _items(
-        db, col(Material.speaker_id) == speaker.id, _in_public_programme(db, event), _public_clause(now)
-    )
+    in_public = _in_public_programme(db, event, published)
+    return _items(db, col(Material.speaker_id) == speaker.id, in_public, _public_clause(now))
 
 
 def downloadable_version(

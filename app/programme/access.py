@@ -2,16 +2,17 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
+from app.caches import AppCaches
 from app.events.access import PublicEvent
 from app.programme.releases import PublishedProgramme, published_programme
 from app.web import Db
 
 
-def public_programme(request: Request, db: Db, event: PublicEvent) -> PublishedProgramme:
-    # The per-process view cache also keeps each version's data: a released version is read once.
-    return published_programme(db, event, request.app.state.programme_views)
+def public_programme(db: Db, event: PublicEvent, caches: AppCaches) -> PublishedProgramme:
+    # Each process keeps each version's data: a released version is read once.
+    return published_programme(db, event, caches.programme_data)
 
 
 PublicProgramme = Annotated[PublishedProgramme, Depends(public_programme)]
