@@ -88,14 +88,7 @@ def public_session_ids(db: DbSession, event: Event) -> set[int]:
     return {session.id for session in published_programme(db, event).data.sessions}
 
 
-def _in_public_programme(
-    db: DbSession, event: Event, published: PublishedProgramme | None = None
-) -> ColumnElement[bool]:
-    if published is not None:
-        # The caller's published programme, whose data is cached: a released one is not parsed again.
-        if published.release is None:
-            return col(Session.event_id) == event.id
-        return col(Session.id).in_({session.id for session in published.data.sessions})
+def _in_public_programme(db: DbSession, event: Event) -> ColumnElement[bool]:
     if latest_release(db, event) is None:
         return col(Session.event_id) == event.id
     return col(Session.id).in_(public_session_ids(db, event))
@@ -126,8 +119,16 @@ def materials_of_speaker(
     event = db.get(Event, speaker.event_id)
     if event is None:
         return []
-    in_public = _in_public_programme(db, event, published)
-    return _items(db, col(Material.speaker_id) == speaker.id, in_public, _public_clause(now))
+    if published is None:
+        in_public = _in_public_programme(db, event)
+        return _items(db, col(Material.speaker_id) == speaker.id, in_public, _public_clause(now))
+    # The caller's programme data is cached: its sessions are checked here rather than sent as a
+    # thousand-id IN list with every request.
+    items = _items(db, col(Material.speaker_id) == speaker.id, _public_clause(now))
+    if published.release is None:
+        return [item for item in items if item.session.event_id == event.id]
+    public = published.data.index.sessions
+    return [item for item in items if item.session.id in public]
 
 
 def downloadable_version(
