@@ -209,3 +209,11 @@ def test_a_session_or_speaker_not_in_the_release_is_a_404_and_is_not_cached(db, 
     for path in (f"/events/{SLUG}/sessions/{added.id}", f"/events/{SLUG}/speakers/999999"):
         assert plain(client, path).status_code == 404
         assert plain(client, path).status_code == 404
+
+
+def test_the_programme_page_answers_head_too(client, conference):
+    path = f"/events/{SLUG}/programme"
+    get = plain(client, path)
+    head = client.head(path, headers={"accept-encoding": "identity"})
+    assert (head.status_code, head.content, head.headers["etag"]) == (200, b"", get.headers["etag"])
+    assert head.headers["last-modified"] == get.headers["last-modified"]
