@@ -1,7 +1,9 @@
-"""Per-process memory of rendered programme views, keyed by the event's change stamp.
+"""Per-process memory of built values (programme data, rendered pages, exports), keyed by version stamps.
 
-Each app process keeps its own copy; all of them key on Event.updated_at read from the shared
-database, so several processes never serve a programme older than the one the database holds.
+Each app process keeps its own copies; all of them key on stamps read from the shared database (the
+latest release, Event.updated_at, the speakers' and materials' stamps), so several processes never
+serve anything older than what the database holds, and nothing ever needs to be invalidated. One
+instance per kind of value, each with its own key type: app/web/caches.py.
 """
 
 import threading
@@ -9,6 +11,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
+Key = TypeVar("Key", bound=Hashable)
 Value = TypeVar("Value")
 
 
@@ -21,7 +24,7 @@ class _Build:
         self.error: BaseException | None = None
 
 
-class RenderedViews(Generic[Value]):
+class RenderedViews(Generic[Key, Value]):
     """A small least-recently-used map; building runs outside the lock, so a slow build blocks nobody.
 
     Each key is built by one thread at a time: requests that arrive while it builds wait for that
@@ -30,13 +33,13 @@ class RenderedViews(Generic[Value]):
 
     def __init__(self, max_entries: int = 128) -> None:
         self.max_entries = max_entries
-        self._entries: OrderedDict[Hashable, Value] = OrderedDict()
-        self._building: dict[Hashable, _Build] = {}
+        self._entries: OrderedDict[Key, Value] = OrderedDict()
+        self._building: dict[Key, _Build] = {}
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
-    def get_or_build(self, key: Hashable, build: Callable[[], Value]) -> Value:
+    def get_or_build(self, key: Key, build: Callable[[], Value]) -> Value:
         with self._lock:
             if key in self._entries:
                 self._entries.move_to_end(key)
@@ -72,3 +75,6 @@ class RenderedViews(Generic[Value]):
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)

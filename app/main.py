@@ -18,7 +18,6 @@ from app.accounts import admin_routes as account_admin_routes
 from app.accounts import routes as account_routes
 from app.accounts.access import LoginRequired
 from app.accounts.throttle import LoginThrottle
-from app.caching import RenderedViews
 from app.db import database_answers, make_engine
 from app.errors import DomainError
 from app.events import account_routes as account_page_routes
@@ -45,6 +44,7 @@ from app.speakers import routes as speaker_routes
 from app.storage import storage_from_settings
 from app.web import HTMX_CDN_URL, STATIC_DIR, api_docs_routes, render, templates
 from app.web.base_url import BaseUrlCheck, describe_base_url
+from app.web.caches import Caches
 from app.web.id_bounds import refuse_out_of_range_ids
 from app.web.request_limits import UPLOAD_OVERHEAD_BYTES, BodySizeLimit, RequestTooLarge
 from app.web.security_headers import SecurityHeaders, content_security_policy
@@ -143,7 +143,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.secret_key = settings.resolved_secret_key()
     app.state.engine = make_engine(settings.database_url)
-    app.state.programme_views = RenderedViews(max_entries=128)
+    app.state.caches = Caches.new()
     app.state.mailer = mailer_from_settings(settings)
     app.state.site = Site(
         settings=settings,

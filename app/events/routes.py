@@ -26,6 +26,7 @@ from app.registration.queries import registration_form_of
 from app.registration.service import registration_window
 from app.timezones import all_timezones
 from app.web import Db, SubmittedForm, redirect_after_post, render
+from app.web.caches import caches_of
 from app.web.csrf import require_csrf
 from app.web.forms import BoundForm, submit_form
 
@@ -54,7 +55,7 @@ def home_page(request: Request, db: Db) -> HTMLResponse:
 def event_page(request: Request, db: Db, event: PublicEvent) -> HTMLResponse:
     window = registration_window(registration_form_of(db, event), event, datetime.now(UTC))
     # The public counts are those of the released programme, not of the organisers' draft.
-    published = published_programme(db, event, request.app.state.programme_views)
+    published = published_programme(db, event, caches_of(request.app).programme_data)
     context = {"event": event, "overview": programme_overview(published.data), "registration": window}
     return render(request, "events/event.html", context)
 

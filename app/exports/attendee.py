@@ -4,14 +4,11 @@ Only people holding a place get their sessions; join links only for confirmed on
 (app.registration.service.stream_links decides who may see them).
 """
 
-from typing import Any
-
-from app.caching import RenderedViews
 from app.db import DbSession
 from app.events.models import Event
 from app.exports.ical import render_ical
 from app.exports.snapshot import SiteLinks, attendee_snapshot
-from app.programme.releases import published_programme
+from app.programme.releases import ProgrammeDataCache, published_programme
 from app.registration import service as registration_service
 from app.registration.models import SEAT_HOLDING_STATUSES, Registration
 
@@ -20,7 +17,7 @@ def attendee_calendar(
     db: DbSession,
     event: Event,
     registration: Registration,
-    views: RenderedViews[Any] | None,
+    views: ProgrammeDataCache | None,
     links: SiteLinks,
 ) -> bytes:
     """The sessions the attendee will attend, in the released programme; none while they wait for a place."""

@@ -32,6 +32,7 @@ from app.programme.releases import PublishedProgramme, published_programme
 from app.registration.models import Registration
 from app.registration.queries import calendar_of
 from app.web import Db, current_site, not_found, run_with_db
+from app.web.caches import caches_of
 
 router = APIRouter()
 # Link checkers and feed readers ask HEAD before GET; uvicorn sends the headers without the body.
@@ -123,7 +124,10 @@ def _feed(
         return render_ical(found)
 
     filename = ical_filename(event.slug, subject)
-    return export_response(request, key, build, MEDIA_TYPE, filename, public=is_publicly_viewable(event))
+    exports = caches_of(request.app).exports
+    return export_response(
+        request, key, build, MEDIA_TYPE, filename, cache=exports, public=is_publicly_viewable(event)
+    )
 
 
 async def _in_one_thread(
@@ -138,7 +142,7 @@ async def _in_one_thread(
 
     def work(db: DbSession) -> Response:
         event = public_event(slug, db, optional_user(request, db))
-        return respond(event, published_programme(db, event, request.app.state.programme_views))
+        return respond(event, published_programme(db, event, caches_of(request.app).programme_data))
 
     return await run_with_db(request, work)
 
@@ -220,7 +224,10 @@ def _frab(
         return renderer(frab.frab_snapshot(published, event, urls))
 
     filename = f"{event.slug}-schedule.{extension}"
-    return export_response(request, key, build, media_type, filename, public=is_publicly_viewable(event))
+    exports = caches_of(request.app).exports
+    return export_response(
+        request, key, build, media_type, filename, cache=exports, public=is_publicly_viewable(event)
+    )
 
 
 @router.api_route(
@@ -241,8 +248,10 @@ def _csv(request: Request, event: Event, published: PublishedProgramme) -> Respo
         return programme_spreadsheet.programme_csv(snapshot)
 
     media_type = programme_spreadsheet.MEDIA_TYPE
+    exports = caches_of(request.app).exports
+    public = is_publicly_viewable(event)
     return export_response(
-        request, key, build, media_type, filename, public=is_publicly_viewable(event), download=True
+        request, key, build, media_type, filename, cache=exports, public=public, download=True
     )
 
 
@@ -263,8 +272,9 @@ def _pdf(request: Request, event: Event, published: PublishedProgramme) -> Respo
         return booklet.render_programme_pdf(snapshot)
 
     filename = booklet.pdf_filename(event.slug)
+    booklets = caches_of(request.app).booklets
     return export_response(
-        request, key, build, booklet.MEDIA_TYPE, filename, public=is_publicly_viewable(event)
+        request, key, build, booklet.MEDIA_TYPE, filename, cache=booklets, public=is_publicly_viewable(event)
     )
 
 
@@ -284,7 +294,7 @@ def registration_calendar(request: Request, db: Db, calendar_secret: str) -> Res
     event, registration = found
     return Response(
         attendee_calendar(
-            db, event, registration, request.app.state.programme_views, _site_links(request.app, event)
+            db, event, registration, caches_of(request.app).programme_data, _site_links(request.app, event)
         ),
         media_type=MEDIA_TYPE,
         # Personal, and changes with the attendee's choices: never kept by any cache.
@@ -296,6 +306,7 @@ def attendee_calendars(app: FastAPI) -> Callable[[DbSession, Event, Registration
     """What registration emails attach: the attendee's own calendar, as their personal feed serves it."""
 
     def build(db: DbSession, event: Event, registration: Registration) -> bytes:
-        return attendee_calendar(db, event, registration, app.state.programme_views, _site_links(app, event))
+        programme_data = caches_of(app).programme_data
+        return attendee_calendar(db, event, registration, programme_data, _site_links(app, event))
 
     return build

@@ -17,7 +17,7 @@ from app.events.models import Event
 from app.events.permissions import can_manage_event, is_publicly_viewable
 from app.materials.models import Material, MaterialVersion, MaterialVisibility
 from app.programme.models import Session, Talk
-from app.programme.releases import latest_release, published_programme
+from app.programme.releases import PublishedProgramme, latest_release, published_programme
 from app.speakers.models import Speaker
 
 
@@ -109,14 +109,26 @@ def materials_of_session(
     return _items(db, *conditions)
 
 
-def materials_of_speaker(db: DbSession, speaker: Speaker, now: datetime) -> list[MaterialItem]:
-    """What the public may see of the material a speaker uploaded or was credited with."""
+def materials_of_speaker(
+    db: DbSession, speaker: Speaker, now: datetime, published: PublishedProgramme | None = None
+) -> list[MaterialItem]:
+    """What the public may see of the material a speaker uploaded or was credited with.
+
+    `published`: the event's published programme, when the caller has it (the public speaker page).
+    """
     event = db.get(Event, speaker.event_id)
     if event is None:
         return []
-    return _items(
-        db, col(Material.speaker_id) == speaker.id, _in_public_programme(db, event), _public_clause(now)
-    )
+    if published is None:
+        in_public = _in_public_programme(db, event)
+        return _items(db, col(Material.speaker_id) == speaker.id, in_public, _public_clause(now))
+    # The caller's programme data is cached: its sessions are checked here rather than sent as a
+    # thousand-id IN list with every request.
+    items = _items(db, col(Material.speaker_id) == speaker.id, _public_clause(now))
+    if published.release is None:
+        return [item for item in items if item.session.event_id == event.id]
+    public = published.data.index.sessions
+    return [item for item in items if item.session.id in public]
 
 
 def downloadable_version(

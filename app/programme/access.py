@@ -3,7 +3,7 @@ release, or its draft before any release), and a session of an event the user ma
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from app.events.access import ManagedEvent, PublicEvent
 from app.i18n import _
@@ -11,11 +11,12 @@ from app.programme.builder_view import session_in_event
 from app.programme.models import Session
 from app.programme.releases import PublishedProgramme, published_programme
 from app.web import Db, not_found
+from app.web.caches import AppCaches
 
 
-def public_programme(request: Request, db: Db, event: PublicEvent) -> PublishedProgramme:
-    # The per-process view cache also keeps each version's data: a released version is read once.
-    return published_programme(db, event, request.app.state.programme_views)
+def public_programme(db: Db, event: PublicEvent, caches: AppCaches) -> PublishedProgramme:
+    # Each process keeps each version's data: a released version is read once.
+    return published_programme(db, event, caches.programme_data)
 
 
 PublicProgramme = Annotated[PublishedProgramme, Depends(public_programme)]

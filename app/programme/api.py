@@ -6,10 +6,9 @@ local wall-clock times. Speakers' emails are never part of any answer.
 
 from datetime import date, datetime
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, HTTPException, Response
 from pydantic import BaseModel
 
-from app.caching import RenderedViews
 from app.events.access import PublicEvent
 from app.events.models import Event
 from app.i18n import _, current_locale
@@ -30,6 +29,7 @@ from app.programme.views import (
     speaker_detail,
 )
 from app.web import not_found
+from app.web.caches import ApiProgrammeKey, AppCaches
 
 router = APIRouter(prefix="/api", tags=["programme"])
 
@@ -162,7 +162,7 @@ def _rooms(data: ProgrammeData) -> list[RoomPublic]:
 
 @router.get("/events/{slug}/programme", response_model=ProgrammePublic)
 def api_programme(
-    request: Request, event: PublicEvent, published: PublicProgramme, day: date | None = None
+    event: PublicEvent, published: PublicProgramme, caches: AppCaches, day: date | None = None
 ) -> Response:
     """Every session of the event in time order, cancelled ones included and flagged, with talks and speakers.
 
@@ -170,9 +170,8 @@ def api_programme(
     """
     # Serialised once per released version and reused: the JSON of a large programme costs far more
     # to build than to send.
-    views: RenderedViews[bytes] = request.app.state.programme_views
-    key = ("api-programme", published.version_key, day, current_locale.get())
-    body = views.get_or_build(key, lambda: _programme_json(published.data, event, day))
+    key = ApiProgrammeKey(published.version_key, day, current_locale.get())
+    body = caches.api_programme.get_or_build(key, lambda: _programme_json(published.data, event, day))
     return Response(content=body, media_type="application/json")
 
 

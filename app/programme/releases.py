@@ -19,7 +19,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
-from typing import Any
+from typing import TypeAlias
 
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
@@ -63,6 +63,21 @@ class ReleaseInfo:
     number: int
     note: str
     released_at: datetime
+
+
+@dataclass(frozen=True)
+class ProgrammeDataKey:
+    """Names one version of an event's published programme data in the per-process cache."""
+
+    event_id: int
+    # The release shown, or None for the draft of an event never released.
+    release_id: int | None
+    # The draft's change stamp (Event.updated_at) before the first release; with a release, the speakers'
+    # profile stamp (`_profiles_stamp`), since profiles are live over the released snapshot.
+    stamp: tuple[object, ...]
+
+
+ProgrammeDataCache: TypeAlias = RenderedViews[ProgrammeDataKey, ProgrammeData]
 
 
 class PublishedProgramme:
@@ -119,17 +134,19 @@ def latest_release(db: DbSession, event: Event) -> ReleaseInfo | None:
 
 
 def published_programme(
-    db: DbSession, event: Event, cache: RenderedViews[Any] | None = None
+    db: DbSession, event: Event, cache: ProgrammeDataCache | None = None
 ) -> PublishedProgramme:
     """One small query names the version; its data is read (or taken from `cache`) on first use."""
+    event_id = event.id or 0
     release = latest_release(db, event)
     if release is None:
         key: Hashable = ("draft", event.id, event.updated_at)
+        draft_key = ProgrammeDataKey(event_id, None, (event.updated_at,))
         return PublishedProgramme(
             release=None,
             version_key=key,
             last_modified=event.updated_at,
-            load=lambda: _cached(cache, ("programme-data", key), lambda: load_programme(db, event)),
+            load=lambda: _cached(cache, draft_key, lambda: load_programme(db, event)),
         )
 
     def read_release() -> ProgrammeData:
@@ -142,7 +159,7 @@ def published_programme(
         version_key=("release", event.id, release.id, release.released_at, _public_details(event), profiles),
         # The version's own date (booklets and frab name it): a profile edit changes the ETag, not the date.
         last_modified=release.released_at,
-        load=lambda: _cached(cache, ("programme-data", "release", release.id, profiles), read_release),
+        load=lambda: _cached(cache, ProgrammeDataKey(event_id, release.id, profiles), read_release),
     )
 
 
@@ -325,5 +342,7 @@ def _public_details(event: Event) -> tuple[object, ...]:
     )
 
 
-def _cached(cache: RenderedViews[Any] | None, key: Hashable, build: Any) -> ProgrammeData:
+def _cached(
+    cache: ProgrammeDataCache | None, key: ProgrammeDataKey, build: Callable[[], ProgrammeData]
+) -> ProgrammeData:
     return build() if cache is None else cache.get_or_build(key, build)

@@ -4,7 +4,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
-from typing import Any
+from typing import TypeVar
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -15,11 +15,10 @@ from app.accounts.access import optional_user
 from app.accounts.models import User
 from app.caching import RenderedViews
 from app.db import DbSession, utcnow
-from app.events.access import PublicEvent, public_event
+from app.events.access import public_event
 from app.events.models import Event
 from app.i18n import _, current_locale
-from app.materials.queries import materials_of_session, materials_of_speaker
-from app.programme.access import PublicProgramme
+from app.materials.queries import MaterialItem, materials_of_session, materials_of_speaker
 from app.programme.models import SESSION_KIND_LABELS, Session, SessionKind
 from app.programme.releases import PublishedProgramme, published_programme
 from app.programme.views import (
@@ -32,21 +31,16 @@ from app.programme.views import (
 )
 from app.speakers.models import Speaker
 from app.timezones import all_timezones
-from app.web import Db, not_found, render, render_block_html, run_with_db, wants_fragment
-from app.web.conditional import (
-    CompressedBody,
-    accepts_gzip,
-    compressed,
-    http_date,
-    is_not_modified,
-    quoted,
-    version_tag,
-)
+from app.web import not_found, render, render_block_html, run_with_db, wants_fragment
+from app.web.caches import ProgrammePageKey, SessionPageKey, SpeakerPageKey, SpeakersPageKey, caches_of
+from app.web.conditional import CompressedBody, conditional_response
 from app.web.csrf import csrf_token
 
 router = APIRouter()
 
 VIEWS = ("grid", "list")
+# Link checkers and crawlers ask HEAD before GET.
+PAGE_METHODS = ["GET", "HEAD"]
 
 
 @cache
@@ -118,7 +112,9 @@ def _read_id(value: str, message: str, notices: list[str]) -> int | None:
     return None
 
 
-@router.get("/events/{slug}/programme", response_class=HTMLResponse, include_in_schema=False)
+@router.api_route(
+    "/events/{slug}/programme", methods=PAGE_METHODS, response_class=HTMLResponse, include_in_schema=False
+)
 async def programme_page(
     request: Request,
     slug: str,
@@ -135,7 +131,7 @@ async def programme_page(
     def work(db: DbSession) -> Response:
         user = optional_user(request, db)
         event = public_event(slug, db, user)
-        published = published_programme(db, event, request.app.state.programme_views)
+        published = published_programme(db, event, caches_of(request.app).programme_data)
         asked = read_programme_request(event, day, tz, view, track, room, kind, q)
         return _programme_response(request, event, published, asked, user)
 
@@ -146,75 +142,82 @@ def _programme_response(
     request: Request, event: Event, published: PublishedProgramme, asked: ProgrammeRequest, user: User | None
 ) -> Response:
     today = datetime.now(ZoneInfo(asked.tz)).date()
-    key = (
-        str(request.base_url),
-        event.id,
-        # The released version shown (or, before any release, the draft's change stamp).
-        published.version_key,
-        asked.day or today,
-        asked.tz,
-        asked.view,
-        asked.filters,
-        tuple(asked.notices),
-        current_locale.get(),
-        wants_fragment(request),
+    key = ProgrammePageKey(
+        base_url=str(request.base_url),
+        event_id=event.id or 0,
+        version=published.version_key,
+        day=asked.day or today,
+        tz=asked.tz,
+        view=asked.view,
+        filters=asked.filters,
+        notices=tuple(asked.notices),
+        locale=current_locale.get(),
+        fragment=wants_fragment(request),
     )
-    views: RenderedViews[Any] = request.app.state.programme_views
+    caches = caches_of(request.app)
 
-    def page() -> HTMLResponse:
-        view_context = views.get_or_build(
+    def page() -> bytes:
+        view_context = caches.programme_grids.get_or_build(
             key, lambda: _programme_view(request, event, published, asked, today)
         )
-        # Nothing on this page posts for a visitor who is not logged in: no CSRF token, one page for all.
         context = {**view_context, "shared_page": user is None}
-        return render(request, PROGRAMME_TEMPLATE, context, blocks=["programme_grid"])
+        return bytes(render(request, PROGRAMME_TEMPLATE, context, blocks=["programme_grid"]).body)
 
-    if user is None:
-        return _shared_page(request, ("programme-page", key), published, page)
-    # A logged-in visitor's page has their menu and CSRF token: built for them, still answered with 304.
-    tag = version_tag((key, user.id, csrf_token(request)))
-    headers = {
-        "ETag": quoted(tag),
-        "Last-Modified": http_date(published.last_modified),
-        "Cache-Control": "private, no-cache",
-        "Vary": PAGE_VARY,
-    }
-    if is_not_modified(request, tag, published.last_modified):
-        return Response(status_code=304, headers=headers)
-    response = page()
-    response.headers.update(headers)
-    return response
+    return _page_response(
+        request, key, page, user, caches.programme_pages, last_modified=published.last_modified
+    )
 
 
-def _shared_page(
-    request: Request, key: Hashable, published: PublishedProgramme, page: Callable[[], HTMLResponse]
+PageKey = TypeVar("PageKey", bound=Hashable)
+
+
+def _page_response(
+    request: Request,
+    key: PageKey,
+    page: Callable[[], bytes],
+    user: User | None,
+    cache: RenderedViews[PageKey, CompressedBody],
+    *,
+    last_modified: datetime | None = None,
 ) -> Response:
-    """The same page for every anonymous visitor: rendered and compressed once per version, then reused."""
-    tag = version_tag(key)
-    wants_gzip = accepts_gzip(request.headers.get("accept-encoding", ""))
-    headers = {
-        "Last-Modified": http_date(published.last_modified),
+    """A public page, answered with 304 while the version `key` names is the one the visitor holds.
+
+    Nothing on these pages posts for a visitor who is not logged in, so they carry no CSRF token and are
+    the same for every anonymous visitor: rendered and compressed once per version, then reused. A
+    logged-in visitor's page has their menu and CSRF token: built for them, still answered with 304.
+    """
+    if user is None:
         # Browsers and shared caches may keep it, but must ask again: a new release changes it at once.
-        "Cache-Control": "public, no-cache",
-        "Vary": f"{PAGE_VARY}, Accept-Encoding",
-    }
-    if is_not_modified(request, tag, published.last_modified):
-        return Response(status_code=304, headers={**headers, "ETag": quoted(tag, gzipped=wants_gzip)})
-    views: RenderedViews[CompressedBody] = request.app.state.programme_views
-    built = views.get_or_build(key, lambda: compressed(bytes(page().body)))
-    if wants_gzip and built.gzipped is not None:
-        headers |= {"ETag": quoted(tag, gzipped=True), "Content-Encoding": "gzip"}
-        return Response(built.gzipped, media_type="text/html; charset=utf-8", headers=headers)
-    headers["ETag"] = quoted(tag)
-    return Response(built.body, media_type="text/html; charset=utf-8", headers=headers)
+        return conditional_response(
+            request,
+            key,
+            page,
+            HTML,
+            cache=cache,
+            cache_control="public, no-cache",
+            last_modified=last_modified,
+            vary=PAGE_VARY,
+        )
+    personal = (key, user.id, csrf_token(request))
+    return conditional_response(
+        request,
+        personal,
+        page,
+        HTML,
+        cache=None,
+        cache_control="private, no-cache",
+        last_modified=last_modified,
+        vary=PAGE_VARY,
+    )
 
 
+HTML = "text/html; charset=utf-8"
 PAGE_VARY = "HX-Request, Cookie, Accept-Language"
 
 
 # The day's grid is the costly part of the page (hundreds of cards): it is built once per programme
-# change and kept in app.state.programme_views, while the page around it (user menu, CSRF token) is
-# rendered for each request.
+# change and kept in Caches.programme_grids, while the page around it (user menu, CSRF token) is
+# rendered for each logged-in visitor.
 PROGRAMME_TEMPLATE = "programme/programme.html"
 
 
@@ -297,60 +300,150 @@ def _card_labels() -> dict[str, str]:
     return {"cancelled": _("Cancelled"), "remote": _("remote"), "with": _("With"), "streamed": _("Streamed")}
 
 
-@router.get("/events/{slug}/sessions/{session_id}", response_class=HTMLResponse, include_in_schema=False)
-def session_page(
-    request: Request, db: Db, event: PublicEvent, published: PublicProgramme, session_id: int, tz: str = ""
-) -> HTMLResponse:
-    notices: list[str] = []
-    zone = read_display_zone(event, tz, notices)
-    detail = session_detail(published.data, event, session_id, tz=zone)
-    if detail is None:
-        raise not_found(_("This session is not part of the programme of {event}.").format(event=event.title))
-    context = {
-        "event": event,
-        "detail": detail,
-        "session": detail.session,
-        "notices": notices,
-        "programme_url": _programme_link(request, event, detail.session.day, zone),
-        "speaker_url_prefix": _url_prefix(request, "speaker_page", slug=event.slug, speaker_id=0),
-        "labels": _card_labels(),
+# The session and speaker pages are served like the programme page: rendered once per version for
+# anonymous visitors, and 304 between versions. Their version is the released programme's (which
+# includes the speakers' live profiles), the viewer's zone and language, and the published materials,
+# which change without a release (and appear when a session ends, for those public after it).
+
+
+@router.api_route(
+    "/events/{slug}/sessions/{session_id}",
+    methods=PAGE_METHODS,
+    response_class=HTMLResponse,
+    include_in_schema=False,
+)
+async def session_page(request: Request, slug: str, session_id: int, tz: str = "") -> Response:
+    def work(db: DbSession) -> Response:
+        user = optional_user(request, db)
+        event = public_event(slug, db, user)
+        caches = caches_of(request.app)
+        published = published_programme(db, event, caches.programme_data)
+        notices: list[str] = []
+        zone = read_display_zone(event, tz, notices)
         # A released session may since have been deleted from the draft: it has no materials then.
-        "materials": materials_of_session(db, found, utcnow())
-        if (found := db.get(Session, session_id))
-        else [],
-    }
-    return render(request, "programme/session.html", context)
+        found = db.get(Session, session_id)
+        materials = materials_of_session(db, found, utcnow()) if found else []
+        key = SessionPageKey(
+            base_url=str(request.base_url),
+            version=published.version_key,
+            session_id=session_id,
+            tz=zone,
+            notices=tuple(notices),
+            locale=current_locale.get(),
+            materials=materials_stamp(materials),
+        )
+
+        def page() -> bytes:
+            detail = session_detail(published.data, event, session_id, tz=zone)
+            if detail is None:
+                message = _("This session is not part of the programme of {event}.")
+                raise not_found(message.format(event=event.title))
+            context = {
+                "event": event,
+                "detail": detail,
+                "session": detail.session,
+                "notices": notices,
+                "programme_url": _programme_link(request, event, detail.session.day, zone),
+                "speaker_url_prefix": _url_prefix(request, "speaker_page", slug=event.slug, speaker_id=0),
+                "labels": _card_labels(),
+                "materials": materials,
+                "shared_page": user is None,
+            }
+            return bytes(render(request, "programme/session.html", context).body)
+
+        return _page_response(request, key, page, user, caches.detail_pages)
+
+    return await run_with_db(request, work)
 
 
-@router.get("/events/{slug}/speakers", response_class=HTMLResponse, include_in_schema=False)
-def speakers_page(request: Request, event: PublicEvent, published: PublicProgramme) -> HTMLResponse:
-    context = {
-        "event": event,
-        "speakers": event_speakers(published.data),
-        "speaker_url_prefix": _url_prefix(request, "speaker_page", slug=event.slug, speaker_id=0),
-    }
-    return render(request, "programme/speakers.html", context)
+@router.api_route(
+    "/events/{slug}/speakers", methods=PAGE_METHODS, response_class=HTMLResponse, include_in_schema=False
+)
+async def speakers_page(request: Request, slug: str) -> Response:
+    def work(db: DbSession) -> Response:
+        user = optional_user(request, db)
+        event = public_event(slug, db, user)
+        caches = caches_of(request.app)
+        published = published_programme(db, event, caches.programme_data)
+        key = SpeakersPageKey(str(request.base_url), published.version_key, current_locale.get())
+
+        def page() -> bytes:
+            context = {
+                "event": event,
+                "speakers": event_speakers(published.data),
+                "speaker_url_prefix": _url_prefix(request, "speaker_page", slug=event.slug, speaker_id=0),
+                "shared_page": user is None,
+            }
+            return bytes(render(request, "programme/speakers.html", context).body)
+
+        return _page_response(request, key, page, user, caches.detail_pages)
+
+    return await run_with_db(request, work)
 
 
-@router.get("/events/{slug}/speakers/{speaker_id}", response_class=HTMLResponse, include_in_schema=False)
-def speaker_page(
-    request: Request, db: Db, event: PublicEvent, published: PublicProgramme, speaker_id: int, tz: str = ""
-) -> HTMLResponse:
-    notices: list[str] = []
-    zone = read_display_zone(event, tz, notices)
-    detail = speaker_detail(published.data, event, speaker_id, tz=zone)
-    if detail is None:
-        raise not_found(_("This speaker is not on the programme of {event}.").format(event=event.title))
-    context = {
-        "event": event,
-        "detail": detail,
-        "speaker": detail.speaker,
-        "tz": zone,
-        "notices": notices,
-        **_session_links(request, event, zone),
-        "labels": _card_labels(),
-        "materials": materials_of_speaker(db, found, utcnow())
-        if (found := db.get(Speaker, speaker_id))
-        else [],
-    }
-    return render(request, "programme/speaker.html", context)
+@router.api_route(
+    "/events/{slug}/speakers/{speaker_id}",
+    methods=PAGE_METHODS,
+    response_class=HTMLResponse,
+    include_in_schema=False,
+)
+async def speaker_page(request: Request, slug: str, speaker_id: int, tz: str = "") -> Response:
+    def work(db: DbSession) -> Response:
+        user = optional_user(request, db)
+        event = public_event(slug, db, user)
+        caches = caches_of(request.app)
+        published = published_programme(db, event, caches.programme_data)
+        notices: list[str] = []
+        zone = read_display_zone(event, tz, notices)
+        found = db.get(Speaker, speaker_id)
+        materials = materials_of_speaker(db, found, utcnow(), published) if found else []
+        key = SpeakerPageKey(
+            base_url=str(request.base_url),
+            version=published.version_key,
+            speaker_id=speaker_id,
+            tz=zone,
+            notices=tuple(notices),
+            locale=current_locale.get(),
+            materials=materials_stamp(materials),
+        )
+
+        def page() -> bytes:
+            detail = speaker_detail(published.data, event, speaker_id, tz=zone)
+            if detail is None:
+                message = _("This speaker is not on the programme of {event}.")
+                raise not_found(message.format(event=event.title))
+            context = {
+                "event": event,
+                "detail": detail,
+                "speaker": detail.speaker,
+                "tz": zone,
+                "notices": notices,
+                **_session_links(request, event, zone),
+                "labels": _card_labels(),
+                "materials": materials,
+                "shared_page": user is None,
+            }
+            return bytes(render(request, "programme/speaker.html", context).body)
+
+        return _page_response(request, key, page, user, caches.detail_pages)
+
+    return await run_with_db(request, work)
+
+
+def materials_stamp(materials: list[MaterialItem]) -> tuple[Hashable, ...]:
+    """Everything the materials list shows, to put in a page's cache key: a new file, a title changed, a
+    material published, hidden or deleted, or one that became public when its session ended, all change it.
+    """
+    return tuple(
+        (
+            item.material.id,
+            item.material.kind,
+            item.material.title,
+            item.material.url,
+            item.latest.id if item.latest else None,
+            item.session.id,
+            item.session.title,
+            item.speaker.name if item.speaker else None,
+        )
+        for item in materials
+    )

@@ -1,5 +1,7 @@
 """Conditional GET (RFC 9110): ETags known before anything is built, so a client holding the current
-version gets a 304 at the cost of the lookups that named the version.
+version gets a 304 at the cost of the lookups that named the version. `conditional_response` is the one
+way the exports and the public programme pages answer: 304, or the body built once per version (and
+its gzip copy, compressed once), with the same headers everywhere.
 
 Clients send the tag back in every form seen in the wild: quoted as browsers do, weak (`W/"…"`), bare
 (some feed readers), or in a list; all of them match. The gzip copy of an export has its own tag (a
@@ -8,12 +10,15 @@ strong ETag names one representation) and matches too.
 
 import gzip
 import hashlib
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
+from typing import TypeVar
 
-from fastapi import Request
+from fastapi import Request, Response
+
+from app.caching import RenderedViews
 
 GZIP_SUFFIX = "-gzip"
 
@@ -36,11 +41,13 @@ def last_modified_second(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(microsecond=0)
 
 
-def is_not_modified(request: Request, tag: str, last_modified: datetime) -> bool:
+def is_not_modified(request: Request, tag: str, last_modified: datetime | None) -> bool:
     if_none_match = request.headers.get("if-none-match")
     if if_none_match is not None:
         # RFC 9110: when If-None-Match is sent, If-Modified-Since is ignored.
         return _etag_matches(if_none_match, tag)
+    if last_modified is None:
+        return False
     if_modified_since = request.headers.get("if-modified-since")
     if if_modified_since:
         try:
@@ -93,3 +100,58 @@ def accepts_gzip(accept_encoding: str) -> bool:
             except ValueError:
                 return True
     return False
+
+
+Key = TypeVar("Key", bound=Hashable)
+
+
+def conditional_response(
+    request: Request,
+    key: Key,
+    build: Callable[[], bytes | str],
+    media_type: str,
+    *,
+    cache: RenderedViews[Key, CompressedBody] | None,
+    cache_control: str,
+    last_modified: datetime | None = None,
+    vary: str = "",
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """304 when the client holds the version `key` names, else the body, gzipped when the client accepts it.
+
+    `key` names everything the body is made from; its hash is the ETag, known before anything is built.
+    With a `cache`, `build` runs once per key in this process (an exception from it, a 404, leaves nothing
+    cached) and the gzip copy is made once with it; without one (a page made for one visitor), the body is
+    built for each request and sent as it is. `last_modified` only where the version has a date that
+    moves with every change of the body: without it, If-Modified-Since alone never gives a 304. `vary`
+    names the request headers the body depends on besides Accept-Encoding. A HEAD request gets the
+    headers of the GET, Content-Length included, and no body.
+    """
+    tag = version_tag(key)
+    wants_gzip = cache is not None and accepts_gzip(request.headers.get("accept-encoding", ""))
+    answer = {
+        "Cache-Control": cache_control,
+        "Vary": ", ".join(part for part in ("Accept-Encoding", vary) if part),
+    }
+    if last_modified is not None:
+        answer["Last-Modified"] = http_date(last_modified)
+    if is_not_modified(request, tag, last_modified):
+        # The tag of the encoding this client would get, so its next request matches again.
+        return Response(status_code=304, headers={**answer, "ETag": quoted(tag, gzipped=wants_gzip)})
+    answer.update(headers or {})
+    if cache is None:
+        built = CompressedBody(body=_as_bytes(build()), gzipped=None)
+    else:
+        built = cache.get_or_build(key, lambda: compressed(_as_bytes(build())))
+    body = built.body
+    if wants_gzip and built.gzipped is not None:
+        body = built.gzipped
+        answer["Content-Encoding"] = "gzip"
+    answer["ETag"] = quoted(tag, gzipped="Content-Encoding" in answer)
+    if request.method == "HEAD":
+        return Response(media_type=media_type, headers={**answer, "Content-Length": str(len(body))})
+    return Response(body, media_type=media_type, headers=answer)
+
+
+def _as_bytes(body: bytes | str) -> bytes:
+    return body.encode() if isinstance(body, str) else body

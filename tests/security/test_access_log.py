@@ -4,8 +4,7 @@ import logging
 import logging.config
 
 import pytest
-
-from app.access_log import log_config, mask_secrets
+from app.web.access_log import log_config, mask_secrets
 
 
 @pytest.mark.parametrize(
