@@ -89,7 +89,7 @@ def generate(settings: Settings, slug: str, sessions: int, rooms: int, days: int
 
 def server_options(settings: Settings) -> dict[str, Any]:
     """How uvicorn serves the app: the client address from the trusted proxies only, tokens masked in logs."""
-    from app.web.access_log import log_config
+    from app.access_log import log_config
 
     return {
         # X-Forwarded-For/-Proto are believed from these peers only; request.client.host is then the visitor's

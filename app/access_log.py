@@ -57,7 +57,7 @@ def log_config() -> dict[str, Any]:
     from uvicorn.config import LOGGING_CONFIG
 
     config = copy.deepcopy(LOGGING_CONFIG)
-    config.setdefault("filters", {})["mask_secrets"] = {"()": "app.web.access_log.SecretsFilter"}
+    config.setdefault("filters", {})["mask_secrets"] = {"()": "app.access_log.SecretsFilter"}
     config["loggers"]["uvicorn.access"]["filters"] = ["mask_secrets"]
     # The application's own messages (which address links use, warnings) beside uvicorn's.
     config["loggers"]["plenary"] = {"handlers": ["default"], "level": "INFO", "propagate": False}

@@ -8,7 +8,7 @@ so the policy allows none of them. htmx's own indicator rules are in plenary.css
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.web.access_log import carries_secret
+from app.access_log import carries_secret
 
 
 def content_security_policy(htmx_cdn_url: str | None) -> str:

@@ -4,7 +4,8 @@ import logging
 import logging.config
 
 import pytest
-from app.web.access_log import log_config, mask_secrets
+
+from app.access_log import log_config, mask_secrets
 
 
 @pytest.mark.parametrize(
