@@ -39,6 +39,9 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     ],
     "registration/cancelled.txt": [_ATTENDEE],
     "registration/manage_link.txt": [{**_ATTENDEE, "renewed": renewed} for renewed in (True, False)],
+    "registration/rejected.txt": [_ATTENDEE],
+    "registration/cancelled_by_organisers.txt": [_ATTENDEE],
+    "registration/updated.txt": [{**_ATTENDEE, "affiliation": "R&D", "country": "FR", "attending": "Online"}],
     "registration/invitation.txt": [
         {
             "name": name,
