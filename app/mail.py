@@ -1,24 +1,34 @@
 """Outgoing email: through SMTP when SMTP_URL is set, else written as .eml files under var/outbox/.
 
 With no mail server configured, `make run` still works and every message can be read on disk.
+The subject and text of each message come from a plain-text template under templates/emails/
+(`render_mail`), translated like the pages.
 """
 
 import logging
 import smtplib
 import ssl
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from functools import cache
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
 from app.db import utcnow
-from app.settings import Settings
+from app.i18n import current_locale, ngettext, translations_for
+from app.settings import PROJECT_DIR, Settings
 from app.text import one_line
 
 logger = logging.getLogger("plenary.mail")
+
+
+Attachment = tuple[str, str, bytes]  # (file name, MIME type, content)
 
 
 @dataclass(frozen=True)
@@ -27,7 +37,43 @@ class OutgoingMail:
     subject: str
     text: str
     html: str | None = None
-    attachments: tuple[tuple[str, str, bytes], ...] = ()  # (file name, MIME type, content)
+    attachments: tuple[Attachment, ...] = ()
+
+
+EMAIL_TEMPLATES_DIR = PROJECT_DIR / "templates" / "emails"
+
+
+@cache
+def email_environment() -> Environment:
+    # Plain text: nothing is escaped (select_autoescape leaves .txt alone), so "R&D <Lyon>" stays as typed.
+    # StrictUndefined: a misspelt value must fail in the tests, not send "Hello ," to an attendee.
+    environment = Environment(
+        loader=FileSystemLoader(EMAIL_TEMPLATES_DIR),
+        autoescape=select_autoescape(),
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda message: translations_for(current_locale.get()).gettext(message),
+        ngettext=ngettext,
+        newstyle=True,
+    )
+    return environment
+
+
+def render_mail(
+    template_name: str, context: Mapping[str, Any], *, to: str, attachments: tuple[Attachment, ...] = ()
+) -> OutgoingMail:
+    """A message from templates/emails/<template_name>: its `subject` block, and the rest as the text.
+
+    Templates extend `_mail.txt`, which prints the `body` block only; the text ends with one line break.
+    """
+    template = email_environment().get_template(template_name)
+    subject = "".join(template.blocks["subject"](template.new_context(dict(context)))).strip()
+    text = template.render(context).strip("\n") + "\n"
+    return OutgoingMail(to=to, subject=subject, text=text, attachments=attachments)
 
 
 class Mailer(Protocol):

@@ -10,7 +10,7 @@ from app.accounts.models import User
 from app.db import DbSession
 from app.errors import DomainError
 from app.i18n import _
-from app.mail import Mailer, OutgoingMail
+from app.mail import Mailer, OutgoingMail, render_mail
 from app.security import (
     UNKNOWN_USER_HASH,
     RevocableLink,
@@ -154,17 +154,8 @@ def _send(mailer: Mailer, mail: OutgoingMail) -> None:
 
 
 def invitation_mail(user: User, url: str, invited_by: User) -> OutgoingMail:
-    text = "\n\n".join(
-        [
-            _("Hello,"),
-            _("{name} invited you to organise events on Plenary. Choose your password here:").format(
-                name=invited_by.name or invited_by.email
-            ),
-            url,
-            _("The link works once, for {days} days.").format(days=INVITATION_DAYS),
-        ]
-    )
-    return OutgoingMail(to=user.email, subject=_("Your organiser account on Plenary"), text=text + "\n")
+    context = {"invited_by": invited_by.name or invited_by.email, "url": url, "days": INVITATION_DAYS}
+    return render_mail("accounts/invitation.txt", context, to=user.email)
 
 
 def invite_organiser(
@@ -184,17 +175,7 @@ def invite_organiser(
 
 
 def reset_mail(user: User, url: str) -> OutgoingMail:
-    text = "\n\n".join(
-        [
-            _("Hello,"),
-            _("Someone asked to reset the password of your Plenary account. Choose a new password here:"),
-            url,
-            _("The link works once, for {hours} hours. If you did not ask, ignore this email.").format(
-                hours=RESET_HOURS
-            ),
-        ]
-    )
-    return OutgoingMail(to=user.email, subject=_("Reset your Plenary password"), text=text + "\n")
+    return render_mail("accounts/password_reset.txt", {"url": url, "hours": RESET_HOURS}, to=user.email)
 
 
 def request_password_reset(db: DbSession, email: str, *, mailer: Mailer, links: AccountLinks) -> None:

@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from app.db import DbSession
 from app.events.models import Event
 from app.i18n import _
-from app.mail import Mailer, OutgoingMail
+from app.mail import Mailer, OutgoingMail, render_mail
 from app.materials.models import Material, MaterialKind, MaterialVersion
 from app.programme.models import Confirmation, RoleKind, Session, SessionKind, SessionRole
 from app.speakers.links import PortalLinks, ensure_portal_secret
@@ -199,21 +199,9 @@ def _reminder_mail(
             needs.append(_("please confirm or decline"))
         if status.needs_slides and not status.has_slides:
             needs.append(_("please upload your slides"))
-        lines.append(f"- {entry.session.title}: {', '.join(needs)}")
-    text = "\n\n".join(
-        [
-            _("Hello {name},").format(name=speaker.name),
-            _("The organisers of {event} are still waiting for a few things from you:").format(
-                event=event.title
-            )
-            + "\n"
-            + "\n".join(lines),
-            _("Your personal speaker page, where you can do all of this:") + "\n" + url,
-            _("Thank you!"),
-        ]
-    )
-    subject = _("Reminder: your sessions at {event}").format(event=event.title)
-    return OutgoingMail(to=speaker.email or "", subject=subject, text=text + "\n")
+        lines.append({"title": entry.session.title, "needs": needs})
+    context = {"name": speaker.name, "event": event.title, "sessions": lines, "url": url}
+    return render_mail("materials/reminder.txt", context, to=speaker.email or "")
 
 
 def send_reminders(db: DbSession, event: Event, *, mailer: Mailer, links: PortalLinks) -> ReminderResult:

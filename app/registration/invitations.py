@@ -15,7 +15,7 @@ from app.db import DbSession, utcnow
 from app.errors import DomainError
 from app.events.models import Event
 from app.i18n import N_, _
-from app.mail import Mailer, OutgoingMail
+from app.mail import Mailer, OutgoingMail, render_mail
 from app.registration.models import Invitation, Registration
 from app.security import TokenExpired, TokenInvalid, read_token, sign_token
 from app.timezones import LONG_DATE_TIME, format_local
@@ -73,19 +73,13 @@ def invitation_token(secret_key: str, invitation: Invitation) -> str:
 
 
 def _invitation_mail(event: Event, invitation: Invitation, url: str) -> OutgoingMail:
-    greeting = _("Hello %(name)s,") % {"name": invitation.name} if invitation.name else _("Hello,")
-    text = "\n\n".join(
-        [
-            greeting,
-            _("You are invited to register for %(title)s.") % {"title": event.title},
-            _("Register with this personal link (it works once):") + "\n" + url,
-            _("The invitation is valid until %(moment)s.")
-            % {"moment": format_local(invitation.expires_at, event.timezone, LONG_DATE_TIME, with_zone=True)},
-        ]
-    )
-    return OutgoingMail(
-        to=invitation.email, subject=_("Invitation to %(title)s") % {"title": event.title}, text=text + "\n"
-    )
+    context = {
+        "name": invitation.name,
+        "title": event.title,
+        "url": url,
+        "valid_until": format_local(invitation.expires_at, event.timezone, LONG_DATE_TIME, with_zone=True),
+    }
+    return render_mail("registration/invitation.txt", context, to=invitation.email)
 
 
 def create_invitation(

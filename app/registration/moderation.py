@@ -14,7 +14,7 @@ from app.errors import DomainError
 from app.events.locks import lock_event
 from app.events.models import AttendanceMode, Event
 from app.i18n import _
-from app.mail import Mailer, OutgoingMail
+from app.mail import Mailer, OutgoingMail, render_mail
 from app.registration import attendee_programme, capacity, notifications, waiting_list
 from app.registration.links import Links
 from app.registration.models import (
@@ -39,10 +39,29 @@ class RegistrationChanges:
     answers: Mapping[int, Sequence[str]]  # question id → the values given (several for multiple choice)
 
 
-def _mail(registration: Registration, subject: str, paragraphs: list[str], links: Links) -> OutgoingMail:
-    body = [_("Hello %(name)s,") % {"name": registration.name}, *paragraphs]
-    body.append(_("See or change your registration here:") + "\n" + links.manage_url(registration))
-    return OutgoingMail(to=registration.email, subject=subject, text="\n\n".join(body) + "\n")
+def _mail(template_name: str, event: Event, registration: Registration, links: Links) -> OutgoingMail:
+    context = {
+        "name": registration.name,
+        "title": event.title,
+        "affiliation": registration.affiliation,
+        "country": registration.country,
+        "attending": _(ATTENDANCE_CHOICE_LABELS[registration.mode]),
+        "manage_url": links.manage_url(registration),
+    }
+    return render_mail(f"registration/{template_name}", context, to=registration.email)
+
+
+def rejection_mail(event: Event, registration: Registration, links: Links) -> OutgoingMail:
+    return _mail("rejected.txt", event, registration, links)
+
+
+def organiser_cancellation_mail(event: Event, registration: Registration, links: Links) -> OutgoingMail:
+    return _mail("cancelled_by_organisers.txt", event, registration, links)
+
+
+def update_mail(event: Event, registration: Registration, links: Links) -> OutgoingMail:
+    """What the attendee is told after the organisers edited their registration: all of it, as it now is."""
+    return _mail("updated.txt", event, registration, links)
 
 
 def approve_registration(
@@ -84,15 +103,7 @@ def reject_registration(
     db.commit()
     notifications.send_quietly(
         mailer,
-        _mail(
-            registration,
-            _("Your registration for %(title)s") % {"title": event.title},
-            [
-                _("We are sorry: the organisers could not accept your registration for %(title)s.")
-                % {"title": event.title}
-            ],
-            links,
-        ),
+        rejection_mail(event, registration, links),
     )
     if held_seat:
         waiting_list.promote_next_waiting(db, event, registration.mode, mailer, links)
@@ -112,18 +123,7 @@ def organiser_cancel(
     db.commit()
     notifications.send_quietly(
         mailer,
-        _mail(
-            registration,
-            _("Your registration for %(title)s was cancelled") % {"title": event.title},
-            [
-                _(
-                    "The organisers cancelled your registration for %(title)s. "
-                    "Write to them if this is a mistake."
-                )
-                % {"title": event.title}
-            ],
-            links,
-        ),
+        organiser_cancellation_mail(event, registration, links),
     )
     if held_seat:
         waiting_list.promote_next_waiting(db, event, registration.mode, mailer, links)
@@ -185,23 +185,7 @@ def organiser_edit(
     db.commit()
     notifications.send_quietly(
         mailer,
-        _mail(
-            registration,
-            _("Your registration for %(title)s was updated") % {"title": event.title},
-            [
-                _("The organisers updated your registration for %(title)s:") % {"title": event.title}
-                + "\n"
-                + "\n".join(
-                    [
-                        _("Name: %(value)s") % {"value": registration.name},
-                        _("Affiliation: %(value)s") % {"value": registration.affiliation},
-                        _("Country: %(value)s") % {"value": registration.country},
-                        _("Attending: %(value)s") % {"value": _(ATTENDANCE_CHOICE_LABELS[registration.mode])},
-                    ]
-                )
-            ],
-            links,
-        ),
+        update_mail(event, registration, links),
     )
     if moves_seat:
         waiting_list.promote_next_waiting(db, event, old_mode, mailer, links)

@@ -14,14 +14,13 @@ from babel.dates import format_date
 
 from app.events.models import AttendanceMode, Event
 from app.i18n import _, current_locale
-from app.mail import Mailer, OutgoingMail
+from app.mail import Attachment, Mailer, OutgoingMail, render_mail
 from app.programme.models import Session
 from app.registration.links import Links
 from app.registration.models import (
     ATTENDANCE_CHOICE_PHRASES,
     ChoiceStatus,
     Registration,
-    RegistrationStatus,
 )
 from app.registration.tickets import ticket_for
 from app.timezones import LONG_DATE_TIME, format_local
@@ -71,51 +70,48 @@ def local_moment(moment: datetime, event: Event) -> str:
     return format_local(moment, event.timezone, LONG_DATE_TIME, with_zone=True)
 
 
-def _session_lines(event: Event, seats: Sequence[ChosenSeat]) -> str:
-    lines = []
-    for seat in seats:
-        state = _("seat confirmed") if seat.status == ChoiceStatus.confirmed else _("on the waiting list")
-        lines.append(f"- {seat.session.title} ({local_moment(seat.session.start_at, event)}): {state}")
-    return "\n".join(lines)
-
-
 def _compose(
+    template_name: str,
     event: Event,
     registration: Registration,
     links: Links,
-    subject: str,
-    paragraphs: list[str],
+    message: dict[str, object],
     seats: Sequence[ChosenSeat] = (),
     extras: AttendeeExtras | None = None,
 ) -> OutgoingMail:
-    body = [_("Hello %(name)s,") % {"name": registration.name}, *paragraphs, event_dates_and_venue(event)]
-    if seats:
-        body.append(_("Your sessions:") + "\n" + _session_lines(event, seats))
-    attachments: tuple[tuple[str, str, bytes], ...] = ()
-    if extras is not None and extras.join_links:
-        lines = [
-            f"- {link.title} ({local_moment(link.start_at, event)}): {link.url}" for link in extras.join_links
-        ]
-        body.append(_("Join online with these links:") + "\n" + "\n".join(lines))
+    """Renders templates/emails/registration/<template_name>, around which registration/_layout.txt puts
+    what every attendee email carries."""
+    attachments: tuple[Attachment, ...] = ()
     ticket = ticket_for(event, registration, links)
     if ticket is not None:
-        body.append(
-            _("Your ticket is attached: show its QR code at the entrance. Ticket code: %(code)s")
-            % {"code": ticket.code}
-        )
         attachments = (("ticket.png", "image/png", ticket.png()),)
+    calendar_file = None
     if extras is not None and extras.calendar is not None:
-        body.append(
-            _("Your sessions are in the attached calendar file (%(file)s).") % {"file": f"{event.slug}.ics"}
-        )
-        attachments = (*attachments, (f"{event.slug}.ics", "text/calendar", extras.calendar))
-    body.append(
-        _("See or change your registration, or cancel it, with this personal link (keep it to yourself):")
-        + "\n"
-        + links.manage_url(registration)
-    )
-    return OutgoingMail(
-        to=registration.email, subject=subject, text="\n\n".join(body) + "\n", attachments=attachments
+        calendar_file = f"{event.slug}.ics"
+        attachments = (*attachments, (calendar_file, "text/calendar", extras.calendar))
+    context = {
+        "name": registration.name,
+        "title": event.title,
+        "when_where": event_dates_and_venue(event),
+        "seats": [
+            {
+                "title": seat.session.title,
+                "when": local_moment(seat.session.start_at, event),
+                "confirmed": seat.status == ChoiceStatus.confirmed,
+            }
+            for seat in seats
+        ],
+        "join_links": [
+            {"title": link.title, "when": local_moment(link.start_at, event), "url": link.url}
+            for link in (extras.join_links if extras is not None else ())
+        ],
+        "ticket_code": ticket.code if ticket is not None else None,
+        "calendar_file": calendar_file,
+        "manage_url": links.manage_url(registration),
+        **message,
+    }
+    return render_mail(
+        f"registration/{template_name}", context, to=registration.email, attachments=attachments
     )
 
 
@@ -131,44 +127,15 @@ def registration_mail(
     extras: AttendeeExtras | None = None,
 ) -> OutgoingMail:
     """What a new registration receives, by its status: confirmed, awaiting approval, or waiting."""
-    title = {"title": event.title, "mode": _mode(registration)}
-    if registration.status == RegistrationStatus.pending:
-        subject = _("Your registration for %(title)s awaits approval") % title
-        paragraph = _(
-            "Thank you for registering for %(title)s (%(mode)s). The organisers approve each registration; "
-            "you will receive an email when they have."
-        )
-    elif registration.status == RegistrationStatus.waiting:
-        subject = _("You are on the waiting list for %(title)s") % title
-        paragraph = _(
-            "All places to attend %(title)s %(mode)s are taken, so you are on the waiting list. If a place "
-            "frees up, the first person waiting gets it and is told by email."
-        )
-    else:
-        subject = _("You are registered for %(title)s") % title
-        paragraph = _("Your registration for %(title)s (%(mode)s) is confirmed. See you there!")
-    return _compose(event, registration, links, subject, [paragraph % title], seats, extras)
+    message = {"status": registration.status.value, "mode": _mode(registration)}
+    return _compose("registered.txt", event, registration, links, message, seats, extras)
 
 
 def already_registered_mail(
     event: Event, registration: Registration, links: Links, seats: Sequence[ChosenSeat] = ()
 ) -> OutgoingMail:
     """Sent when someone submits the form again with an address already registered: nothing changed."""
-    return _compose(
-        event,
-        registration,
-        links,
-        _("Your registration for %(title)s") % {"title": event.title},
-        [
-            _(
-                "The registration form for %(title)s was submitted again with this email address. You "
-                "were already registered, so nothing changed. If this was not you, you can ignore this "
-                "message."
-            )
-            % {"title": event.title}
-        ],
-        seats,
-    )
+    return _compose("already_registered.txt", event, registration, links, {}, seats)
 
 
 def promotion_mail(
@@ -178,26 +145,8 @@ def promotion_mail(
     seats: Sequence[ChosenSeat] = (),
     extras: AttendeeExtras | None = None,
 ) -> OutgoingMail:
-    title = {"title": event.title, "mode": _mode(registration)}
-    if registration.status == RegistrationStatus.pending:
-        paragraph = _(
-            "A place to attend %(title)s %(mode)s has freed up and you were first on the waiting list. "
-            "The organisers approve each registration; you will receive an email when they have."
-        )
-    else:
-        paragraph = _(
-            "Good news: a place to attend %(title)s %(mode)s has freed up and you were first on the "
-            "waiting list. Your registration is now confirmed."
-        )
-    return _compose(
-        event,
-        registration,
-        links,
-        _("A place is yours: %(title)s") % title,
-        [paragraph % title],
-        seats,
-        extras,
-    )
+    message = {"status": registration.status.value, "mode": _mode(registration)}
+    return _compose("promoted.txt", event, registration, links, message, seats, extras)
 
 
 def session_promotion_mail(
@@ -207,53 +156,19 @@ def session_promotion_mail(
     links: Links,
     extras: AttendeeExtras | None = None,
 ) -> OutgoingMail:
-    return _compose(
-        event,
-        registration,
-        links,
-        _("A seat is yours: %(session)s") % {"session": session.title},
-        [
-            _("A seat in %(session)s (%(when)s) has freed up and you were first on its waiting list.")
-            % {"session": session.title, "when": local_moment(session.start_at, event)}
-        ],
-        extras=extras,
-    )
+    message = {"session": session.title, "when": local_moment(session.start_at, event)}
+    return _compose("session_promoted.txt", event, registration, links, message, extras=extras)
 
 
 def cancellation_mail(event: Event, registration: Registration, links: Links) -> OutgoingMail:
-    return _compose(
-        event,
-        registration,
-        links,
-        _("Your registration for %(title)s is cancelled") % {"title": event.title},
-        [
-            _("You cancelled your registration for %(title)s. Your place goes to the next person waiting.")
-            % {"title": event.title}
-        ],
-    )
+    return _compose("cancelled.txt", event, registration, links, {})
 
 
 def manage_link_mail(
     event: Event, registration: Registration, links: Links, *, renewed: bool
 ) -> OutgoingMail:
     """The personal link again: asked for by its owner, or a new one sent by the organisers."""
-    if renewed:
-        paragraph = _(
-            "The organisers of %(title)s sent you a new personal link to your registration. The links "
-            "you received before no longer work."
-        )
-    else:
-        paragraph = _(
-            "Someone asked for the personal link to your registration for %(title)s; here it is. If this "
-            "was not you, you can ignore this message: nothing changed."
-        )
-    return _compose(
-        event,
-        registration,
-        links,
-        _("Your personal link for %(title)s") % {"title": event.title},
-        [paragraph % {"title": event.title}],
-    )
+    return _compose("manage_link.txt", event, registration, links, {"renewed": renewed})
 
 
 def send_quietly(mailer: Mailer, mail: OutgoingMail) -> None:

@@ -13,7 +13,7 @@ from app.db import DbSession
 from app.errors import DomainError, InvalidInput
 from app.events.models import Event
 from app.i18n import _
-from app.mail import Mailer, OutgoingMail
+from app.mail import Mailer, OutgoingMail, render_mail
 from app.security import RevocableLink, TokenExpired, TokenInvalid
 from app.site import Site, SiteUrls
 from app.speakers.models import Speaker
@@ -104,20 +104,8 @@ def _check_reachable(speaker: Speaker) -> str:
 
 
 def portal_link_mail(event: Event, speaker: Speaker, url: str) -> OutgoingMail:
-    text = "\n\n".join(
-        [
-            _("Hello {name},").format(name=speaker.name),
-            _(
-                "You are on the programme of {event}. With this personal link you can update your "
-                "profile, confirm your sessions, tell us whether you speak on site or remotely, and "
-                "upload your slides:"
-            ).format(event=event.title),
-            url,
-            _("Keep this link to yourself: anyone who has it can edit your profile."),
-        ]
-    )
-    subject = _("Your speaker page for {event}").format(event=event.title)
-    return OutgoingMail(to=_check_reachable(speaker), subject=subject, text=text + "\n")
+    context = {"name": speaker.name, "event": event.title, "url": url}
+    return render_mail("speakers/portal_link.txt", context, to=_check_reachable(speaker))
 
 
 def send_portal_link(
