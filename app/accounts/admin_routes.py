@@ -44,7 +44,7 @@ def accounts_page(request: Request, db: Db, admin: AdminUser) -> HTMLResponse:
 @router.post("/invite", response_class=HTMLResponse)
 def account_invite(request: Request, db: Db, admin: AdminUser, data: SubmittedForm) -> Response:
     email, name = str(data.get("email") or ""), str(data.get("name") or "")
-    form = BoundForm(data={"email": email, "name": name})
+    form: BoundForm[Any] = BoundForm(data={"email": email, "name": name})
     try:
         invited = account_service.invite_organiser(
             db, email, name, admin, mailer=request.app.state.mailer, links=_links(request)

@@ -1,6 +1,7 @@
 """Logging in and out, invitations to set a password, and password resets by email."""
 
 import asyncio
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -116,7 +117,7 @@ def password_reset_page(request: Request) -> HTMLResponse:
 @router.post("/password-reset", response_class=HTMLResponse)
 def password_reset_request(request: Request, db: Db, data: SubmittedForm) -> Response:
     email = str(data.get("email") or "")
-    form = BoundForm(data={"email": email})
+    form: BoundForm[Any] = BoundForm(data={"email": email})
     # Each request sends an email: it counts like a failed login, so nobody floods an inbox from here.
     throttle: LoginThrottle = request.app.state.login_throttle
     key, address = (
@@ -160,7 +161,7 @@ def _set_password_page(
 
 def _set_password(request: Request, db: Db, user: User, data: SubmittedForm) -> Response:
     password = str(data.get("password") or "")
-    form = BoundForm(data={})
+    form: BoundForm[Any] = BoundForm(data={})
     try:
         account_service.set_password_by_link(db, user, password, str(data.get("confirmation") or ""))
     except account_service.AccountError as error:

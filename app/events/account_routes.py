@@ -33,7 +33,7 @@ def account_page(request: Request, db: Db, user: CurrentUser, changed: bool = Fa
 def _password_form(
     request: Request, db: Db, user: User, field: str, message: str, status: int
 ) -> HTMLResponse:
-    form = BoundForm(data={})
+    form: BoundForm[Any] = BoundForm(data={})
     form.add_error(field, message)
     context = _account_context(db, user, password_form=form)
     return render(request, "accounts/account.html", context, blocks=["password_change"], status_code=status)

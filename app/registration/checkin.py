@@ -146,7 +146,7 @@ def checkin_search(db: DbSession, event: Event, text: str) -> list[Registration]
                 func.lower(Registration.affiliation).like(pattern),
             )
         )
-        .order_by(Registration.name, Registration.id)
+        .order_by(col(Registration.name), col(Registration.id))
         .limit(SEARCH_LIMIT)
     )
     return list(db.exec(statement))

@@ -18,7 +18,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from app.db import DbSession, utcnow
+from app.db import DbSession, saved_id, utcnow
 from app.errors import DomainError
 from app.events.locks import lock_event
 from app.events.models import AttendanceMode, Event, Visibility
@@ -388,7 +388,7 @@ def update_registration(
     """Attendees correct details, answers and sessions; a seat given up goes to the next person waiting."""
     _lock_active(db, event, registration)
     answers = checked_answers(questions_of(db, event), changes.answers)
-    sessions = {session.id: session for session in _checked_sessions(db, event, changes.session_ids)}
+    sessions = {saved_id(session): session for session in _checked_sessions(db, event, changes.session_ids)}
     registration.name = changes.name.strip()
     registration.affiliation = changes.affiliation.strip()
     registration.country = changes.country.strip().upper()
@@ -509,8 +509,8 @@ def delete_personal_data(
     db.refresh(registration)
     form = registration_form_of(db, event)
     held_seat = registration.status in SEAT_HOLDING_STATUSES
-    db.exec(delete(Answer).where(col(Answer.registration_id) == registration.id))  # type: ignore[call-overload]
-    db.exec(delete(SessionChoice).where(col(SessionChoice.registration_id) == registration.id))  # type: ignore[call-overload]
+    db.exec(delete(Answer).where(col(Answer.registration_id) == registration.id))
+    db.exec(delete(SessionChoice).where(col(SessionChoice.registration_id) == registration.id))
     invitations.erase_invitee(db, registration)
     registration.name = ""
     registration.email = f"deleted-{registration.id}{ERASED_EMAIL_DOMAIN}"
