@@ -73,9 +73,9 @@ async def login_submit(request: Request, data: SubmittedForm) -> Response:
     address = request.client.host if request.client else "unknown"
     refusal = await run_in_threadpool(throttle.refusal, email, address)
     if refusal is not None:
-        message = _("Too many attempts to log in; try again in %(minutes)d minutes.") % {
-            "minutes": refusal.minutes
-        }
+        message = _("Too many attempts to log in; try again in {minutes} minutes.").format(
+            minutes=refusal.minutes
+        )
         response = _login_form(request, email, next_url, message, 429)
         response.headers["Retry-After"] = str(refusal.retry_after_seconds)
         return response
@@ -127,7 +127,7 @@ def password_reset_request(request: Request, db: Db, data: SubmittedForm) -> Res
     refusal = throttle.refusal(key, address)
     if refusal is not None:
         form.add_error(
-            "email", _("Too many attempts; try again in %(minutes)d minutes.") % {"minutes": refusal.minutes}
+            "email", _("Too many attempts; try again in {minutes} minutes.").format(minutes=refusal.minutes)
         )
         context = {"form": form, "sent": False}
         return render(

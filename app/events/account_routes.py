@@ -46,7 +46,7 @@ def account_password_change(request: Request, db: Db, user: CurrentUser, data: S
     address = request.client.host if request.client else "unknown"
     refusal = throttle.refusal(user.email, address)
     if refusal is not None:
-        message = _("Too many attempts; try again in %(minutes)d minutes.") % {"minutes": refusal.minutes}
+        message = _("Too many attempts; try again in {minutes} minutes.").format(minutes=refusal.minutes)
         return _password_form(request, db, user, "current_password", message, 429)
     try:
         account_service.change_password(

@@ -276,11 +276,10 @@ class OpenConflicts(DomainError):
     def __init__(self, conflicts: list[Conflict]) -> None:
         super().__init__(
             ngettext(
-                "The programme has %(num)d open conflict: confirm that the public may see it as it is.",
-                "The programme has %(num)d open conflicts: confirm that the public may see it as it is.",
+                "The programme has {num} open conflict: confirm that the public may see it as it is.",
+                "The programme has {num} open conflicts: confirm that the public may see it as it is.",
                 len(conflicts),
-            )
-            % {"num": len(conflicts)},
+            ).format(num=len(conflicts)),
             field="confirm_conflicts",
         )
         self.conflicts = conflicts

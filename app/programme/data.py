@@ -356,7 +356,7 @@ def programme_from_json(text: str) -> ProgrammeData:
     return ProgrammeData(**parts)
 
 
-def plain_record(record: DataclassInstance) -> dict[str, object]:
+def plain_record(record: "DataclassInstance") -> dict[str, object]:
     return {
         name: value.isoformat() if isinstance(value, datetime) else value
         for name, value in asdict(record).items()

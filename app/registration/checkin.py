@@ -72,7 +72,7 @@ def ticket_in_event(db: DbSession, event: Event, registration_id: int, code: str
 def refusal_reason(registration: Registration, event: Event, now: datetime) -> str | None:
     """Why this person cannot be checked in, in the words the door staff read; None if they can."""
     if registration.checked_in_at is not None:
-        return _("Already checked in at %(time)s.") % {"time": _clock(registration.checked_in_at, event, now)}
+        return _("Already checked in at {time}.").format(time=_clock(registration.checked_in_at, event, now))
     if registration.status == RegistrationStatus.pending:
         return _("This registration is still awaiting approval.")
     if registration.status == RegistrationStatus.waiting:

@@ -40,7 +40,7 @@ class RegistrationChanges:
 
 
 def _mail(registration: Registration, subject: str, paragraphs: list[str], links: Links) -> OutgoingMail:
-    body = [_("Hello %(name)s,") % {"name": registration.name}, *paragraphs]
+    body = [_("Hello {name},").format(name=registration.name), *paragraphs]
     body.append(_("See or change your registration here:") + "\n" + links.manage_url(registration))
     return OutgoingMail(to=registration.email, subject=subject, text="\n\n".join(body) + "\n")
 
@@ -86,10 +86,11 @@ def reject_registration(
         mailer,
         _mail(
             registration,
-            _("Your registration for %(title)s") % {"title": event.title},
+            _("Your registration for {title}").format(title=event.title),
             [
-                _("We are sorry: the organisers could not accept your registration for %(title)s.")
-                % {"title": event.title}
+                _("We are sorry: the organisers could not accept your registration for {title}.").format(
+                    title=event.title
+                )
             ],
             links,
         ),
@@ -114,13 +115,12 @@ def organiser_cancel(
         mailer,
         _mail(
             registration,
-            _("Your registration for %(title)s was cancelled") % {"title": event.title},
+            _("Your registration for {title} was cancelled").format(title=event.title),
             [
                 _(
-                    "The organisers cancelled your registration for %(title)s. "
+                    "The organisers cancelled your registration for {title}. "
                     "Write to them if this is a mistake."
-                )
-                % {"title": event.title}
+                ).format(title=event.title)
             ],
             links,
         ),
@@ -133,8 +133,9 @@ def organiser_cancel(
 def _check_mode(event: Event, mode: AttendanceChoice) -> None:
     if event.attendance_mode != AttendanceMode.hybrid and mode.value != event.attendance_mode.value:
         raise DomainError(
-            _("This event is attended %(mode)s only.")
-            % {"mode": _(ATTENDANCE_CHOICE_PHRASES[AttendanceChoice(event.attendance_mode.value)])},
+            _("This event is attended {mode} only.").format(
+                mode=_(ATTENDANCE_CHOICE_PHRASES[AttendanceChoice(event.attendance_mode.value)])
+            ),
             field="mode",
         )
 
@@ -143,8 +144,9 @@ def _check_seat_free(db: DbSession, event: Event, registration: Registration, mo
     form = registration_form_of(db, event)
     if not capacity.has_free_seat(db, event, form, mode, excluding=registration.id):
         raise DomainError(
-            _("There is no %(mode)s place left for this person.")
-            % {"mode": _(ATTENDANCE_CHOICE_PHRASES[mode])},
+            _("There is no {mode} place left for this person.").format(
+                mode=_(ATTENDANCE_CHOICE_PHRASES[mode])
+            ),
             field="mode",
         )
 
@@ -187,16 +189,16 @@ def organiser_edit(
         mailer,
         _mail(
             registration,
-            _("Your registration for %(title)s was updated") % {"title": event.title},
+            _("Your registration for {title} was updated").format(title=event.title),
             [
-                _("The organisers updated your registration for %(title)s:") % {"title": event.title}
+                _("The organisers updated your registration for {title}:").format(title=event.title)
                 + "\n"
                 + "\n".join(
                     [
-                        _("Name: %(value)s") % {"value": registration.name},
-                        _("Affiliation: %(value)s") % {"value": registration.affiliation},
-                        _("Country: %(value)s") % {"value": registration.country},
-                        _("Attending: %(value)s") % {"value": _(ATTENDANCE_CHOICE_LABELS[registration.mode])},
+                        _("Name: {value}").format(value=registration.name),
+                        _("Affiliation: {value}").format(value=registration.affiliation),
+                        _("Country: {value}").format(value=registration.country),
+                        _("Attending: {value}").format(value=_(ATTENDANCE_CHOICE_LABELS[registration.mode])),
                     ]
                 )
             ],
