@@ -4,11 +4,14 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from app.settings import Settings, describe_settings_error
+
+if TYPE_CHECKING:
+    from app.db import DbSession
 
 
 def _settings() -> Settings:
@@ -19,7 +22,7 @@ def _settings() -> Settings:
         raise SystemExit(2) from error
 
 
-def _db(settings: Settings):  # noqa: ANN202 - a context manager of the database handle
+def _db(settings: Settings) -> "DbSession":
     import app.models  # noqa: F401 - every table, and the flush hook that stamps changed programmes
     from app.db import DbSession, make_engine
 

@@ -6,7 +6,7 @@ The handle is always called ``db``: in Plenary a Session is a programme item.
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import DateTime, Engine, MetaData, event, make_url, text
 from sqlalchemy import Enum as SAEnum
@@ -15,7 +15,7 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session as DbSession
 from sqlmodel import SQLModel, create_engine
 
-__all__ = ["DbSession", "UTCDateTime", "make_engine", "string_enum", "utcnow"]
+__all__ = ["DbSession", "UTCDateTime", "make_engine", "saved_id", "string_enum", "utcnow"]
 
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -25,6 +25,22 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 metadata: MetaData = SQLModel.metadata
+
+
+class _Keyed(Protocol):
+    id: int | None
+
+
+def saved_id(record: _Keyed) -> int:
+    """The primary key of a record already in the database.
+
+    Models declare ``id: int | None`` because a new record has none until it is flushed; code that links
+    to a saved record says so here rather than with a cast, and a record that was never saved fails here,
+    not later as a foreign key of NULL.
+    """
+    if record.id is None:
+        raise ValueError(f"{type(record).__name__} has no id: it was never saved")
+    return record.id
 
 
 def utcnow() -> datetime:

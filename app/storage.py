@@ -295,7 +295,8 @@ class S3Storage:
             if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
                 return None
             raise
-        return answer["LastModified"].astimezone(UTC)
+        last_modified: datetime = answer["LastModified"]
+        return last_modified.astimezone(UTC)
 
     def remove_partial_uploads(self, older_than: datetime) -> int:
         """Aborts multipart uploads that never finished; S3 keeps (and bills) their parts otherwise."""

@@ -40,7 +40,7 @@ def account_invite(
     request: Request, site: CurrentSite, db: Db, admin: AdminUser, data: SubmittedForm
 ) -> Response:
     email, name = str(data.get("email") or ""), str(data.get("name") or "")
-    form = BoundForm(data={"email": email, "name": name})
+    form: BoundForm[Any] = BoundForm(data={"email": email, "name": name})
     try:
         invited = account_service.invite_organiser(
             db, email, name, admin, mailer=site.mailer, links=account_service.AccountLinks.of(site)

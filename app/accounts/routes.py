@@ -1,6 +1,7 @@
 """Logging in and out, invitations to set a password, and password resets by email."""
 
 import asyncio
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -72,9 +73,9 @@ async def login_submit(request: Request, data: SubmittedForm) -> Response:
     address = request.client.host if request.client else "unknown"
     refusal = await run_in_threadpool(throttle.refusal, email, address)
     if refusal is not None:
-        message = _("Too many attempts to log in; try again in %(minutes)d minutes.") % {
-            "minutes": refusal.minutes
-        }
+        message = _("Too many attempts to log in; try again in {minutes} minutes.").format(
+            minutes=refusal.minutes
+        )
         response = _login_form(request, email, next_url, message, 429)
         response.headers["Retry-After"] = str(refusal.retry_after_seconds)
         return response
@@ -110,7 +111,7 @@ def password_reset_page(request: Request) -> HTMLResponse:
 @router.post("/password-reset", response_class=HTMLResponse)
 def password_reset_request(request: Request, site: CurrentSite, db: Db, data: SubmittedForm) -> Response:
     email = str(data.get("email") or "")
-    form = BoundForm(data={"email": email})
+    form: BoundForm[Any] = BoundForm(data={"email": email})
     # Each request sends an email: it counts like a failed login, so nobody floods an inbox from here.
     throttle: LoginThrottle = request.app.state.login_throttle
     key, address = (
@@ -120,7 +121,7 @@ def password_reset_request(request: Request, site: CurrentSite, db: Db, data: Su
     refusal = throttle.refusal(key, address)
     if refusal is not None:
         form.add_error(
-            "email", _("Too many attempts; try again in %(minutes)d minutes.") % {"minutes": refusal.minutes}
+            "email", _("Too many attempts; try again in {minutes} minutes.").format(minutes=refusal.minutes)
         )
         context = {"form": form, "sent": False}
         return render(
@@ -154,7 +155,7 @@ def _set_password_page(
 
 def _set_password(request: Request, db: Db, user: User, data: SubmittedForm) -> Response:
     password = str(data.get("password") or "")
-    form = BoundForm(data={})
+    form: BoundForm[Any] = BoundForm(data={})
     try:
         account_service.set_password_by_link(db, user, password, str(data.get("confirmation") or ""))
     except account_service.AccountError as error:

@@ -7,7 +7,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from app.accounts.models import User
-from app.db import DbSession
+from app.db import DbSession, saved_id
 from app.errors import DomainError
 from app.i18n import _
 from app.mail import Mailer, OutgoingMail, render_mail
@@ -138,11 +138,11 @@ class AccountLinks:
         return cls(site.urls, site.secret_key)
 
     def invitation_url(self, user: User) -> str:
-        token = INVITATION_LINK.sign(self.secret_key, user.id, user.password_hash)  # type: ignore[arg-type]
+        token = INVITATION_LINK.sign(self.secret_key, saved_id(user), user.password_hash)
         return self.urls.url("invitation_page", token=token)
 
     def reset_url(self, user: User) -> str:
-        token = RESET_LINK.sign(self.secret_key, user.id, user.password_hash)  # type: ignore[arg-type]
+        token = RESET_LINK.sign(self.secret_key, saved_id(user), user.password_hash)
         return self.urls.url("password_reset_link_page", token=token)
 
 

@@ -7,6 +7,7 @@ failures count, and a successful login clears the account's count (not the addre
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from limits import RateLimitItem, parse
 from limits.errors import StorageError
@@ -37,8 +38,9 @@ class LoginThrottle:
         per_address: str = ADDRESS_LIMIT,
         key_prefix: str = "plenary-login",
     ) -> None:
-        options = {"key_prefix": key_prefix, "wrap_exceptions": True} if storage_uri else {}
-        self.storage: Storage = storage_from_string(storage_uri or "memory://", **options)
+        options: dict[str, Any] = {"key_prefix": key_prefix, "wrap_exceptions": True} if storage_uri else {}
+        # limits types the result as sync or async storage; the memory:// and redis:// schemes are sync.
+        self.storage: Storage = storage_from_string(storage_uri or "memory://", **options)  # type: ignore[assignment]
         self.limiter = MovingWindowRateLimiter(self.storage)
         self.per_account: RateLimitItem = parse(per_account)
         self.per_address: RateLimitItem = parse(per_address)

@@ -7,10 +7,11 @@ people are fictional, with fictional organisations and example.org addresses.
 
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from sqlmodel import col, select
 
-from app.db import DbSession
+from app.db import DbSession, saved_id
 from app.demo.building import Part, ProgrammeWriter, Role
 from app.events.models import AttendanceMode, Event, EventKind, Visibility
 from app.programme.models import RoleKind, Room, Session, SessionKind
@@ -93,7 +94,7 @@ def load_demo_events(db: DbSession) -> list[Event]:
         return []
     events = db.exec(select(Event).where(col(Event.slug).in_(missing))).all()
     for event in events:
-        db.add(RegistrationForm(event_id=event.id, **DEMO_REGISTRATION[event.slug]))
+        db.add(RegistrationForm(event_id=saved_id(event), **DEMO_REGISTRATION[event.slug]))
     db.commit()
     for event in events:
         DEMO_RELEASES.get(event.slug, _release_once)(db, event)
@@ -123,7 +124,7 @@ def _prelude_releases(db: DbSession, event: Event) -> None:
     release_programme(db, event, "The Stakeholder Forum moves to the main auditorium, to be streamed", None)
 
 
-def _new_event(db: DbSession, **values: object) -> ProgrammeWriter:
+def _new_event(db: DbSession, **values: Any) -> ProgrammeWriter:
     event = Event(is_published=True, **values)
     db.add(event)
     db.flush()
@@ -798,7 +799,7 @@ def _open_registration(**limits: object) -> dict[str, object]:
     return {"is_open": True, "waiting_list": True, "privacy_note": _PRIVACY_NOTE, **limits}
 
 
-DEMO_REGISTRATION: dict[str, dict[str, object]] = {
+DEMO_REGISTRATION: dict[str, dict[str, Any]] = {
     "prelude-2022": _open_registration(in_person_seats=250, online_places=1000),
     "vision-to-practice-2021": _open_registration(online_places=1000),
     "data-workshop-2017": _open_registration(in_person_seats=60, requires_approval=True),

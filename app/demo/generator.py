@@ -243,13 +243,16 @@ def generate_conference(
     used = sorted({role.speaker for plan in plans for role in _all_roles(plan)})
     connection = db.connection()
     inserted_ids = _insert_returning_ids(
-        connection, Speaker.__table__, [speaker_rows[index] for index in used]
+        # SQLModel builds __table__ with the class but does not declare it.
+        connection,
+        Speaker.__table__,  # type: ignore[attr-defined]
+        [speaker_rows[index] for index in used],
     )
     speaker_ids = dict(zip(used, inserted_ids, strict=True))
     now = utcnow()
     session_ids = _insert_returning_ids(
         connection,
-        Session.__table__,
+        Session.__table__,  # type: ignore[attr-defined]  # (undeclared by SQLModel)
         [
             {
                 "event_id": event_id,
@@ -275,7 +278,7 @@ def generate_conference(
     ]
     talk_ids = _insert_returning_ids(
         connection,
-        Talk.__table__,
+        Talk.__table__,  # type: ignore[attr-defined]  # (undeclared by SQLModel)
         [
             {
                 "session_id": session_id,
@@ -295,7 +298,7 @@ def generate_conference(
     for (session_id, talk), talk_id in zip(talk_owners, talk_ids, strict=True):
         role_rows += _role_rows(session_id, talk_id, talk.roles, speaker_ids)
     if role_rows:
-        connection.execute(insert(SessionRole.__table__), role_rows)
+        connection.execute(insert(SessionRole.__table__), role_rows)  # type: ignore[attr-defined]  # (as above)
     db.commit()
     db.refresh(event)
     return event
@@ -520,7 +523,8 @@ def _kind(rng: random.Random, length: int, minute: int) -> SessionKind:
     if minute >= 16 * 60 + 30:
         options.append((SessionKind.social, 1))
     kinds, weights = zip(*options, strict=True)
-    return rng.choices(kinds, weights)[0]
+    kind: SessionKind = rng.choices(kinds, weights)[0]
+    return kind
 
 
 def _fill(rng: random.Random, plan: _SessionPlan, picker: _SpeakerPicker, is_lunch: bool) -> None:
@@ -600,7 +604,8 @@ def _abstract(rng: random.Random) -> str:
         "days": rng.randint(3, 14),
         "partners": rng.randint(4, 19),
     }
-    values["Condition"] = values["condition"][0].upper() + values["condition"][1:]
+    condition = str(values["condition"])
+    values["Condition"] = condition[0].upper() + condition[1:]
     target = rng.randint(80, 200)
     closing = rng.choice(CLOSING_SENTENCES).format(**values)
     sentences = [rng.choice(OPENING_SENTENCES).format(**values)]

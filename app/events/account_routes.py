@@ -33,7 +33,7 @@ def account_page(request: Request, db: Db, user: CurrentUser, changed: bool = Fa
 def _password_form(
     request: Request, db: Db, user: User, field: str, message: str, status: int
 ) -> HTMLResponse:
-    form = BoundForm(data={})
+    form: BoundForm[Any] = BoundForm(data={})
     form.add_error(field, message)
     context = _account_context(db, user, password_form=form)
     return render(request, "accounts/account.html", context, blocks=["password_change"], status_code=status)
@@ -46,7 +46,7 @@ def account_password_change(request: Request, db: Db, user: CurrentUser, data: S
     address = request.client.host if request.client else "unknown"
     refusal = throttle.refusal(user.email, address)
     if refusal is not None:
-        message = _("Too many attempts; try again in %(minutes)d minutes.") % {"minutes": refusal.minutes}
+        message = _("Too many attempts; try again in {minutes} minutes.").format(minutes=refusal.minutes)
         return _password_form(request, db, user, "current_password", message, 429)
     try:
         account_service.change_password(

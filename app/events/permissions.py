@@ -5,7 +5,7 @@ who else organises it and deleting it), organisers (the programme, speakers and 
 check-in staff (the door check-in pages only).
 """
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.accounts.models import User
 from app.db import DbSession
@@ -18,7 +18,7 @@ def role_in_event(db: DbSession, user: User | None, event: Event) -> OrganiserRo
     """The user's own role in the event (None for administrators who were not given it)."""
     if user is None or not user.is_active:
         return None
-    statement = select(EventOrganiser.role).where(
+    statement = select(col(EventOrganiser.role)).where(
         EventOrganiser.event_id == event.id, EventOrganiser.user_id == user.id
     )
     return db.exec(statement).first()

@@ -49,7 +49,7 @@ class OrganiserEntry:
 
 def organisers_of(db: DbSession, event: Event) -> list[OrganiserEntry]:
     rows = db.exec(
-        select(User, EventOrganiser.role)
+        select(User, col(EventOrganiser.role))
         .join(EventOrganiser, col(EventOrganiser.user_id) == User.id)
         .where(EventOrganiser.event_id == event.id)
         .order_by(col(User.email))
@@ -66,7 +66,7 @@ class EventWithRole:
 def events_of(db: DbSession, user: User) -> list[EventWithRole]:
     """The events the user was given, with their role in each (for their account page)."""
     rows = db.exec(
-        select(Event, EventOrganiser.role)
+        select(Event, col(EventOrganiser.role))
         .join(EventOrganiser, col(EventOrganiser.event_id) == Event.id)
         .where(EventOrganiser.user_id == user.id)
         .order_by(col(Event.start_date).desc())
@@ -76,6 +76,8 @@ def events_of(db: DbSession, user: User) -> list[EventWithRole]:
 
 def roles_in_events(db: DbSession, user: User) -> dict[int, OrganiserRole]:
     rows = db.exec(
-        select(EventOrganiser.event_id, EventOrganiser.role).where(EventOrganiser.user_id == user.id)
+        select(col(EventOrganiser.event_id), col(EventOrganiser.role)).where(
+            EventOrganiser.user_id == user.id
+        )
     ).all()
     return dict(rows)

@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from app.accounts.models import User
 from app.accounts.service import user_by_email
-from app.db import DbSession, utcnow
+from app.db import DbSession, saved_id, utcnow
 from app.errors import DomainError
 from app.events.forms import EventForm
 from app.events.models import Event, EventOrganiser, OrganiserRole
@@ -31,7 +31,7 @@ def create_event(db: DbSession, data: EventForm, creator: User) -> Event:
     db.add(event)
     try:
         db.flush()
-        db.add(EventOrganiser(event_id=event.id, user_id=creator.id, role=OrganiserRole.owner))
+        db.add(EventOrganiser(event_id=saved_id(event), user_id=saved_id(creator), role=OrganiserRole.owner))
         db.commit()
     except IntegrityError as error:
         db.rollback()
@@ -100,9 +100,9 @@ def add_organiser(
         raise DomainError(
             _("No account uses this email; ask an administrator to invite this person first."), field="email"
         )
-    link = _organiser_link(db, event, user.id)  # type: ignore[arg-type]
+    link = _organiser_link(db, event, saved_id(user))
     if link is None:
-        db.add(EventOrganiser(event_id=event.id, user_id=user.id, role=role))
+        db.add(EventOrganiser(event_id=saved_id(event), user_id=saved_id(user), role=role))
         db.commit()
     elif link.role != role:
         change_organiser_role(db, event, link.user_id, role)

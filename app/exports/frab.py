@@ -170,7 +170,8 @@ def schedule_xml(snapshot: FrabSnapshot) -> bytes:
             for item in events:
                 _xml_event(room_element, item)
     ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    document: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return document + b"\n"
 
 
 def _xml_event(room_element: ET.Element, item: dict[str, Any]) -> None:

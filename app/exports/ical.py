@@ -62,7 +62,8 @@ def render_ical(snapshot: ProgrammeSnapshot) -> bytes:
         calendar.add_component(_calendar_event(snapshot, session, zone))
     for withdrawn in snapshot.withdrawn:
         calendar.add_component(_withdrawn_event(snapshot, withdrawn, zone))
-    return calendar.to_ical()
+    written: bytes = calendar.to_ical()
+    return written
 
 
 def ical_filename(event_slug: str, subject: str) -> str:
@@ -87,7 +88,8 @@ def _calendar_event(snapshot: ProgrammeSnapshot, exported: ExportedSession, zone
         item.add(
             "conference",
             one_line(exported.join_url),
-            parameters={"VALUE": "URI", "FEATURE": ["AUDIO", "VIDEO"], "LABEL": _("Join online")},
+            # icalendar types parameter values as strings; a list is how it writes a multi-valued one.
+            parameters={"VALUE": "URI", "FEATURE": ["AUDIO", "VIDEO"], "LABEL": _("Join online")},  # type: ignore[dict-item]
         )
     description = _description(exported)
     if description:

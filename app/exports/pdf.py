@@ -127,7 +127,8 @@ def render_programme_pdf(snapshot: ProgrammeSnapshot) -> bytes:
     booklet = _booklet(snapshot)
     fonts = FontConfiguration()
     if not booklet.days:
-        return _render(booklet, "cover", fonts).write_pdf()
+        cover_only: bytes = _render(booklet, "cover", fonts).write_pdf()
+        return cover_only
     # The cover's length does not depend on the page numbers it shows, so a first copy without them says
     # where the days start.
     cover_length = len(_render(booklet, "cover", fonts).pages)
@@ -145,7 +146,8 @@ def render_programme_pdf(snapshot: ProgrammeSnapshot) -> bytes:
             _render(booklet, "index", fonts, pages=pages, index=index, first_page=pages["speaker-index"])
         )
     cover = _render(booklet, "cover", fonts, pages=pages)
-    return cover.copy([page for part in (cover, *parts) for page in part.pages]).write_pdf()
+    booklet_pdf: bytes = cover.copy([page for part in (cover, *parts) for page in part.pages]).write_pdf()
+    return booklet_pdf
 
 
 def pdf_filename(event_slug: str) -> str:
@@ -195,7 +197,7 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.install_gettext_callables(  # type: ignore[attr-defined]
+    environment.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
         gettext=lambda message: translations_for(current_locale.get()).gettext(message),
         ngettext=ngettext,
         newstyle=True,

@@ -154,7 +154,7 @@ def _export_key(
         version=published.version_key,
         last_modified=published.last_modified,
         format=format_name,
-        filters=scope,  # type: ignore[arg-type]
+        filters=scope,
     )
 
 

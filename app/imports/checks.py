@@ -116,7 +116,7 @@ def _coloured(tracks: list[PlannedTrack]) -> tuple[PlannedTrack, ...]:
     """Tracks the file gives no colour get one of the palette's, each a different one while they last."""
     used = {track.colour for track in tracks if track.colour}
     free = [colour for colour in TRACK_PALETTE if colour not in used] or list(TRACK_PALETTE)
-    coloured = []
+    coloured: list[PlannedTrack] = []
     for track in tracks:
         if not track.colour:
             track = PlannedTrack(track.name, free.pop(0) if free else TRACK_PALETTE[len(coloured) % 16])

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from app.accounts.models import User
-from app.db import DbSession, utcnow
+from app.db import DbSession, saved_id, utcnow
 from app.errors import DomainError, InvalidInput
 from app.events.locks import begin_write_transaction
 from app.events.models import Event
@@ -111,7 +111,7 @@ def prepare_import_job(
     for old in stale:
         db.delete(old)
     job = ImportJob(
-        user_id=user.id,
+        user_id=saved_id(user),
         event_id=event.id if event is not None else None,
         into_new_event=event is None,
         filename=filename[:200],
@@ -151,14 +151,16 @@ def job_was_interrupted(job: ImportJob, now: datetime) -> bool:
     return job.started_at is not None and now - job.started_at > STALE_AFTER
 
 
-def chosen_kinds(job: ImportJob, submitted: Mapping[str, str]) -> dict[str, SessionKind]:
+def chosen_kinds(job: ImportJob, submitted: Mapping[str, object]) -> dict[str, SessionKind]:
     """The session kind the organiser chose for each type of the file (`kind-<n>` for the report's n-th
     type); a type without a valid choice keeps the kind it was read as."""
     summary = job_summary(job)
     kinds: dict[str, SessionKind] = {}
     for index, (type_label, kind, _count) in enumerate(summary.kinds if summary is not None else ()):
         choice = submitted.get(f"kind-{index}", kind)
-        kinds[type_label] = SessionKind(choice) if choice in _KIND_VALUES else SessionKind(kind)
+        kinds[type_label] = (
+            SessionKind(choice) if isinstance(choice, str) and choice in _KIND_VALUES else SessionKind(kind)
+        )
     return kinds
 
 
@@ -194,6 +196,7 @@ def claim_import_job(db: DbSession, job: ImportJob, kinds: Mapping[str, SessionK
     )
     db.commit()
     db.refresh(job)
+    # An UPDATE gives a CursorResult, which has the count; SQLModel types every execute() as Result.
     return bool(claimed.rowcount == 1)  # type: ignore[attr-defined]
 
 

@@ -497,10 +497,10 @@ def _read_schedule2_events(raw: RawSchedule, conference: dict[str, Any], events:
                 event.room_problem = _("its room '{room}' is not one of the conference's rooms").format(
                     room=name or guid
                 )
-        track = item.get("track")
-        if isinstance(track, dict):
-            slug = _string(track.get("slug"))
-            event.track = slugs.get(slug, _string(track.get("name")) or slug)
+        track_ref = item.get("track")
+        if isinstance(track_ref, dict):
+            slug = _string(track_ref.get("slug"))
+            event.track = slugs.get(slug, _string(track_ref.get("name")) or slug)
         _json_persons(event, item.get("participants"), "participants")
         _json_extras(event, item)
         raw.events.append(event)

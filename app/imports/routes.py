@@ -85,7 +85,7 @@ def _file_type(path: Path) -> FileType:
 async def _receive(request: Request) -> ScheduleUpload:
     storage = _HeldInMemory()
     try:
-        received = await receive_upload(request, MAX_IMPORT_BYTES, storage, identify=_file_type)  # type: ignore[arg-type]
+        received = await receive_upload(request, MAX_IMPORT_BYTES, storage, identify=_file_type)
     except UploadRefused as refusal:
         # The form's fields were not read, so the page cannot be shown again with them: an error page.
         raise HTTPException(status_code=refusal.status_code, detail=refusal.message) from refusal

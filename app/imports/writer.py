@@ -40,7 +40,7 @@ from pydantic import ValidationError
 from sqlmodel import col, select
 
 from app.accounts.models import User
-from app.db import DbSession, utcnow
+from app.db import DbSession, saved_id, utcnow
 from app.errors import InvalidInput
 from app.events.forms import EventForm
 from app.events.locks import begin_write_transaction, lock_event
@@ -214,7 +214,7 @@ def _create_event(db: DbSession, plan: ImportPlan, organiser: User) -> Event:
     event = Event(**form.model_dump(), is_published=False)
     db.add(event)
     db.flush()
-    db.add(EventOrganiser(event_id=event.id, user_id=organiser.id))
+    db.add(EventOrganiser(event_id=saved_id(event), user_id=saved_id(organiser)))
     return event
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, func, select
 
-from app.db import DbSession, utcnow
+from app.db import DbSession, saved_id, utcnow
 from app.errors import DomainError, InvalidInput
 from app.i18n import _
 from app.materials import retention
@@ -86,7 +86,7 @@ def add_file_version(
     now = utcnow()
     if material is None:
         material = Material(
-            session_id=session.id,
+            session_id=saved_id(session),
             talk_id=talk_id,
             speaker_id=speaker.id if speaker else None,
             kind=kind,
@@ -103,7 +103,7 @@ def add_file_version(
         select(func.max(MaterialVersion.number)).where(MaterialVersion.material_id == material.id)
     ).one()
     version = MaterialVersion(
-        material_id=material.id,
+        material_id=saved_id(material),
         number=(last or 0) + 1,
         storage_key=upload.key,
         filename=upload.filename,
@@ -165,7 +165,7 @@ def add_link_material(
     _check_talk(db, session, talk_id)
     _check_speaker(session, speaker)
     material = Material(
-        session_id=session.id,
+        session_id=saved_id(session),
         talk_id=talk_id,
         speaker_id=speaker.id if speaker else None,
         kind=kind,

@@ -98,7 +98,8 @@ def _session_day(event: Event, session: Session) -> date:
 def _shown_room_ids(request: Request, event: Event) -> list[int]:
     # The organiser's choice of columns, kept per event for the browser session so that every htmx
     # update of the grid keeps it.
-    return request.session.get(f"builder_rooms:{event.id}", [])
+    shown: list[int] = request.session.get(f"builder_rooms:{event.id}", [])
+    return shown
 
 
 def _builder_context(

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from app.db import DbSession
+from app.db import DbSession, saved_id
 from app.events.models import Event
 from app.programme.conflicts import Conflict
 from app.programme.models import Room, Session, SessionRole, Talk, Track
@@ -194,7 +194,7 @@ def builder_grid(
             track=tracks.get(s.track_id) if s.track_id else None,
             local_start=s.start_at.astimezone(tz),
             local_end=s.end_at.astimezone(tz),
-            conflicts=marked.get(s.id, []),  # type: ignore[arg-type]
+            conflicts=marked.get(saved_id(s), []),
         )
         for s in sessions
     ]
@@ -294,6 +294,6 @@ def speaker_lines(db: DbSession, event: Event) -> list[SpeakerLine]:
         ).all()
     )
     return [
-        SpeakerLine(speaker=speaker, role_count=counts.get(speaker.id, 0))
+        SpeakerLine(speaker=speaker, role_count=counts.get(saved_id(speaker), 0))
         for speaker in speakers_of(db, event)
     ]

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from app.db import DbSession
+from app.db import DbSession, saved_id
 from app.errors import DomainError
 from app.events.models import Event
 from app.i18n import _, ngettext
@@ -100,7 +100,9 @@ def room_conflicts(event: Event, sessions: list[Session], rooms: dict[int, Room]
                 second=second.title,
                 when=format_local(second.start_at, event.timezone, "EEE d MMM, HH:mm"),
             )
-            conflicts.append(Conflict(ConflictKind.room_double_booked, message, (first.id, second.id)))  # type: ignore[arg-type]
+            conflicts.append(
+                Conflict(ConflictKind.room_double_booked, message, (saved_id(first), saved_id(second)))
+            )
     return conflicts
 
 
@@ -174,7 +176,7 @@ def talk_conflicts(sessions: dict[int, Session], talks: list[Talk]) -> list[Conf
             message = _("The talk “{talk}” is outside the times of its session “{session}”.").format(
                 talk=talk.title, session=session.title
             )
-            conflicts.append(Conflict(ConflictKind.talk_outside_session, message, (session.id,)))  # type: ignore[arg-type]
+            conflicts.append(Conflict(ConflictKind.talk_outside_session, message, (saved_id(session),)))
     return conflicts
 
 
@@ -191,7 +193,7 @@ def event_date_conflicts(event: Event, sessions: list[Session]) -> list[Conflict
             message = _("“{session}” ({when}) is outside the event's dates.").format(
                 session=session.title, when=format_local(session.start_at, event.timezone, "EEE d MMM, HH:mm")
             )
-            conflicts.append(Conflict(ConflictKind.session_outside_event, message, (session.id,)))  # type: ignore[arg-type]
+            conflicts.append(Conflict(ConflictKind.session_outside_event, message, (saved_id(session),)))
     return conflicts
 
 
@@ -223,17 +225,20 @@ def _slot(
     role: SessionRole, speaker: Speaker, session: Session, talk: Talk | None, event_title: str | None = None
 ) -> SpeakerSlot:
     # A role on a talk with its own times is at the talk's times; otherwise at the session's.
-    timed_talk = talk is not None and talk.start_at is not None and talk.end_at is not None
+    if talk is not None and talk.start_at is not None and talk.end_at is not None:
+        start_at, end_at = talk.start_at, talk.end_at
+    else:
+        start_at, end_at = session.start_at, session.end_at
     return SpeakerSlot(
-        speaker_id=speaker.id,  # type: ignore[arg-type]
+        speaker_id=saved_id(speaker),
         speaker_name=speaker.name,
         person=_person_key(speaker),
         speaker_timezone=speaker.timezone,
         is_remote=role.is_remote,
-        session_id=session.id,  # type: ignore[arg-type]
+        session_id=saved_id(session),
         title=talk.title if talk is not None else session.title,
-        start_at=talk.start_at if timed_talk else session.start_at,  # type: ignore[union-attr,arg-type]
-        end_at=talk.end_at if timed_talk else session.end_at,  # type: ignore[union-attr,arg-type]
+        start_at=start_at,
+        end_at=end_at,
         event_title=event_title,
     )
 
@@ -245,7 +250,8 @@ def _slots_elsewhere(db: DbSession, event: Event, slots: list[SpeakerSlot]) -> l
     earliest = min(slot.start_at for slot in slots)
     latest = max(slot.end_at for slot in slots)
     statement = (
-        select(SessionRole, Speaker, Session, Talk, Event)
+        # SQLModel's select() is typed for at most four entities; five work the same.
+        select(SessionRole, Speaker, Session, Talk, Event)  # type: ignore[call-overload]
         .join(Speaker, col(Speaker.id) == SessionRole.speaker_id)
         .join(Session, col(Session.id) == SessionRole.session_id)
         .join(Event, col(Event.id) == Session.event_id)
@@ -270,11 +276,10 @@ class OpenConflicts(DomainError):
     def __init__(self, conflicts: list[Conflict]) -> None:
         super().__init__(
             ngettext(
-                "The programme has %(num)d open conflict: confirm that the public may see it as it is.",
-                "The programme has %(num)d open conflicts: confirm that the public may see it as it is.",
+                "The programme has {num} open conflict: confirm that the public may see it as it is.",
+                "The programme has {num} open conflicts: confirm that the public may see it as it is.",
                 len(conflicts),
-            )
-            % {"num": len(conflicts)},
+            ).format(num=len(conflicts)),
             field="confirm_conflicts",
         )
         self.conflicts = conflicts
@@ -286,13 +291,13 @@ def programme_conflicts(db: DbSession, event: Event) -> list[Conflict]:
         db.exec(select(Session).where(Session.event_id == event.id).order_by(col(Session.start_at))).all()
     )
     active = [session for session in sessions if not session.is_cancelled]
-    rooms = {room.id: room for room in db.exec(select(Room).where(Room.event_id == event.id)).all()}
+    rooms = {saved_id(room): room for room in db.exec(select(Room).where(Room.event_id == event.id)).all()}
     talks = list(
         db.exec(
             select(Talk).join(Session, col(Session.id) == Talk.session_id).where(Session.event_id == event.id)
         ).all()
     )
-    by_id = {session.id: session for session in sessions}
+    by_id = {saved_id(session): session for session in sessions}
     talks_by_id = {talk.id: talk for talk in talks}
     roles = db.exec(
         select(SessionRole, Speaker)
@@ -307,9 +312,9 @@ def programme_conflicts(db: DbSession, event: Event) -> list[Conflict]:
     ]
     elsewhere = _slots_elsewhere(db, event, slots) if slots else []
     return [
-        *room_conflicts(event, active, rooms),  # type: ignore[arg-type]
+        *room_conflicts(event, active, rooms),
         *speaker_conflicts(event, slots, elsewhere),
-        *talk_conflicts(by_id, talks),  # type: ignore[arg-type]
+        *talk_conflicts(by_id, talks),
         *event_date_conflicts(event, active),
         *night_conflicts(slots),
     ]

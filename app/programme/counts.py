@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func
 from sqlmodel import col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.db import DbSession
 from app.events.models import Event
@@ -29,8 +30,8 @@ class EventOverview:
 
 
 def event_overview(db: DbSession, event: Event) -> EventOverview:
-    def count(statement: object) -> int:
-        return int(db.exec(statement).one())  # type: ignore[call-overload]
+    def count(statement: SelectOfScalar[int]) -> int:
+        return int(db.exec(statement).one())
 
     return EventOverview(
         sessions=count(select(func.count()).select_from(Session).where(Session.event_id == event.id)),

@@ -3,13 +3,13 @@
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TypeVar
+from typing import TypeVar, overload
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
 from app.accounts.models import User
-from app.db import DbSession
+from app.db import DbSession, saved_id
 from app.errors import DomainError
 from app.events.models import Event, EventOrganiser
 from app.events.service import SlugTaken, slug_is_free
@@ -50,6 +50,12 @@ class CloneChoices:
 CopyStep = Callable[[DbSession, Event, Event, int], None]
 
 
+@overload
+def _shift(moment: datetime, days: int, tz: ZoneInfo) -> datetime: ...
+@overload
+def _shift(moment: None, days: int, tz: ZoneInfo) -> None: ...
+@overload
+def _shift(moment: datetime | None, days: int, tz: ZoneInfo) -> datetime | None: ...
 def _shift(moment: datetime | None, days: int, tz: ZoneInfo) -> datetime | None:
     # Keep the wall-clock time in the event's zone, so 09:00 stays 09:00 across daylight-saving changes.
     if moment is None:
@@ -89,7 +95,7 @@ def clone_event(
     db.flush()
     if clone.id is None:
         raise DomainError("the copy could not be saved")
-    db.add(EventOrganiser(event_id=clone.id, user_id=creator.id))
+    db.add(EventOrganiser(event_id=clone.id, user_id=saved_id(creator)))
 
     rooms = _copy_all(db, Room, source.id, clone.id) if choices.rooms else {}
     tracks = _copy_all(db, Track, source.id, clone.id) if choices.tracks else {}
@@ -133,7 +139,7 @@ def _copy_sessions(
             # no wall-clock length: it keeps its real one.
             end_at = start_at + (old.end_at - old.start_at)
         new = Session(
-            event_id=clone.id,
+            event_id=saved_id(clone),
             title=old.title,
             kind=old.kind,
             start_at=start_at,
@@ -157,13 +163,13 @@ def _copy_sessions(
             attachments=old.attachments,
         )
         db.add(new)
-        new_sessions[old.id] = new  # type: ignore[index]
+        new_sessions[saved_id(old)] = new
     db.flush()
 
     new_talks: dict[int, Talk] = {}
     for old_talk in talks:
         new_talk = Talk(
-            session_id=new_sessions[old_talk.session_id].id,  # type: ignore[arg-type]
+            session_id=saved_id(new_sessions[old_talk.session_id]),
             title=old_talk.title,
             abstract=old_talk.abstract,
             position=old_talk.position,
@@ -171,15 +177,15 @@ def _copy_sessions(
             end_at=_shift(old_talk.end_at, offset, tz),
         )
         db.add(new_talk)
-        new_talks[old_talk.id] = new_talk  # type: ignore[index]
+        new_talks[saved_id(old_talk)] = new_talk
     db.flush()
 
     for role in roles:
         db.add(
             SessionRole(
-                session_id=new_sessions[role.session_id].id,  # type: ignore[arg-type]
+                session_id=saved_id(new_sessions[role.session_id]),
                 talk_id=new_talks[role.talk_id].id if role.talk_id else None,
-                speaker_id=speakers[role.speaker_id].id,  # type: ignore[arg-type]
+                speaker_id=saved_id(speakers[role.speaker_id]),
                 role=role.role,
                 is_remote=role.is_remote,
                 position=role.position,
@@ -198,5 +204,5 @@ def _copy_all(
         values = original.model_dump(exclude={"id", "event_id", "created_at", "portal_secret"})
         copy = model(**values, event_id=clone_event_id)
         db.add(copy)
-        copies[original.id] = copy  # type: ignore[index]
+        copies[saved_id(original)] = copy
     return copies

@@ -22,7 +22,7 @@ COLOUR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 def _context_timezone(info: ValidationInfo) -> str:
-    return (info.context or {}).get("timezone", "UTC")
+    return str((info.context or {}).get("timezone", "UTC"))
 
 
 def _check_day(value: date, info: ValidationInfo) -> date:

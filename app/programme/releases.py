@@ -27,7 +27,7 @@ from sqlmodel import col, select
 
 from app.accounts.models import User
 from app.caching import RenderedViews
-from app.db import DbSession, utcnow
+from app.db import DbSession, saved_id, utcnow
 from app.errors import DomainError, InvalidInput
 from app.events.locks import lock_event
 from app.events.models import Event
@@ -125,7 +125,7 @@ class ReleaseEntry:
 def latest_release(db: DbSession, event: Event) -> ReleaseInfo | None:
     """The newest release of the event, without its (large) stored programme."""
     row = db.execute(
-        sa_select(Release.id, Release.number, Release.note, Release.released_at)
+        sa_select(col(Release.id), col(Release.number), col(Release.note), col(Release.released_at))
         .where(col(Release.event_id) == event.id)
         .order_by(col(Release.number).desc())
         .limit(1)
@@ -150,7 +150,9 @@ def published_programme(
         )
 
     def read_release() -> ProgrammeData:
-        stored = db.execute(sa_select(Release.programme).where(col(Release.id) == release.id)).scalar_one()
+        stored = db.execute(
+            sa_select(col(Release.programme)).where(col(Release.id) == release.id)
+        ).scalar_one()
         return with_live_profiles(db, event, programme_from_json(stored))
 
     profiles = _profiles_stamp(db, event)
@@ -177,9 +179,13 @@ def with_live_profiles(db: DbSession, event: Event, data: ProgrammeData) -> Prog
     if not ids:
         return data
     rows = db.execute(
-        sa_select(Speaker.id, Speaker.name, Speaker.affiliation, Speaker.bio, Speaker.photo_url).where(
-            col(Speaker.event_id) == event.id, col(Speaker.id).in_(ids)
-        )
+        sa_select(
+            col(Speaker.id),
+            col(Speaker.name),
+            col(Speaker.affiliation),
+            col(Speaker.bio),
+            col(Speaker.photo_url),
+        ).where(col(Speaker.event_id) == event.id, col(Speaker.id).in_(ids))
     ).all()
     live = {row[0]: row for row in rows}
     speakers = tuple(
@@ -201,14 +207,14 @@ def release_history(db: DbSession, event: Event) -> list[ReleaseEntry]:
     """Every release of the event, newest first, with what each changed."""
     rows = db.execute(
         sa_select(
-            Release.id,
-            Release.number,
-            Release.note,
-            Release.released_at,
-            Release.session_count,
-            Release.changes,
-            User.name,
-            User.email,
+            col(Release.id),
+            col(Release.number),
+            col(Release.note),
+            col(Release.released_at),
+            col(Release.session_count),
+            col(Release.changes),
+            col(User.name),
+            col(User.email),
         )
         .outerjoin(User, col(User.id) == Release.released_by_id)
         .where(col(Release.event_id) == event.id)
@@ -231,7 +237,7 @@ def unreleased_changes(db: DbSession, event: Event) -> list[SessionChange]:
     latest = latest_release(db, event)
     if latest is None:
         return []
-    stored = db.execute(sa_select(Release.programme).where(col(Release.id) == latest.id)).scalar_one()
+    stored = db.execute(sa_select(col(Release.programme)).where(col(Release.id) == latest.id)).scalar_one()
     # Profile edits are public already, so they are not among what a release would change.
     released = with_live_profiles(db, event, programme_from_json(stored))
     return compare_programmes(released, load_programme(db, event))
@@ -284,7 +290,7 @@ def release_programme(
             )
         released = _with_sequences(previous, draft, changes, now)
     release = Release(
-        event_id=event.id,  # type: ignore[arg-type]
+        event_id=saved_id(event),
         number=(previous_row.number + 1) if previous_row else 1,
         note=note,
         released_at=now,

@@ -14,7 +14,7 @@ from sqlalchemy import update as sa_update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from app.db import DbSession, utcnow
+from app.db import DbSession, saved_id, utcnow
 from app.errors import DomainError
 from app.events.models import Event
 from app.i18n import _
@@ -68,7 +68,11 @@ def create_room(
         raise DomainError(_("This event already has a room with this name."), field="name")
     last = db.exec(select(func.max(Room.position)).where(Room.event_id == event.id)).one()
     room = Room(
-        event_id=event.id, name=name, capacity=capacity, stream_url=stream_url, position=(last or 0) + 1
+        event_id=saved_id(event),
+        name=name,
+        capacity=capacity,
+        stream_url=stream_url,
+        position=(last or 0) + 1,
     )
     return _save(db, room, field="name", message=_("This event already has a room with this name."))
 
@@ -101,7 +105,7 @@ def create_track(db: DbSession, event: Event, *, name: str, colour: str) -> Trac
     """Track names are unique within an event."""
     if not _name_is_free(db, Track, event, name, None):
         raise DomainError(_("This event already has a track with this name."), field="name")
-    track = Track(event_id=event.id, name=name, colour=colour.lower())
+    track = Track(event_id=saved_id(event), name=name, colour=colour.lower())
     return _save(db, track, field="name", message=_("This event already has a track with this name."))
 
 
@@ -157,7 +161,7 @@ def create_session(db: DbSession, event: Event, details: SessionDetails) -> Sess
     """A session needs a title and must end after it starts; its room and track must be this event's."""
     _check_session_details(db, event, details)
     session = Session(
-        event_id=event.id,
+        event_id=saved_id(event),
         title=details.title.strip(),
         kind=details.kind,
         start_at=details.start_at,
@@ -277,7 +281,7 @@ def create_talk(
     talks = _talks_of(db, session)
     _renumber(db, talks)
     talk = Talk(
-        session_id=session.id,
+        session_id=saved_id(session),
         title=title.strip(),
         abstract=abstract,
         position=len(talks) + 1,
@@ -372,7 +376,7 @@ def add_role(
     _check_not_already_there(db, session, speaker_id, talk_id, None)
     last = db.exec(select(func.max(SessionRole.position)).where(SessionRole.session_id == session.id)).one()
     record = SessionRole(
-        session_id=session.id,
+        session_id=saved_id(session),
         talk_id=talk_id,
         speaker_id=speaker_id,
         role=role,
@@ -399,11 +403,13 @@ def add_role_for_new_speaker(
         check_speaker_email_free(db, event, email, None)
     except DomainError as error:
         raise DomainError(error.message, field="new_speaker_email") from error
-    speaker = Speaker(event_id=event.id, name=name, email=email)
+    speaker = Speaker(event_id=saved_id(event), name=name, email=email)
     db.add(speaker)
     db.flush()
     try:
-        return add_role(db, session, speaker_id=speaker.id, role=role, is_remote=is_remote, talk_id=talk_id)  # type: ignore[arg-type]
+        return add_role(
+            db, session, speaker_id=saved_id(speaker), role=role, is_remote=is_remote, talk_id=talk_id
+        )
     except DomainError:
         db.rollback()
         raise

@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import select as sa_select
 from sqlmodel import col
@@ -33,6 +33,9 @@ from app.speakers.models import Speaker
 #
 # Plain values only (no models, no translated labels), so a released version can be stored as JSON
 # and read back the same, and the views below are pure functions of it.
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +188,8 @@ class ProgrammeIndex:
 
 
 # Columns read after the fixed ones, passed to SessionData by name.
-_SESSION_EXTRAS = (
+# SQLModel types these attributes as their Python values; here they are the columns themselves.
+_SESSION_EXTRAS: tuple[Any, ...] = (
     Session.subtitle,
     Session.description,
     Session.language,
@@ -205,31 +209,38 @@ _SESSION_EXTRA_NAMES = tuple(column.key for column in _SESSION_EXTRAS)
 def load_programme(db: DbSession, event: Event) -> ProgrammeData:
     """The live programme, as organisers are editing it: six queries whatever its size."""
     rooms = db.execute(
-        sa_select(Room.id, Room.name, Room.capacity, Room.position, Room.guid, Room.stream_url)
+        sa_select(
+            col(Room.id),
+            col(Room.name),
+            col(Room.capacity),
+            col(Room.position),
+            col(Room.guid),
+            col(Room.stream_url),
+        )
         .where(col(Room.event_id) == event.id)
         .order_by(col(Room.position), col(Room.name))
     ).all()
     tracks = db.execute(
-        sa_select(Track.id, Track.name, Track.colour)
+        sa_select(col(Track.id), col(Track.name), col(Track.colour))
         .where(col(Track.event_id) == event.id)
         .order_by(col(Track.name))
     ).all()
-    event_session_ids = sa_select(Session.id).where(col(Session.event_id) == event.id)
+    event_session_ids = sa_select(col(Session.id)).where(col(Session.event_id) == event.id)
     sessions = db.execute(
         sa_select(
-            Session.id,
-            Session.uid,
-            Session.title,
-            Session.kind,
-            Session.abstract,
-            Session.start_at,
-            Session.end_at,
-            Session.room_id,
-            Session.track_id,
-            Session.is_cancelled,
-            Session.seat_limit,
-            Session.created_at,
-            Session.updated_at,
+            col(Session.id),
+            col(Session.uid),
+            col(Session.title),
+            col(Session.kind),
+            col(Session.abstract),
+            col(Session.start_at),
+            col(Session.end_at),
+            col(Session.room_id),
+            col(Session.track_id),
+            col(Session.is_cancelled),
+            col(Session.seat_limit),
+            col(Session.created_at),
+            col(Session.updated_at),
             *_SESSION_EXTRAS,
         )
         .outerjoin(Room, col(Room.id) == Session.room_id)
@@ -238,18 +249,24 @@ def load_programme(db: DbSession, event: Event) -> ProgrammeData:
     ).all()
     talks = db.execute(
         sa_select(
-            Talk.id, Talk.session_id, Talk.title, Talk.abstract, Talk.position, Talk.start_at, Talk.end_at
+            col(Talk.id),
+            col(Talk.session_id),
+            col(Talk.title),
+            col(Talk.abstract),
+            col(Talk.position),
+            col(Talk.start_at),
+            col(Talk.end_at),
         )
         .where(col(Talk.session_id).in_(event_session_ids))
         .order_by(col(Talk.position), col(Talk.start_at), col(Talk.id))
     ).all()
     roles = db.execute(
         sa_select(
-            SessionRole.session_id,
-            SessionRole.talk_id,
-            SessionRole.speaker_id,
-            SessionRole.role,
-            SessionRole.is_remote,
+            col(SessionRole.session_id),
+            col(SessionRole.talk_id),
+            col(SessionRole.speaker_id),
+            col(SessionRole.role),
+            col(SessionRole.is_remote),
         )
         .where(col(SessionRole.session_id).in_(event_session_ids))
         .order_by(col(SessionRole.position), col(SessionRole.id))
@@ -257,20 +274,28 @@ def load_programme(db: DbSession, event: Event) -> ProgrammeData:
     # Only the public columns: a speaker's email never enters the programme's data.
     speakers = db.execute(
         sa_select(
-            Speaker.id, Speaker.name, Speaker.affiliation, Speaker.bio, Speaker.photo_url, Speaker.guid
+            col(Speaker.id),
+            col(Speaker.name),
+            col(Speaker.affiliation),
+            col(Speaker.bio),
+            col(Speaker.photo_url),
+            col(Speaker.guid),
         ).where(
             col(Speaker.event_id) == event.id,
             col(Speaker.id).in_(
-                sa_select(SessionRole.speaker_id).where(col(SessionRole.session_id).in_(event_session_ids))
+                sa_select(col(SessionRole.speaker_id)).where(
+                    col(SessionRole.session_id).in_(event_session_ids)
+                )
             ),
         )
     ).all()
     return ProgrammeData(
-        rooms=tuple(RoomData(*row[:5], is_streamed=bool(row[5])) for row in rooms),
+        # mypy takes a starred slice of a row for any number of values (the counts here are right).
+        rooms=tuple(RoomData(*row[:5], is_streamed=bool(row[5])) for row in rooms),  # type: ignore[misc]
         tracks=tuple(TrackData(*row) for row in tracks),
         speakers=tuple(SpeakerData(*row) for row in speakers),
         sessions=tuple(
-            SessionData(
+            SessionData(  # type: ignore[call-arg]
                 *row[:5],
                 _as_utc(row[5]),
                 _as_utc(row[6]),
@@ -282,7 +307,7 @@ def load_programme(db: DbSession, event: Event) -> ProgrammeData:
             for row in sessions
         ),
         talks=tuple(
-            TalkData(*row[:5], _as_utc(row[5]) if row[5] else None, _as_utc(row[6]) if row[6] else None)
+            TalkData(*row[:5], _as_utc(row[5]) if row[5] else None, _as_utc(row[6]) if row[6] else None)  # type: ignore[call-arg]
             for row in talks
         ),
         roles=tuple(RoleData(*row) for row in roles),
@@ -301,7 +326,7 @@ def _as_utc(value: datetime) -> datetime:
 
 # --- Storage: plain JSON, read back into the same dataclasses ---
 
-_Record = TypeVar("_Record")
+_Record = TypeVar("_Record", bound="DataclassInstance")
 _PARTS: dict[str, type] = {
     "rooms": RoomData,
     "tracks": TrackData,
@@ -325,16 +350,16 @@ def programme_to_json(data: ProgrammeData) -> str:
 
 def programme_from_json(text: str) -> ProgrammeData:
     stored = json.loads(text)
-    parts = {
+    parts: dict[str, tuple[Any, ...]] = {
         part: tuple(record_from(kind, item) for item in stored.get(part, ())) for part, kind in _PARTS.items()
     }
     return ProgrammeData(**parts)
 
 
-def plain_record(record: object) -> dict[str, object]:
+def plain_record(record: "DataclassInstance") -> dict[str, object]:
     return {
         name: value.isoformat() if isinstance(value, datetime) else value
-        for name, value in asdict(record).items()  # type: ignore[call-overload]
+        for name, value in asdict(record).items()
     }
 
 
@@ -344,7 +369,7 @@ def record_from(
     """A dataclass read back from its JSON form: moments parsed, enum fields (by name) made enums again."""
     enums = _ENUMS if enums is None else enums
     values: dict[str, Any] = {}
-    for spec in fields(kind):  # type: ignore[arg-type]
+    for spec in fields(kind):
         if not spec.init or spec.name not in item:
             continue
         value = item[spec.name]

@@ -49,7 +49,7 @@ def attendee_sessions(db: DbSession, event: Event, registration: Registration) -
         select(Session, Room)
         .join(Room, col(Room.id) == Session.room_id, isouter=True)
         .where(Session.event_id == event.id)
-        .order_by(Session.start_at, Session.title)
+        .order_by(col(Session.start_at), col(Session.title))
     )
     # A session added to the draft since the last release is not announced yet; one chosen is known.
     released = (

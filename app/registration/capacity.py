@@ -62,7 +62,7 @@ def has_free_seat(
 def is_chosen_at_registration() -> ColumnElement[bool]:
     """Workshops, and every session with a seat limit of a kind that offers one (not breaks)."""
     limited = col(Session.seat_limit).is_not(None) & col(Session.kind).in_(sorted(SEAT_LIMIT_KINDS))
-    return or_(Session.kind == SessionKind.workshop, limited)
+    return or_(col(Session.kind) == SessionKind.workshop, limited)
 
 
 def choice_sessions(db: DbSession, event: Event) -> list[Session]:
@@ -72,7 +72,7 @@ def choice_sessions(db: DbSession, event: Event) -> list[Session]:
         .where(
             Session.event_id == event.id, is_chosen_at_registration(), col(Session.is_cancelled).is_(False)
         )
-        .order_by(Session.start_at, Session.title)
+        .order_by(col(Session.start_at), col(Session.title))
     )
     return list(db.exec(statement))
 
@@ -90,7 +90,7 @@ def session_seats_taken(db: DbSession, session_ids: list[int]) -> dict[int, int]
             col(Registration.status).in_(SEAT_HOLDING_STATUSES),
             Registration.mode == AttendanceChoice.in_person,
         )
-        .group_by(SessionChoice.session_id)
+        .group_by(col(SessionChoice.session_id))
     )
     taken = dict.fromkeys(session_ids, 0)
     for session_id, number in db.exec(statement):
@@ -104,7 +104,7 @@ def chosen_seats(db: DbSession, registration: Registration) -> list[tuple[Sessio
         select(Session, SessionChoice.status)
         .join(SessionChoice, col(SessionChoice.session_id) == Session.id)
         .where(SessionChoice.registration_id == registration.id)
-        .order_by(Session.start_at, Session.title)
+        .order_by(col(Session.start_at), col(Session.title))
     )
     return [(session, ChoiceStatus(status)) for session, status in db.exec(statement)]
 

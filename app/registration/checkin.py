@@ -67,7 +67,7 @@ def ticket_in_event(db: DbSession, event: Event, registration_id: int, code: str
 def refusal_reason(registration: Registration, event: Event, now: datetime) -> str | None:
     """Why this person cannot be checked in, in the words the door staff read; None if they can."""
     if registration.checked_in_at is not None:
-        return _("Already checked in at %(time)s.") % {"time": _clock(registration.checked_in_at, event, now)}
+        return _("Already checked in at {time}.").format(time=_clock(registration.checked_in_at, event, now))
     if registration.status == RegistrationStatus.pending:
         return _("This registration is still awaiting approval.")
     if registration.status == RegistrationStatus.waiting:
@@ -141,7 +141,7 @@ def checkin_search(db: DbSession, event: Event, text: str) -> list[Registration]
                 func.lower(Registration.affiliation).like(pattern),
             )
         )
-        .order_by(Registration.name, Registration.id)
+        .order_by(col(Registration.name), col(Registration.id))
         .limit(SEARCH_LIMIT)
     )
     return list(db.exec(statement))

@@ -73,7 +73,7 @@ def registrations_csv(db: DbSession, event: Event) -> bytes:
             _("Country"),
             _("Attendance"),
             _("Status"),
-            _("Registered at (%(zone)s)") % {"zone": event.timezone},
+            _("Registered at ({zone})").format(zone=event.timezone),
             _("Checked in at"),
             *[question.label for question in questions],
             *[session.title for session in sessions],

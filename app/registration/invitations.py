@@ -111,8 +111,9 @@ def create_invitation(
     ).first()
     if pending is not None:
         raise DomainError(
-            _("%(email)s already has a valid invitation; revoke it first to send a new one.")
-            % {"email": email},
+            _("{email} already has a valid invitation; revoke it first to send a new one.").format(
+                email=email
+            ),
             field="email",
         )
     invitation = Invitation(event_id=event.id or 0, email=email, name=name.strip(), expires_at=expires_at)
@@ -175,8 +176,9 @@ def check_invitation(
         )
     if invitation.used_at is None and invitation.expires_at <= now:
         raise InvitationRefused(
-            _("This invitation expired on %(moment)s. Ask the organisers for a new one.")
-            % {"moment": format_local(invitation.expires_at, event.timezone, LONG_DATE_TIME, with_zone=True)}
+            _("This invitation expired on {moment}. Ask the organisers for a new one.").format(
+                moment=format_local(invitation.expires_at, event.timezone, LONG_DATE_TIME, with_zone=True)
+            )
         )
 
 

@@ -215,9 +215,9 @@ def registration_link_renew(
         return render(
             request, LIST_PAGE, context, blocks=["registration_list"], status_code=error.status_code
         )
-    notice = _("%(name)s has a new personal link by email; the old one no longer works.") % {
-        "name": registration.name
-    }
+    notice = _("{name} has a new personal link by email; the old one no longer works.").format(
+        name=registration.name
+    )
     if request.headers.get("HX-Request") == "true":
         return render(
             request, LIST_PAGE, _list_context(db, event, filters, notice), blocks=["registration_list"]

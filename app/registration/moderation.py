@@ -133,8 +133,9 @@ def organiser_cancel(
 def _check_mode(event: Event, mode: AttendanceChoice) -> None:
     if event.attendance_mode != AttendanceMode.hybrid and mode.value != event.attendance_mode.value:
         raise DomainError(
-            _("This event is attended %(mode)s only.")
-            % {"mode": _(ATTENDANCE_CHOICE_PHRASES[AttendanceChoice(event.attendance_mode.value)])},
+            _("This event is attended {mode} only.").format(
+                mode=_(ATTENDANCE_CHOICE_PHRASES[AttendanceChoice(event.attendance_mode.value)])
+            ),
             field="mode",
         )
 
@@ -143,8 +144,9 @@ def _check_seat_free(db: DbSession, event: Event, registration: Registration, mo
     form = registration_form_of(db, event)
     if not capacity.has_free_seat(db, event, form, mode, excluding=registration.id):
         raise DomainError(
-            _("There is no %(mode)s place left for this person.")
-            % {"mode": _(ATTENDANCE_CHOICE_PHRASES[mode])},
+            _("There is no {mode} place left for this person.").format(
+                mode=_(ATTENDANCE_CHOICE_PHRASES[mode])
+            ),
             field="mode",
         )
 

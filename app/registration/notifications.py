@@ -56,13 +56,13 @@ def event_dates_and_venue(event: Event) -> str:
     dates = format_date(event.start_date, "EEEE d MMMM y", locale=locale)
     if event.end_date != event.start_date:
         last = format_date(event.end_date, "EEEE d MMMM y", locale=locale)
-        dates = _("%(first)s to %(last)s") % {"first": dates, "last": last}
+        dates = _("{first} to {last}").format(first=dates, last=last)
     values = {"title": event.title, "dates": dates, "venue": event.venue}
     if event.attendance_mode == AttendanceMode.online:
-        return _("%(title)s takes place online on %(dates)s.") % values
+        return _("{title} takes place online on {dates}.").format(**values)
     if not event.venue:
-        return _("%(title)s: %(dates)s.") % values
-    return _("%(title)s: %(dates)s, %(venue)s.") % values
+        return _("{title}: {dates}.").format(**values)
+    return _("{title}: {dates}, {venue}.").format(**values)
 
 
 def local_moment(moment: datetime, event: Event) -> str:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, or_
 from sqlmodel import col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.db import DbSession
 from app.events.models import Event
@@ -100,7 +101,11 @@ def registration_form_of(db: DbSession, event: Event) -> RegistrationForm | None
 
 
 def questions_of(db: DbSession, event: Event) -> list[Question]:
-    statement = select(Question).where(Question.event_id == event.id).order_by(Question.position, Question.id)
+    statement = (
+        select(Question)
+        .where(Question.event_id == event.id)
+        .order_by(col(Question.position), col(Question.id))
+    )
     return list(db.exec(statement))
 
 
@@ -120,7 +125,7 @@ def sessions_with_seats_counted(db: DbSession, event: Event) -> list[Session]:
         select(Session)
         .where(Session.event_id == event.id)
         .where(or_(offered, col(Session.id).in_(chosen)))
-        .order_by(Session.start_at, Session.title)
+        .order_by(col(Session.start_at), col(Session.title))
     )
     return list(db.exec(statement))
 
@@ -157,7 +162,7 @@ def session_counts(db: DbSession, event: Event) -> list[SessionCounts]:
         .join(Registration, col(Registration.id) == SessionChoice.registration_id)
         .where(Registration.event_id == event.id)
         .where(col(Registration.status).in_(SEAT_HOLDING_STATUSES))
-        .group_by(SessionChoice.session_id, SessionChoice.status, Registration.mode)
+        .group_by(col(SessionChoice.session_id), col(SessionChoice.status), col(Registration.mode))
     )
     taken: dict[int, int] = defaultdict(int)
     waiting: dict[int, int] = defaultdict(int)
@@ -180,7 +185,7 @@ def session_counts(db: DbSession, event: Event) -> list[SessionCounts]:
     ]
 
 
-def _filtered(event: Event, filters: RegistrationFilters):  # noqa: ANN202 - a SQLModel select of Registration
+def _filtered(event: Event, filters: RegistrationFilters) -> SelectOfScalar[Registration]:
     statement = select(Registration).where(Registration.event_id == event.id)
     if filters.search:
         pattern = f"%{filters.search.lower()}%"
@@ -204,14 +209,14 @@ def _filtered(event: Event, filters: RegistrationFilters):  # noqa: ANN202 - a S
 def registration_list(db: DbSession, event: Event, filters: RegistrationFilters) -> RegistrationList:
     """The event's registrations matching the filters, newest last, with the counts of the whole event."""
     registrations = list(
-        db.exec(_filtered(event, filters).order_by(Registration.created_at, Registration.id))
+        db.exec(_filtered(event, filters).order_by(col(Registration.created_at), col(Registration.id)))
     )
     listed_ids = _filtered(event, filters).with_only_columns(col(Registration.id))
     choices = db.exec(
         select(SessionChoice.registration_id, SessionChoice.session_id, Session.title, SessionChoice.status)
         .join(Session, col(Session.id) == SessionChoice.session_id)
         .where(col(SessionChoice.registration_id).in_(listed_ids))
-        .order_by(Session.start_at, Session.title)
+        .order_by(col(Session.start_at), col(Session.title))
     )
     by_registration: dict[int, list[ChosenSession]] = defaultdict(list)
     for registration_id, session_id, title, status in choices:

@@ -384,7 +384,7 @@ def attendee_mode_switch(
         ),
     )
     if form.is_valid:
-        notice = _("You now attend %(mode)s.") % {"mode": _(ATTENDANCE_CHOICE_PHRASES[registration.mode])}
+        notice = _("You now attend {mode}.").format(mode=_(ATTENDANCE_CHOICE_PHRASES[registration.mode]))
         return _changed(request, site, db, event, registration, token, notice)
     return _refused(request, site, db, event, registration, token, "mode", form)
 

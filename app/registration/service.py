@@ -18,7 +18,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from app.db import DbSession, utcnow
+from app.db import DbSession, saved_id, utcnow
 from app.errors import DomainError
 from app.events.locks import lock_event
 from app.events.models import AttendanceMode, Event, Visibility
@@ -117,12 +117,12 @@ def registration_window(form: RegistrationForm | None, event: Event, now: dateti
         return RegistrationWindow(False, _("Registration for this event is not open."))
     if form.opens_at is not None and now < form.opens_at:
         return RegistrationWindow(
-            False, _("Registration opens on %(moment)s.") % {"moment": local_moment(form.opens_at, event)}
+            False, _("Registration opens on {moment}.").format(moment=local_moment(form.opens_at, event))
         )
     closes_at = closing_moment(form, event)
     if now >= closes_at:
         return RegistrationWindow(
-            False, _("Registration closed on %(moment)s.") % {"moment": local_moment(closes_at, event)}
+            False, _("Registration closed on {moment}.").format(moment=local_moment(closes_at, event))
         )
     return RegistrationWindow(True, "")
 
@@ -150,8 +150,9 @@ def _checked_mode(event: Event, mode: AttendanceChoice | None) -> AttendanceChoi
         raise DomainError(_("Choose whether you attend in person or online."), field="mode")
     if mode not in modes:
         raise DomainError(
-            _("This event is attended %(mode)s only.")
-            % {"mode": _(ATTENDANCE_CHOICE_LABELS[modes[0]]).lower()},
+            _("This event is attended {mode} only.").format(
+                mode=_(ATTENDANCE_CHOICE_LABELS[modes[0]]).lower()
+            ),
             field="mode",
         )
     return mode
@@ -188,8 +189,9 @@ def _checked_sessions(db: DbSession, event: Event, session_ids: Sequence[int]) -
     for earlier, later in zip(chosen, chosen[1:], strict=False):
         if later.start_at < earlier.end_at:
             raise DomainError(
-                _("%(first)s and %(second)s take place at the same time; choose one of them.")
-                % {"first": earlier.title, "second": later.title},
+                _("{first} and {second} take place at the same time; choose one of them.").format(
+                    first=earlier.title, second=later.title
+                ),
                 field="sessions",
             )
     return chosen
@@ -306,7 +308,7 @@ def register_attendee(
         status = RegistrationStatus.waiting
     else:
         full = NoSeatLeft(
-            _("All places to attend %(mode)s are taken.") % {"mode": _(ATTENDANCE_CHOICE_PHRASES[mode])},
+            _("All places to attend {mode} are taken.").format(mode=_(ATTENDANCE_CHOICE_PHRASES[mode])),
             field="mode",
         )
         if existing is not None:
@@ -388,7 +390,7 @@ def update_registration(
     """Attendees correct details, answers and sessions; a seat given up goes to the next person waiting."""
     _lock_active(db, event, registration)
     answers = checked_answers(questions_of(db, event), changes.answers)
-    sessions = {session.id: session for session in _checked_sessions(db, event, changes.session_ids)}
+    sessions = {saved_id(session): session for session in _checked_sessions(db, event, changes.session_ids)}
     registration.name = changes.name.strip()
     registration.affiliation = changes.affiliation.strip()
     registration.country = changes.country.strip().upper()
@@ -450,8 +452,9 @@ def switch_mode(
     promotions = waiting_list.fill_all_free_seats(db, event, form, [mode])
     if not capacity.has_free_seat(db, event, form, mode):
         raise NoSeatLeft(
-            _("There is no place left to attend %(mode)s; your registration stays as it was.")
-            % {"mode": _(ATTENDANCE_CHOICE_PHRASES[mode])},
+            _("There is no place left to attend {mode}; your registration stays as it was.").format(
+                mode=_(ATTENDANCE_CHOICE_PHRASES[mode])
+            ),
             field="mode",
         )
     old_mode, held_seat = registration.mode, registration.status in SEAT_HOLDING_STATUSES
@@ -509,8 +512,8 @@ def delete_personal_data(
     db.refresh(registration)
     form = registration_form_of(db, event)
     held_seat = registration.status in SEAT_HOLDING_STATUSES
-    db.exec(delete(Answer).where(col(Answer.registration_id) == registration.id))  # type: ignore[call-overload]
-    db.exec(delete(SessionChoice).where(col(SessionChoice.registration_id) == registration.id))  # type: ignore[call-overload]
+    db.exec(delete(Answer).where(col(Answer.registration_id) == registration.id))
+    db.exec(delete(SessionChoice).where(col(SessionChoice.registration_id) == registration.id))
     invitations.erase_invitee(db, registration)
     registration.name = ""
     registration.email = f"deleted-{registration.id}{ERASED_EMAIL_DOMAIN}"
@@ -555,8 +558,9 @@ def renew_manage_link(
         registration.secret = old_secret
         db.rollback()
         raise LinkNotSent(
-            _("The email to %(email)s could not be sent, so the old link still works; try again later.")
-            % {"email": registration.email}
+            _("The email to {email} could not be sent, so the old link still works; try again later.").format(
+                email=registration.email
+            )
         ) from error
     registration.updated_at = utcnow()
     db.add(registration)

@@ -3,7 +3,7 @@
 from sqlalchemy import func
 from sqlmodel import select
 
-from app.db import DbSession
+from app.db import DbSession, saved_id
 from app.errors import DomainError
 from app.events.models import Event
 from app.i18n import _
@@ -25,7 +25,7 @@ def check_speaker_email_free(db: DbSession, event: Event, email: str | None, own
 def create_speaker(db: DbSession, event: Event, data: SpeakerForm) -> Speaker:
     """A speaker belongs to one event; the email (private) links the same person across events."""
     check_speaker_email_free(db, event, data.email, None)
-    speaker = Speaker(event_id=event.id, **data.model_dump())
+    speaker = Speaker(event_id=saved_id(event), **data.model_dump())
     db.add(speaker)
     db.commit()
     db.refresh(speaker)

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, BinaryIO
+from typing import IO, TYPE_CHECKING, Annotated, BinaryIO, Protocol
 
 from fastapi import Depends, Request
 from python_multipart import MultipartParser
@@ -40,6 +40,9 @@ from app.materials.retention import GRACE_PERIOD, SPOOL_PREFIX, remove_abandoned
 from app.storage import Storage, StorageFull, StoredUpload, is_disk_full, storage_from_settings
 from app.uploads.sniffing import DamagedFile, FileType, sniff_file
 from app.web.csrf import CSRF_FIELD, CSRF_HEADER, CSRF_SESSION_KEY
+
+if TYPE_CHECKING:
+    from python_multipart.multipart import MultipartCallbacks
 
 logger = logging.getLogger("plenary.uploads")
 
@@ -57,6 +60,12 @@ __all__ = [
 FORM_OVERHEAD_BYTES = 64 * 1024
 MAX_FILENAME_LENGTH = 120
 _UNSAFE_IN_NAMES = re.compile(r'[<>:"|?*;\\/\x00-\x1f\x7f]')
+
+
+class FileSink(Protocol):
+    """Where a received file goes: any Storage, or the schedule import's holder of bytes in memory."""
+
+    def put(self, key: str, source: BinaryIO) -> None: ...
 
 
 class UploadRefused(Exception):
@@ -139,7 +148,7 @@ def _not_accepted() -> UploadRefused:
 class _StreamingForm:
     """Callbacks of python-multipart's parser: small fields kept, the one file written to `spool`."""
 
-    def __init__(self, max_bytes: int, spool: BinaryIO, header_token_ok: bool, expected: str | None) -> None:
+    def __init__(self, max_bytes: int, spool: IO[bytes], header_token_ok: bool, expected: str | None) -> None:
         self.max_bytes = max_bytes
         self.spool = spool
         self.token_ok = header_token_ok
@@ -157,7 +166,7 @@ class _StreamingForm:
         self._part_is_file = False
         self._part_value = bytearray()
 
-    def callbacks(self) -> dict[str, Callable[..., None]]:
+    def callbacks(self) -> "MultipartCallbacks":
         return {
             "on_part_begin": self.on_part_begin,
             "on_header_field": self.on_header_field,
@@ -231,7 +240,7 @@ def _token_matches(expected: str | None, sent: str | None) -> bool:
 async def receive_upload(
     request: Request,
     max_bytes: int,
-    storage: Storage,
+    storage: FileSink,
     *,
     identify: Callable[[Path], FileType | None] = sniff_file,
 ) -> ReceivedUpload:
@@ -256,7 +265,7 @@ async def receive_upload(
             form = _StreamingForm(
                 max_bytes, spool, _token_matches(expected, request.headers.get(CSRF_HEADER)), expected
             )
-            parser = MultipartParser(boundary, form.callbacks())  # type: ignore[arg-type]
+            parser = MultipartParser(boundary, form.callbacks())
             try:
                 async for chunk in request.stream():
                     parser.write(chunk)
@@ -285,7 +294,7 @@ async def receive_upload(
 
 
 def _identify_and_store(
-    form: _StreamingForm, path: Path, storage: Storage, identify: Callable[[Path], FileType | None]
+    form: _StreamingForm, path: Path, storage: FileSink, identify: Callable[[Path], FileType | None]
 ) -> StoredUpload:
     if form.file_size == 0:
         raise UploadRefused(_("The file is empty."), 422)

@@ -217,7 +217,7 @@ def _matroska(head: bytes) -> FileType | None:
 def _iso_boxes(stream: BinaryIO, size: int) -> list[tuple[bytes, int, int]] | None:
     """The top-level boxes (type, offset, size) of an ISO base media file, or None when a box header
     is not one: a size smaller than its header or past the end of the file, or a type that is not a name."""
-    boxes = []
+    boxes: list[tuple[bytes, int, int]] = []
     offset = 0
     while offset < size and len(boxes) < _MAX_BOXES:
         stream.seek(offset)

@@ -123,7 +123,7 @@ def _htmx_from_cdn(request: Request) -> bool:
 
 templates = Jinja2Blocks(directory=str(TEMPLATES_DIR), context_processors=[_template_globals])
 templates.env.add_extension("jinja2.ext.i18n")
-templates.env.install_gettext_callables(  # type: ignore[attr-defined]
+templates.env.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
     gettext=lambda message: translations_for(current_locale.get()).gettext(message),
     ngettext=ngettext,
     newstyle=True,
@@ -165,7 +165,8 @@ def render(
     finally:
         _rendering_request.reset(token)
     response.headers.add_vary_header("HX-Request")  # caches must not serve a fragment as a page
-    return response
+    # jinja2-fragments declares Response; what it builds is Starlette's _TemplateResponse, an HTMLResponse.
+    return response  # type: ignore[return-value]
 
 
 def render_block_html(request: Request, name: str, block: str, context: dict[str, Any]) -> Markup:

@@ -178,7 +178,7 @@ def _schema(name: str, spec: JsonObject) -> SchemaDoc:
 def type_label(schema: JsonObject) -> str:
     """A JSON schema in a few words: "string (date)", "list of SessionPublic", "integer or null"."""
     if "$ref" in schema:
-        return schema["$ref"].rsplit("/", 1)[-1]
+        return str(schema["$ref"]).rsplit("/", 1)[-1]
     for combinator in ("anyOf", "oneOf", "allOf"):
         if combinator in schema:
             return " or ".join(type_label(option) for option in schema[combinator])

@@ -38,5 +38,5 @@ def api_docs_try(request: Request, operation: str = "") -> RedirectResponse:
     url = example_url(found, values)
     if url is None:
         missing = [p.name for p in found.parameters if p.location == "path" and not values.get(p.name)]
-        raise HTTPException(status_code=422, detail=_("Fill in: %(names)s.") % {"names": ", ".join(missing)})
+        raise HTTPException(status_code=422, detail=_("Fill in: {names}.").format(names=", ".join(missing)))
     return RedirectResponse(url, status_code=303)

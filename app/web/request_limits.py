@@ -39,7 +39,7 @@ class RequestTooLarge(HTTPException):
 
 
 def too_large_message(limit: int) -> str:
-    return _("The request is too large: this address accepts at most %(size)s.") % {"size": _size(limit)}
+    return _("The request is too large: this address accepts at most {size}.").format(size=_size(limit))
 
 
 def _size(limit: int) -> str:
@@ -62,10 +62,9 @@ async def read_form(request: Request) -> FormData:
             raise HTTPException(
                 status_code=413,
                 detail=_(
-                    "The form sent too many fields or too much text in one field (at most %(fields)s fields "
-                    "of %(size)s each)."
-                )
-                % {"fields": MAX_FORM_FIELDS, "size": _size(MAX_FORM_PART_BYTES)},
+                    "The form sent too many fields or too much text in one field (at most {fields} fields "
+                    "of {size} each)."
+                ).format(fields=MAX_FORM_FIELDS, size=_size(MAX_FORM_PART_BYTES)),
             ) from error
         raise HTTPException(
             status_code=400, detail=_("The form could not be read; send it again.")
