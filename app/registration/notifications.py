@@ -6,7 +6,7 @@ In-person attendees with a seat get their ticket's QR code attached as a PNG.
 
 import logging
 import smtplib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -75,7 +75,7 @@ def _compose(
     event: Event,
     registration: Registration,
     links: Links,
-    message: dict[str, object],
+    message: Mapping[str, object],
     seats: Sequence[ChosenSeat] = (),
     extras: AttendeeExtras | None = None,
 ) -> OutgoingMail:
