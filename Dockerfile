@@ -28,5 +28,10 @@ COPY static ./static
 USER plenary
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request,os; urllib.request.urlopen(f'http://127.0.0.1:{os.environ[\"PORT\"]}/healthz')"
+# uvicorn and the worker both finish what they run on SIGINT; on SIGTERM the worker stops at once.
+STOPSIGNAL SIGINT
 # Migrate on start, then serve; SECRET_KEY should come from the environment (else one is generated under var/).
+# Without QUEUE_URL, serve also works off the embedded queue. With QUEUE_URL (Redis or PostgreSQL) it only
+# serves: run this image a second time as the worker, with the command `python -m app worker` (e.g.
+# `docker run ... plenary python -m app worker`, or `command: python -m app worker` in compose).
 CMD ["sh", "-c", "python -m app migrate && exec python -m app serve --host \"$HOST\" --port \"$PORT\""]

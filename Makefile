@@ -59,6 +59,7 @@ migrate: $(STAMP)
 demo: migrate
 	$(BIN)/python -m app load-demo
 
+# serve works off the embedded task queue itself (no second process to start or stop): Ctrl-C stops both.
 run: demo translations
 	$(BIN)/python -m app serve --host $(HOST) --port $(PORT)
 

@@ -107,35 +107,61 @@ def server_options(settings: Settings) -> dict[str, Any]:
 def clean_storage(settings: Settings, keep_versions: int, grace_minutes: int) -> int:
     from datetime import timedelta
 
-    from app.db import utcnow
-    from app.materials.retention import collect_unreferenced_files, prune_all_versions, spool_dir_of
-    from app.storage import storage_from_settings
+    import app.models  # noqa: F401 - every table
+    from app.db import make_engine
+    from app.tasks.registry import clean_storage as run_clean_up
 
-    storage = storage_from_settings(settings)
-    with _db(settings) as db:
-        pruned = prune_all_versions(db, keep_versions)
-        report = collect_unreferenced_files(
-            db, storage, utcnow(), grace=timedelta(minutes=grace_minutes), spool_dir=spool_dir_of(settings)
-        )
+    engine = make_engine(settings.database_url)
+    done = run_clean_up(settings, engine, keep_versions, timedelta(minutes=grace_minutes))
+    engine.dispose()
+    report = done.report
     print(
-        f"Removed {len(pruned)} old versions beyond the last {keep_versions} of each material; "
+        f"Removed {done.pruned_versions} old versions beyond the last {keep_versions} of each material; "
         f"deleted {len(report.deleted)} unreferenced files; kept {report.spared_recent} recent ones "
         f"for now; swept {report.partials_removed} leftovers of interrupted uploads."
     )
     return 0
 
 
-def serve(settings: Settings, host: str, port: int, reload: bool) -> int:
+def serve(settings: Settings, host: str, port: int, reload: bool, with_worker: bool) -> int:
+    from contextlib import nullcontext
+
     import uvicorn
+
+    import app.models  # noqa: F401 - every table, for the worker's tasks
+    from app.tasks.queue import is_embedded
+    from app.tasks.worker import embedded_worker, serve_tasks
 
     # Settings were validated above; the factory reads them again from the same environment, where
     # HOST and PORT now name the address served: without BASE_URL, links point there.
     os.environ["HOST"] = host
     os.environ["PORT"] = str(port)
-    uvicorn.run(
-        "app.main:create_app", factory=True, host=host, port=port, reload=reload, **server_options(settings)
-    )
+    # The embedded queue is worked off here, so that one command runs everything; uvicorn takes Ctrl-C
+    # (or SIGTERM), stops serving and returns, and the worker then finishes what it runs and stops.
+    # With Redis or PostgreSQL, workers are processes of their own (`python -m app worker`).
+    runs_worker = with_worker and is_embedded(settings)
+    if runs_worker:
+        print(
+            f"Working off the embedded task queue here ({settings.queue_workers} threads).", file=sys.stderr
+        )
+    worker = embedded_worker(serve_tasks(settings), settings.queue_workers) if runs_worker else nullcontext()
+    with worker:
+        uvicorn.run(
+            "app.main:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            reload=reload,
+            **server_options(settings),
+        )
     return 0
+
+
+def worker(settings: Settings, workers: int | None) -> int:
+    import app.models  # noqa: F401 - every table, and the flush hook that stamps changed programmes
+    from app.tasks.worker import run_worker
+
+    return run_worker(settings, workers)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -161,7 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     clean = commands.add_parser(
         "clean-storage",
         help="delete stored files nothing references and old versions beyond the limit "
-        "(run it daily from cron or a timer; the task queue will run it once it exists)",
+        "(the worker runs it daily by itself)",
     )
     clean.add_argument("--keep-versions", type=int, default=None, help="default: MATERIAL_VERSIONS_KEPT")
     clean.add_argument("--grace-minutes", type=int, default=60, help="spare files stored this recently")
@@ -170,6 +196,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     run.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     run.add_argument("--reload", action="store_true")
+    run.add_argument(
+        "--no-worker",
+        dest="with_worker",
+        action="store_false",
+        help="do not work off the embedded queue in this process (run `python -m app worker` instead)",
+    )
+
+    work = commands.add_parser(
+        "worker", help="run the queued tasks (imports, booklets, the daily clean-up) until stopped"
+    )
+    work.add_argument(
+        "--workers", type=int, default=None, help="tasks at once (threads); default: QUEUE_WORKERS"
+    )
 
     args = parser.parse_args(argv)
     settings = _settings()
@@ -191,7 +230,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("error: --keep-versions and --grace-minutes must be at least 1", file=sys.stderr)
             return 2
         return clean_storage(settings, keep, args.grace_minutes)
-    return serve(settings, args.host, args.port, args.reload)
+    if args.command == "worker":
+        if args.workers is not None and args.workers < 1:
+            print("error: --workers must be at least 1", file=sys.stderr)
+            return 2
+        return worker(settings, args.workers)
+    return serve(settings, args.host, args.port, args.reload, args.with_worker)
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ from app.settings import Settings, describe_settings_error, get_settings
 from app.site import Site, SiteUrls
 from app.speakers import routes as speaker_routes
 from app.storage import storage_from_settings
+from app.tasks.worker import serve_tasks
 from app.web import HTMX_CDN_URL, STATIC_DIR, api_docs_routes, render, templates
 from app.web.base_url import BaseUrlCheck, describe_base_url
 from app.web.caches import Caches
@@ -156,6 +157,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.storage = storage_from_settings(settings)
     app.state.login_throttle = LoginThrottle(settings.redis_url)
+    # Work done off the request (imports, booklets) is queued here and run by a worker.
+    app.state.tasks = serve_tasks(settings, app.state.engine)
     logger.info(describe_base_url(str(settings.base_url), derived=settings.base_url_derived))
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -2,6 +2,7 @@
 
 from app.accounts.models import User
 from app.events.models import Event, EventOrganiser
+from app.exports.models import StoredBooklet
 from app.imports.models import ImportJob
 from app.materials.models import Material, MaterialVersion
 from app.programme.models import Room, Session, SessionRole, Talk, Track
@@ -27,6 +28,7 @@ __all__ = [
     "Event",
     "EventOrganiser",
     "ImportJob",
+    "StoredBooklet",
     "Room",
     "Session",
     "SessionRole",

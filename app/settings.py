@@ -55,6 +55,14 @@ class Settings(BaseSettings):
     # Shared counts of failed logins for several app processes (redis://host:6379/0); without it each
     # process counts in memory.
     redis_url: str | None = None
+    # The task queue (docs/task-queue.md): empty for the embedded queue, a SQLite file under var/ that
+    # `python -m app serve` works off itself; redis://... or postgresql://... for several web processes
+    # and workers (`python -m app worker`).
+    queue_url: str | None = None
+    # Tasks of one site on a shared Redis or PostgreSQL are told apart by this name.
+    queue_name: str = "plenary"
+    # Tasks run at once by one worker process (threads); the embedded queue runs this many in `serve`.
+    queue_workers: int = Field(default=2, ge=1, le=64)
     var_dir: Path = VAR_DIR
     # Where pages load htmx from: the pinned CDN file (checked by its SRI hash, with the local copy as a
     # fallback), or only this site's copy, for sites that forbid requests to other hosts.
@@ -110,6 +118,17 @@ class Settings(BaseSettings):
         if value and not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError(
                 "must start with redis://, rediss:// or unix:// (for example redis://127.0.0.1:6379/0)"
+            )
+        return value or None
+
+    @field_validator("queue_url")
+    @classmethod
+    def _queue_scheme(cls, value: str | None) -> str | None:
+        schemes = ("sqlite:///", "redis://", "rediss://", "unix://", "postgresql://", "postgresql+psycopg://")
+        if value and not value.startswith(schemes):
+            raise ValueError(
+                "must start with sqlite:///, redis://, rediss://, unix:// or postgresql:// "
+                "(for example redis://127.0.0.1:6379/1)"
             )
         return value or None
 

@@ -12,8 +12,8 @@ from app.db import DbSession
 from app.events.access import public_event
 from app.events.models import Event
 from app.events.permissions import is_publicly_viewable
+from app.exports import booklets, frab
 from app.exports import csv as programme_spreadsheet
-from app.exports import frab
 from app.exports import pdf as booklet
 from app.exports.attendee import attendee_calendar
 from app.exports.caching import ExportKey, export_response
@@ -26,12 +26,13 @@ from app.exports.snapshot import (
     session_snapshot,
     speaker_snapshot,
 )
-from app.i18n import N_, _
+from app.i18n import N_, _, current_locale
 from app.programme.models import SessionKind
 from app.programme.releases import PublishedProgramme, published_programme
 from app.registration.models import Registration
 from app.registration.queries import calendar_of
-from app.web import Db, current_site, not_found, run_with_db
+from app.tasks.registry import Tasks
+from app.web import Db, current_site, not_found, render, run_with_db
 from app.web.caches import caches_of
 
 router = APIRouter()
@@ -264,18 +265,52 @@ async def programme_pdf_export(request: Request, slug: str) -> Response:
 
 
 def _pdf(request: Request, event: Event, published: PublishedProgramme) -> Response:
+    # Built by a worker and stored (app/exports/booklets.py): a reader never waits for WeasyPrint. A
+    # stored booklet is served like every export (memory cache, ETag, 304); a missing one is queued,
+    # and the reader is asked to come back in a moment.
     key = _export_key(published, "pdf")
+    locale = current_locale.get()
+    version = booklets.booklet_version(published, locale, current_site(request).urls.base_url)
 
     def build() -> bytes:
-        snapshot = programme_snapshot(published, event, FeedFilters(), _site_links(request.app, event))
-        assert snapshot is not None  # noqa: S101 - None only for a track or room filter, and there is none
-        return booklet.render_programme_pdf(snapshot)
+        with DbSession(request.app.state.engine) as db:
+            pdf = booklets.stored_booklet(db, version)
+        if pdf is None:
+            raise _BookletNotBuilt
+        return pdf
 
     filename = booklet.pdf_filename(event.slug)
-    booklets = caches_of(request.app).booklets
-    return export_response(
-        request, key, build, booklet.MEDIA_TYPE, filename, cache=booklets, public=is_publicly_viewable(event)
-    )
+    booklet_cache = caches_of(request.app).booklets
+    try:
+        return export_response(
+            request,
+            key,
+            build,
+            booklet.MEDIA_TYPE,
+            filename,
+            cache=booklet_cache,
+            public=is_publicly_viewable(event),
+        )
+    except _BookletNotBuilt:
+        tasks: Tasks = request.app.state.tasks
+        tasks.queue_booklet(event, version, locale, _site_links(request.app, event))
+        return _booklet_pending(request, event)
+
+
+class _BookletNotBuilt(Exception):
+    pass
+
+
+# Seconds a reader (or a download tool honouring Retry-After) waits before asking again.
+BOOKLET_RETRY_AFTER = 10
+
+
+def _booklet_pending(request: Request, event: Event) -> Response:
+    context = {"event": event, "retry_after": BOOKLET_RETRY_AFTER}
+    response = render(request, "exports/booklet_pending.html", context, status_code=503)
+    response.headers["Retry-After"] = str(BOOKLET_RETRY_AFTER)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @router.api_route(

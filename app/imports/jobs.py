@@ -1,20 +1,25 @@
-"""Import jobs: the organisers' pages run imports in the background and show their progress.
+"""Import jobs: the organisers' pages run imports on the task queue and show their progress.
 
 An upload is read and checked at once and kept, with its report, as an ImportJob until the organiser
-confirms (`prepare_import_job`). Confirming claims the job, once (`claim_import_job`), and runs
-`apply_import` in a thread of this process (`run_in_background`), which counts its progress in memory for
-the job's page (`import_progress`). The job ends done or failed, never half-way.
+confirms (`prepare_import_job`). Confirming marks the job queued, once (`confirm_import_job`), and hands
+its id to the queue. A worker takes it with one atomic UPDATE (`claim_queued_job`), so two workers never
+run the same job, and runs `apply_import` (`run_import_job`), posting its progress and a heartbeat to a
+`ProgressBoard` that any web process reads (`import_progress`). The job ends done or failed, never
+half-way; a job whose worker stopped is reported as interrupted within `LEASE` (at once when the worker
+ran on this machine).
 """
 
-import contextvars
 import logging
 import os
 import socket
 import threading
-from collections.abc import Mapping
-from dataclasses import replace
-from datetime import datetime, timedelta
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy import Engine, update
 from sqlalchemy.exc import IntegrityError
@@ -33,11 +38,6 @@ from app.imports.writer import ImportResult, ImportSummary, apply_import, previe
 from app.programme.models import SessionKind
 
 logger = logging.getLogger("plenary.import")
-
-# A job still "running" after this long, in no process that we can see, was cut off (the server
-# stopped); its transaction never committed, so nothing of it was imported. A job run on this machine
-# is known to be cut off at once, when the process that ran it is gone.
-STALE_AFTER = timedelta(minutes=30)
 
 
 def _process_start(pid: int) -> str:
@@ -78,17 +78,40 @@ def runner_is_gone(runner: str) -> bool | None:
     return _process_start(int(pid)) != started
 
 
+# A job still "running" whose worker is gone was cut off (the worker stopped or was restarted); its
+# transaction never committed, so nothing of it was imported.
 RUNNER = runner_of_this_process()
 _KIND_VALUES = {kind.value for kind in SessionKind}
 
-_progress: dict[int, tuple[int, int]] = {}
-_progress_lock = threading.Lock()
+# How often a running import says it is alive, and how long after its last word it counts as cut off:
+# long enough for a busy machine, short enough that the organiser learns it in seconds, not minutes.
+HEARTBEAT_SECONDS = 2.0
+LEASE = timedelta(seconds=20)
+# A confirmed job no worker has taken after this long is handed to the queue again (the hand-over after
+# the commit was lost: a crash, or a queue that was down). Taking a job is atomic, so twice is harmless.
+REQUEUE_AFTER = timedelta(minutes=2)
 
 
-def import_progress(job_id: int) -> tuple[int, int] | None:
-    """(sessions written, sessions in all) of a job running in this process; None elsewhere."""
-    with _progress_lock:
-        return _progress.get(job_id)
+@dataclass(frozen=True)
+class JobProgress:
+    """What a running import last posted: sessions written, sessions in all, who runs it, and when
+    (a Unix time, from the worker's clock)."""
+
+    done: int
+    total: int
+    runner: str
+    posted_at: float
+
+
+class ProgressBoard(Protocol):
+    """Where running imports post their progress, read by every web process. Not the database: the
+    import is one write transaction, and on SQLite nothing else may write while it runs."""
+
+    def post(self, job_id: int, progress: JobProgress) -> None: ...
+
+    def read(self, job_id: int) -> JobProgress | None: ...
+
+    def clear(self, job_id: int) -> None: ...
 
 
 def prepare_import_job(
@@ -141,14 +164,25 @@ def job_summary(job: ImportJob) -> ImportSummary | None:
     return ImportSummary.from_json(job.summary) if job.summary else None
 
 
-def job_was_interrupted(job: ImportJob, now: datetime) -> bool:
-    """A job still marked running whose process is gone (the server stopped or restarted), or, when that
-    cannot be told, that has been running for longer than any import takes."""
-    if job.status != ImportStatus.running or job.id is None or import_progress(job.id) is not None:
+def import_progress(board: ProgressBoard, job: ImportJob) -> JobProgress | None:
+    """What the worker running this job last posted; None before it starts and once it ends."""
+    if job.status != ImportStatus.running or job.id is None:
+        return None
+    progress = board.read(job.id)
+    return progress if progress is not None and progress.runner == job.runner else None
+
+
+def job_was_interrupted(job: ImportJob, now: datetime, progress: JobProgress | None = None) -> bool:
+    """A job still marked running whose worker stopped: its process is gone (known at once on this
+    machine), or it has said nothing for longer than the lease (`progress` is what it last posted)."""
+    if job.status != ImportStatus.running:
         return False
     if runner_is_gone(job.runner):
         return True
-    return job.started_at is not None and now - job.started_at > STALE_AFTER
+    last_word = job.started_at
+    if progress is not None:
+        last_word = datetime.fromtimestamp(progress.posted_at, UTC)
+    return last_word is not None and now - last_word > LEASE
 
 
 def chosen_kinds(job: ImportJob, submitted: Mapping[str, object]) -> dict[str, SessionKind]:
@@ -165,22 +199,28 @@ def chosen_kinds(job: ImportJob, submitted: Mapping[str, object]) -> dict[str, S
 
 
 def start_import_job(
-    db: DbSession, job: ImportJob, engine: Engine, kinds: Mapping[str, SessionKind] | None = None
+    db: DbSession,
+    job: ImportJob,
+    enqueue: Callable[[int], object],
+    kinds: Mapping[str, SessionKind] | None = None,
 ) -> bool:
-    """Confirms a job, with the kinds chosen for the file's types, and runs it in a background thread;
+    """Confirms a job, with the kinds chosen for the file's types, and hands it to the task queue;
     False when it was already confirmed."""
-    if not claim_import_job(db, job, kinds):
+    if not confirm_import_job(db, job, kinds):
         return False
-    run_in_background(engine, job)
+    # After the commit: a worker that takes the job at once finds it queued. Should the hand-over be
+    # lost, `requeue_waiting_jobs` hands it over again.
+    assert job.id is not None  # noqa: S101 - a confirmed job was saved
+    enqueue(job.id)
     return True
 
 
-def claim_import_job(db: DbSession, job: ImportJob, kinds: Mapping[str, SessionKind] | None = None) -> bool:
-    """Marks a checked job as running, once: a second click, or another process, finds it taken."""
+def confirm_import_job(db: DbSession, job: ImportJob, kinds: Mapping[str, SessionKind] | None = None) -> bool:
+    """Marks a checked job as queued, once: a second click, or another process, finds it taken."""
     summary = job_summary(job)
     if summary is not None and summary.problem:
         raise InvalidInput(summary.problem)
-    values: dict[str, object] = {"status": ImportStatus.running, "started_at": utcnow(), "runner": RUNNER}
+    values: dict[str, object] = {"status": ImportStatus.queued, "queued_at": utcnow()}
     if summary is not None and kinds:
         # The report keeps the chosen kinds: the import reads the file with them.
         chosen = tuple(
@@ -189,59 +229,69 @@ def claim_import_job(db: DbSession, job: ImportJob, kinds: Mapping[str, SessionK
         )
         values["summary"] = replace(summary, kinds=chosen).to_json()
     begin_write_transaction(db)
-    claimed = db.execute(
+    confirmed = db.execute(
         update(ImportJob)
         .where(col(ImportJob.id) == job.id, col(ImportJob.status) == ImportStatus.ready)
         .values(**values)
     )
     db.commit()
     db.refresh(job)
-    # An UPDATE gives a CursorResult, which has the count; SQLModel types every execute() as Result.
+    return bool(confirmed.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def claim_queued_job(db: DbSession, job_id: int, runner: str = RUNNER) -> bool:
+    """Takes a queued job for this worker with one UPDATE ... WHERE status = 'queued': of two workers
+    handed the same job, exactly one gets it."""
+    begin_write_transaction(db)
+    claimed = db.execute(
+        update(ImportJob)
+        .where(col(ImportJob.id) == job_id, col(ImportJob.status) == ImportStatus.queued)
+        .values(status=ImportStatus.running, started_at=utcnow(), runner=runner)
+    )
+    db.commit()
     return bool(claimed.rowcount == 1)  # type: ignore[attr-defined]
 
 
-def run_in_background(engine: Engine, job: ImportJob) -> threading.Thread:
-    """Runs a claimed job in a thread of this process, which counts its progress for the job's page."""
-    if job.id is None:
-        raise ValueError("the job must be saved first")
-    with _progress_lock:
-        _progress[job.id] = (0, job.total)
-    # The thread writes its messages in the language of the request that started it.
-    context = contextvars.copy_context()
-    thread = threading.Thread(
-        target=context.run, args=(run_import_job, engine, job.id), name=f"import-job-{job.id}", daemon=True
-    )
-    thread.start()
-    return thread
+def waiting_job_ids(db: DbSession, now: datetime) -> list[int]:
+    """Jobs confirmed more than REQUEUE_AFTER ago that no worker has taken."""
+    return [
+        job_id
+        for job_id in db.exec(
+            select(ImportJob.id).where(
+                ImportJob.status == ImportStatus.queued,
+                col(ImportJob.queued_at) < now - REQUEUE_AFTER,
+            )
+        )
+        if job_id is not None
+    ]
 
 
-def run_import_job(engine: Engine, job_id: int) -> None:
-    """Imports a claimed job in its own database session; the job ends done or failed, never half-way."""
-    try:
-        with DbSession(engine, expire_on_commit=False) as db:
-            job = db.get(ImportJob, job_id)
-            if job is None:
-                return
-            user = db.get(User, job.user_id)
-            into_new_event = job.into_new_event
-            event = db.get(Event, job.event_id) if job.event_id is not None and not into_new_event else None
-            content = job.content
-            summary = job_summary(job)
-            kinds = {label: SessionKind(kind) for label, kind, _count in summary.kinds} if summary else {}
-            # Nothing read so far may hold the transaction open: the import takes the write lock first.
-            db.rollback()
+def run_import_job(engine: Engine, job_id: int, board: ProgressBoard, runner: str = RUNNER) -> bool:
+    """Takes a queued job and imports it in its own database session; the job ends done or failed, never
+    half-way. False when another worker had taken it (or it is gone)."""
+    with DbSession(engine, expire_on_commit=False) as db:
+        if not claim_queued_job(db, job_id, runner):
+            return False
+        job = db.get(ImportJob, job_id)
+        if job is None:
+            return False
+        user = db.get(User, job.user_id)
+        into_new_event = job.into_new_event
+        event = db.get(Event, job.event_id) if job.event_id is not None and not into_new_event else None
+        content = job.content
+        summary = job_summary(job)
+        kinds = {label: SessionKind(kind) for label, kind, _count in summary.kinds} if summary else {}
+        # Nothing read so far may hold the transaction open: the import takes the write lock first.
+        db.rollback()
 
-            def report(done: int, total: int) -> None:
-                with _progress_lock:
-                    _progress[job_id] = (done, total)
+        def finish(db: DbSession, result: ImportResult) -> None:
+            done = db.get(ImportJob, job_id)
+            if done is not None:
+                done.status, done.finished_at, done.content = ImportStatus.done, utcnow(), b""
+                done.event_id, done.summary = result.event.id, result.summary.to_json()
+                db.add(done)
 
-            def finish(db: DbSession, result: ImportResult) -> None:
-                done = db.get(ImportJob, job_id)
-                if done is not None:
-                    done.status, done.finished_at, done.content = ImportStatus.done, utcnow(), b""
-                    done.event_id, done.summary = result.event.id, result.summary.to_json()
-                    db.add(done)
-
+        with _heartbeat(board, job_id, job.total, runner) as report:
             try:
                 if user is None or (not into_new_event and event is None):
                     raise DomainError(_("The event or the account of this import no longer exists."))
@@ -249,9 +299,44 @@ def run_import_job(engine: Engine, job_id: int) -> None:
                 apply_import(db, event, plan, organiser=user, progress=report, finish=finish)
             except Exception as error:
                 _mark_failed(db, job_id, error)
+    return True
+
+
+@contextmanager
+def _heartbeat(
+    board: ProgressBoard, job_id: int, total: int, runner: str
+) -> Iterator[Callable[[int, int], None]]:
+    """Posts the progress when it moves and every HEARTBEAT_SECONDS besides, from a thread of its own: a
+    chunk of sessions, or the wait for another writer of the event, may take longer than the lease."""
+    latest = [0, total]
+    stop = threading.Event()
+
+    def post() -> None:
+        try:
+            board.post(job_id, JobProgress(latest[0], latest[1], runner, time.time()))
+        except Exception:  # the queue's store is down: the page says less, and the import goes on
+            logger.warning("could not post the progress of import job %s", job_id, exc_info=True)
+
+    def report(done: int, total: int) -> None:
+        latest[:] = [done, total]
+        post()
+
+    def beat() -> None:
+        while not stop.wait(HEARTBEAT_SECONDS):
+            post()
+
+    post()
+    thread = threading.Thread(target=beat, name=f"import-job-{job_id}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield report
     finally:
-        with _progress_lock:
-            _progress.pop(job_id, None)
+        stop.set()
+        thread.join()
+        try:
+            board.clear(job_id)
+        except Exception:
+            logger.warning("could not clear the progress of import job %s", job_id, exc_info=True)
 
 
 def _mark_failed(db: DbSession, job_id: int, error: Exception) -> None:

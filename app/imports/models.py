@@ -10,6 +10,8 @@ from app.db import UTCDateTime, string_enum, utcnow
 class ImportStatus(StrEnum):
     # Uploaded and checked; the organiser has the report and has not confirmed yet.
     ready = "ready"
+    # Confirmed, waiting for a worker of the task queue to take it.
+    queued = "queued"
     running = "running"
     done = "done"
     failed = "failed"
@@ -19,8 +21,9 @@ class ImportJob(SQLModel, table=True):
     """One schedule file on its way into an event: uploaded, confirmed, then imported in one transaction.
 
     The row is written before and after the import, never during it: the import is one long write
-    transaction, and on SQLite a second writer would wait for it. Progress while it runs is kept in the
-    memory of the process that runs it.
+    transaction, and on SQLite a second writer would wait for it. Progress while it runs, and the
+    worker's sign of life, are posted to the task queue's store (app.imports.jobs.ProgressBoard), which
+    every web process reads.
     """
 
     __tablename__ = "import_job"
@@ -40,7 +43,9 @@ class ImportJob(SQLModel, table=True):
     summary: str = Field(default="", sa_type=Text)
     error: str = Field(default="", sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # When it was confirmed and handed to the queue; a job queued long ago is handed over again.
+    queued_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    # Which process runs the job ("<boot id>:<pid>"): a job whose process is gone was cut off.
+    # Which worker runs the job ("<host>|<boot id>|<pid>|<start>"): a job whose process is gone was cut off.
     runner: str = Field(default="", max_length=100, sa_column_kwargs={"server_default": ""})

@@ -1,9 +1,10 @@
 """The organisers' schedule import: upload a frab file, read the report, confirm, watch it run.
 
 Into an existing event from its management page (`/manage/events/{slug}/import`), or as a new event
-(`/manage/import`). The upload is checked at once and kept as an ImportJob; confirming runs the import in
-a background thread, and the job's page shows its progress (htmx polls it every second; without
-JavaScript the page refreshes itself) and then its result.
+(`/manage/import`). The upload is checked at once and kept as an ImportJob; confirming hands the import to
+the task queue, and the job's page shows its progress, read from the queue's store so that any web
+process can answer (htmx polls it every second; without JavaScript the page refreshes itself), and then
+its result.
 """
 
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ from app.db import utcnow
 from app.events.access import ManagedEvent
 from app.events.models import Event
 from app.events.permissions import can_create_events
-from app.i18n import _
+from app.i18n import _, current_locale
 from app.imports.jobs import (
     chosen_kinds,
     import_job_of,
@@ -33,6 +34,7 @@ from app.imports.jobs import (
 from app.imports.models import ImportJob, ImportStatus
 from app.imports.plan import MAX_IMPORT_BYTES, NotASchedule
 from app.programme.releases import latest_release
+from app.tasks.registry import Tasks
 from app.uploads.receiving import UploadRefused, receive_upload
 from app.uploads.sniffing import FileType
 from app.web import Db, SubmittedForm, forbidden, not_found, redirect_after_post, render
@@ -158,15 +160,16 @@ def import_upload(
 @router.get("/manage/imports/{job_id}", response_class=HTMLResponse)
 def import_job_page(request: Request, db: Db, job: OwnedImportJob) -> HTMLResponse:
     event = db.get(Event, job.event_id) if job.event_id is not None else None
-    progress = import_progress(job.id) if job.id is not None else None
+    tasks: Tasks = request.app.state.tasks
+    progress = import_progress(tasks.board, job)
     context = {
         "job": job,
         "event": event,
         # Once an event has a release, visitors see the release, not the imported draft.
         "released": event is not None and latest_release(db, event) is not None,
         "summary": job_summary(job),
-        "progress": progress,
-        "interrupted": job_was_interrupted(job, utcnow()),
+        "progress": (progress.done, progress.total) if progress is not None else None,
+        "interrupted": job_was_interrupted(job, utcnow(), progress),
         "statuses": ImportStatus,
     }
     return render(request, "imports/import_job.html", context, blocks=["import_status"])
@@ -175,7 +178,9 @@ def import_job_page(request: Request, db: Db, job: OwnedImportJob) -> HTMLRespon
 @router.post("/manage/imports/{job_id}/confirm", dependencies=[Depends(require_csrf)])
 def import_confirm(request: Request, db: Db, job: OwnedImportJob, data: SubmittedForm) -> Response:
     # A second click, or a job already done, just shows the job again.
-    start_import_job(db, job, request.app.state.engine, chosen_kinds(job, data))
+    tasks: Tasks = request.app.state.tasks
+    locale = current_locale.get()
+    start_import_job(db, job, lambda job_id: tasks.import_schedule(job_id, locale), chosen_kinds(job, data))
     return redirect_after_post(request, str(request.url_for("import_job_page", job_id=job.id)))
 
 

@@ -7,9 +7,11 @@ from app.accounts.access import CurrentUser
 from app.db import DbSession
 from app.events.access import ManagedEvent, PublicEvent
 from app.events.models import Event
+from app.i18n import current_locale
 from app.programme import publication, releases
 from app.programme.conflicts import OpenConflicts, programme_conflicts
 from app.programme.forms import ReleaseForm
+from app.tasks.registry import Tasks
 from app.web import Db, SubmittedForm, redirect_after_post, render
 from app.web.csrf import require_csrf
 from app.web.forms import BoundForm, submit_form
@@ -37,6 +39,9 @@ def release_submit(
     )
     if not form.is_valid:
         return _releases_page(request, db, event, form=form, status_code=422)
+    # The new version's booklet is built now by a worker, not by its first reader.
+    tasks: Tasks = request.app.state.tasks
+    tasks.booklet_after_release(db, event, current_locale.get(), request.app)
     url = request.url_for("releases_page", slug=event.slug).include_query_params(released=form.result.number)
     return redirect_after_post(request, str(url))
 

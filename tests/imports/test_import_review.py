@@ -28,6 +28,10 @@ def event(db: DbSession, organiser: User) -> Event:
     return event
 
 
+# The confirmed imports run on the app's own queue, worked off by a real worker in this process.
+pytestmark = pytest.mark.usefixtures("worker")
+
+
 def wait_until_finished(client: BrowserLikeClient, url: str) -> str:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -13,9 +13,8 @@ from sqlmodel import select
 
 from app.accounts.models import User
 from app.db import DbSession, utcnow
-from app.events.locks import lock_event
 from app.events.models import Event, EventOrganiser
-from app.imports.jobs import claim_import_job, prepare_import_job, run_in_background
+from app.imports.jobs import RUNNER, JobProgress, claim_queued_job, confirm_import_job, prepare_import_job
 from app.imports.models import ImportJob, ImportStatus
 from app.imports.readers import read_schedule
 from app.programme.models import Session
@@ -23,6 +22,9 @@ from app.programme.releases import release_programme
 from tests.conftest import BrowserLikeClient
 from tests.exports.test_frab import SAMPLES
 from tests.factories import make_event, make_session
+
+# The confirmed imports run on the app's own queue, worked off by a real worker in this process.
+pytestmark = pytest.mark.usefixtures("worker")
 
 
 @pytest.fixture
@@ -201,17 +203,15 @@ def test_progress_page_polls_while_the_import_runs_then_shows_the_result(
         db, organiser, event, "38c3.xml", (SAMPLES / "good-38c3-excerpt.xml").read_bytes()
     )
     job_url = f"/manage/imports/{job.id}"
-    assert claim_import_job(db, job)
-    # Another writer holds the event: the import waits for it, so its page shows the progress at 0.
-    lock_event(db, event)
-    thread = run_in_background(app.state.engine, job)
-    try:
-        page = organiser_client.get(job_url).text
-        fragment = organiser_client.get(job_url, headers={"HX-Request": "true"}).text
-    finally:
-        db.rollback()
-    thread.join(timeout=60)
-    finished = organiser_client.get(job_url).text
+    assert confirm_import_job(db, job)
+    # A worker (here, this test) has taken the job and posted its progress to the queue's store, where
+    # any web process reads it.
+    assert claim_queued_job(db, job.id, RUNNER)
+    app.state.tasks.board.post(job.id, JobProgress(0, 16, RUNNER, time.time()))
+    page = organiser_client.get(job_url).text
+    fragment = organiser_client.get(job_url, headers={"HX-Request": "true"}).text
+    app.state.tasks.board.post(job.id, JobProgress(8, 16, RUNNER, time.time()))
+    halfway = organiser_client.get(job_url, headers={"HX-Request": "true"}).text
 
     assert '<progress id="import-progress" max="16" value="0">' in page
     assert "0 of 16 sessions imported." in page
@@ -222,7 +222,21 @@ def test_progress_page_polls_while_the_import_runs_then_shows_the_result(
     assert '<noscript><meta http-equiv="refresh" content="2"></noscript>' in page
     assert fragment.lstrip().startswith('<section id="import-status"') and "<html" not in fragment
     assert "0 of 16 sessions imported." in fragment
+    assert "8 of 16 sessions imported." in halfway
+
+
+def test_a_confirmed_import_runs_on_the_queue_and_its_page_shows_the_result(
+    organiser_client: BrowserLikeClient, db: DbSession, event: Event
+) -> None:
+    job_url = upload(organiser_client, "/manage/events/prelude-2022/import", "good-38c3-excerpt.xml").headers[
+        "location"
+    ]
+    organiser_client.post(f"{job_url}/confirm")
+
+    finished = wait_until_finished(organiser_client, job_url)
+
     assert "hx-trigger" not in finished and "16 new sessions" in finished
+    assert db.exec(select(func.count()).select_from(Session)).one() == 16
 
 
 def test_a_job_running_elsewhere_shows_indeterminate_progress_and_a_stale_one_is_interrupted(
@@ -252,10 +266,10 @@ def test_a_failed_import_says_why_and_leaves_the_event_as_it_was(
     job = ImportJob(user_id=organiser.id, event_id=event.id, filename="x.xml", content=b"garbage", total=3)
     db.add(job)
     db.commit()
-    assert claim_import_job(db, job)
+    assert confirm_import_job(db, job)
 
-    run_in_background(app.state.engine, job).join(timeout=60)
-    page = organiser_client.get(f"/manage/imports/{job.id}").text
+    app.state.tasks.import_schedule(job.id)
+    page = wait_until_finished(organiser_client, f"/manage/imports/{job.id}")
 
     db.rollback()
     assert "The import failed" in page

@@ -1,0 +1,184 @@
+"""Every task of the site, bound to one queue (`Tasks`), and what each one calls.
+
+Huey registers tasks on a queue instance with decorators; building them in `Tasks.__init__` rather than at
+import time keeps the queue a product of the settings, as the engine is: the web app, the worker and each
+test make their own. A task calls a service function, exactly as a route does.
+"""
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cached_property
+from urllib.parse import urlsplit
+
+from huey import Huey, crontab
+from huey.api import TaskWrapper
+from sqlalchemy import Engine
+
+from app.db import DbSession, make_engine, utcnow
+from app.events.models import Event
+from app.exports.booklets import booklet_version, build_booklet
+from app.exports.snapshot import SiteLinks
+from app.i18n import DEFAULT_LOCALE, current_locale
+from app.imports.jobs import run_import_job, waiting_job_ids
+from app.materials.retention import (
+    StorageCleanup,
+    collect_unreferenced_files,
+    prune_all_versions,
+    spool_dir_of,
+)
+from app.programme.releases import published_programme
+from app.settings import Settings
+from app.site import Router
+from app.storage import storage_from_settings
+from app.tasks.board import QueueBoard
+
+logger = logging.getLogger("plenary.tasks")
+
+# Daily, at a quiet hour (UTC); every worker's scheduler asks, one of them runs it (`_first_to_claim`).
+CLEAN_STORAGE_AT = crontab(hour="3", minute="17")
+# Files stored this recently are spared by the clean-up: an upload may be about to reference them.
+CLEAN_STORAGE_GRACE = timedelta(hours=1)
+# Readers asking for a booklet being built queue it once; asked again after this long (the worker that
+# was building it may have stopped), it is queued again.
+BOOKLET_ASKED_FOR = 300.0
+
+
+@dataclass(frozen=True)
+class CleanStorageResult:
+    pruned_versions: int
+    report: StorageCleanup
+
+
+def clean_storage(
+    settings: Settings, engine: Engine, keep_versions: int, grace: timedelta = CLEAN_STORAGE_GRACE
+) -> CleanStorageResult:
+    """Old versions beyond the limit, then every stored file nothing references (app.materials.retention);
+    the CLI's clean-storage and the daily task both run this."""
+    storage = storage_from_settings(settings)
+    with DbSession(engine, expire_on_commit=False) as db:
+        pruned = prune_all_versions(db, keep_versions)
+        report = collect_unreferenced_files(
+            db, storage, utcnow(), grace=grace, spool_dir=spool_dir_of(settings)
+        )
+    return CleanStorageResult(len(pruned), report)
+
+
+def booklet_links(base_url: str, router: Router, event: Event) -> SiteLinks:
+    """The addresses the booklet prints: the configured site, never the request's."""
+    base = base_url.rstrip("/")
+    session_path = str(router.url_path_for("session_page", slug=event.slug, session_id="0"))
+    return SiteLinks(
+        host=urlsplit(base).hostname or "localhost",
+        session_url_prefix=f"{base}{session_path}".removesuffix("0"),
+    )
+
+
+class Tasks:
+    """The site's tasks on `queue`. Calling a task (`tasks.import_schedule(job_id, "fr")`) queues it."""
+
+    def __init__(self, queue: Huey, settings: Settings, engine: Engine | None = None) -> None:
+        self.queue = queue
+        self.settings = settings
+        self._engine = engine
+        self.board = QueueBoard(queue)
+        self.import_schedule = self._import_schedule()
+        self.requeue_imports = self._requeue_imports()
+        self.clean_storage_daily = self._clean_storage_daily()
+        self.build_booklet = self._build_booklet()
+
+    @cached_property
+    def engine(self) -> Engine:
+        # The web app lends its own; the worker makes one on first use.
+        return self._engine or make_engine(self.settings.database_url)
+
+    def _import_schedule(self) -> TaskWrapper:
+        # No retries: a failed import is reported to the organiser, who may try again; and a job cut off
+        # by a stopped worker is reported as interrupted, not run twice behind their back.
+        @self.queue.task(name="import_schedule")
+        def import_schedule(job_id: int, locale: str = DEFAULT_LOCALE) -> bool:
+            # The job's messages (errors, notes) are in the language of the organiser who confirmed it.
+            token = current_locale.set(locale)
+            try:
+                return run_import_job(self.engine, job_id, self.board)
+            finally:
+                current_locale.reset(token)
+
+        return import_schedule
+
+    def _requeue_imports(self) -> TaskWrapper:
+        @self.queue.periodic_task(crontab(minute="*"), name="requeue_imports")
+        def requeue_imports() -> int:
+            with DbSession(self.engine) as db:
+                waiting = waiting_job_ids(db, utcnow())
+            for job_id in waiting:
+                logger.warning("import job %s waited for a worker too long: queued again", job_id)
+                self.import_schedule(job_id)
+            return len(waiting)
+
+        return requeue_imports
+
+    def _clean_storage_daily(self) -> TaskWrapper:
+        # A storage that does not answer (S3 down) is tried again 1, 2 and 4 minutes later.
+        @self.queue.periodic_task(
+            CLEAN_STORAGE_AT, retries=3, retry_delay=60, retry_backoff=2, name="clean_storage_daily"
+        )
+        def clean_storage_daily() -> bool:
+            claim = f"periodic:clean-storage:{utcnow().date().isoformat()}"
+            if not self._first_to_claim(claim):
+                return False
+            try:
+                done = clean_storage(self.settings, self.engine, self.settings.material_versions_kept)
+            except Exception:
+                self.queue.delete(claim)  # the retry must find today's run still to do
+                raise
+            logger.info(
+                "storage clean-up: %d old versions removed, %d unreferenced files deleted",
+                done.pruned_versions,
+                len(done.report.deleted),
+            )
+            return True
+
+        return clean_storage_daily
+
+    def _build_booklet(self) -> TaskWrapper:
+        # Two workers handed the same booklet: the second finds it locked, and is retried later, when it
+        # finds the booklet stored. A failed rendering is tried again 30 s, then 60 s later.
+        @self.queue.task(retries=3, retry_delay=30, retry_backoff=2, name="build_booklet")
+        def build_booklet_task(
+            event_id: int, version: str, locale: str, host: str, session_url_prefix: str
+        ) -> bool:
+            token = current_locale.set(locale)
+            try:
+                with self.queue.lock_task(f"booklet:{version}"), DbSession(self.engine) as db:
+                    links = SiteLinks(host=host, session_url_prefix=session_url_prefix)
+                    return build_booklet(db, event_id, version, links, str(self.settings.base_url))
+            finally:
+                current_locale.reset(token)
+                self.queue.delete(f"booklet-asked:{version}")
+
+        return build_booklet_task
+
+    def queue_booklet(self, event: Event, version: str, locale: str, links: SiteLinks) -> None:
+        """Has a worker build the booklet `version` (once, however many readers ask while it is built)."""
+        asked = f"booklet-asked:{version}"
+        now = time.time()
+        if not self.queue.put_if_empty(asked, now):
+            since = self.queue.get(asked, peek=True)
+            if isinstance(since, float) and now - since < BOOKLET_ASKED_FOR:
+                return
+            self.queue.put(asked, now)
+        assert event.id is not None  # noqa: S101 - a published event was saved
+        self.build_booklet(event.id, version, locale, links.host, links.session_url_prefix)
+
+    def booklet_after_release(self, db: DbSession, event: Event, locale: str, router: Router) -> None:
+        """Builds the booklet of the version just released, before the first reader asks for it."""
+        base_url = str(self.settings.base_url)
+        version = booklet_version(published_programme(db, event), locale, base_url)
+        self.queue_booklet(event, version, locale, booklet_links(base_url, router, event))
+
+    def _first_to_claim(self, key: str) -> bool:
+        """True for the first worker to ask: with several workers, each one's scheduler queues the
+        periodic tasks, and one run of each is enough."""
+        return bool(self.queue.put_if_empty(key, True))
