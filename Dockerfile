@@ -8,7 +8,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
 
 WORKDIR /srv/plenary
 # Pango and fonts for WeasyPrint, which prints the programme booklet (programme.pdf).
-RUN apt-get update && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+RUN apt-get update && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system plenary && useradd --system --gid plenary --home-dir /srv/plenary plenary \
     && mkdir -p /data /srv/plenary/var && chown plenary:plenary /data /srv/plenary/var

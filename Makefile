@@ -63,14 +63,19 @@ demo: migrate
 run: demo translations
 	$(BIN)/python -m app serve --host $(HOST) --port $(PORT)
 
+# The suite runs on every core (pytest-xdist): `make test TEST_WORKERS=0` runs it in one process, and
+# `$(BIN)/python -m pytest tests/path/test_file.py::test_name` runs one test.
+TEST_WORKERS ?= auto
+
 test: $(STAMP) translations
-	$(BIN)/python -m pytest -q; status=$$?; [ $$status -eq 5 ] && echo "no tests ran" >&2; exit $$status
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS); status=$$?; [ $$status -eq 5 ] && echo "no tests ran" >&2; exit $$status
 
 browser-test: $(STAMP) translations
-	$(BIN)/python -m pytest -q -m browser; status=$$?; [ $$status -eq 5 ] && echo "no browser tests ran" >&2; exit $$status
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) -m browser; status=$$?; [ $$status -eq 5 ] && echo "no browser tests ran" >&2; exit $$status
 
+# One process: every test shares the one database that TEST_DATABASE_URL names and empties it after itself.
 test-postgres: $(STAMP) translations
-	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://root@127.0.0.1/test} $(BIN)/python -m pytest -q -m "not browser"
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://root@127.0.0.1/test} $(BIN)/python -m pytest -q -n 0 -m "not browser"
 
 lint: $(STAMP) check-migrations
 	$(BIN)/ruff check .

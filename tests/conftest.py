@@ -251,6 +251,9 @@ def compiled_translations() -> None:
         if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
             with po_path.open("rb") as po_file:
                 catalog = read_po(po_file)
-            with mo_path.open("wb") as mo_file:
+            # Written aside and renamed: parallel test workers (pytest-xdist) never read a half-written file.
+            partial = mo_path.with_suffix(f".{os.getpid()}.partial")
+            with partial.open("wb") as mo_file:
                 write_mo(mo_file, catalog)
+            partial.replace(mo_path)
     translations_for.cache_clear()

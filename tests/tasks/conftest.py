@@ -1,7 +1,8 @@
 """The queue of a test: a SqliteHuey file in the test's directory, or RedisHuey on 127.0.0.1:6379 under a
-name of the test's own (skipped when no Redis answers). Never Huey's immediate mode, which runs a task
-inline and hides ordering and retries."""
+name of the test's own (skipped when no Redis answers, a failure on CI). Never Huey's immediate mode,
+which runs a task inline and hides ordering and retries."""
 
+import os
 import uuid
 from collections.abc import Iterator
 
@@ -29,6 +30,8 @@ def redis_answers() -> bool:
 def queue_settings(request: pytest.FixtureRequest, settings: Settings) -> Settings:
     if request.param == "redis":
         if not redis_answers():
+            if os.environ.get("CI") == "true":
+                pytest.fail("no Redis on 127.0.0.1:6379 (.ci/run starts it)")
             pytest.skip("no Redis on 127.0.0.1:6379")
         return settings.model_copy(update={"queue_url": REDIS_URL})
     return settings

@@ -86,11 +86,11 @@ def test_the_worker_command_runs_queued_imports_and_stops_on_ctrl_c(
     assert exit_code == 0
 
 
+# serve runs a worker for the embedded queue only: with a Redis queue, workers are their own processes.
+@pytest.mark.parametrize("queue_settings", ["sqlite"], indirect=True)
 def test_serve_works_off_the_embedded_queue_itself_and_stops_with_it(
     tasks: Tasks, queue_settings: Settings, engine: Engine, db: DbSession, organiser: User, tmp_path: Path
 ) -> None:
-    if not is_embedded(queue_settings):
-        pytest.skip("serve runs a worker for the embedded queue only")
     job = queued_import(db, organiser)
     tasks.import_schedule(job.id)
     port = free_port()
