@@ -15,7 +15,15 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session as DbSession
 from sqlmodel import SQLModel, create_engine
 
-__all__ = ["DbSession", "UTCDateTime", "make_engine", "saved_id", "string_enum", "utcnow"]
+__all__ = [
+    "DbSession",
+    "UTCDateTime",
+    "begin_write_transaction",
+    "make_engine",
+    "saved_id",
+    "string_enum",
+    "utcnow",
+]
 
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -131,3 +139,26 @@ def string_enum(enum_class: type[StrEnum]) -> SAEnum:
         length=20,
         values_callable=lambda members: [member.value for member in members],
     )
+
+
+_LOCKED_TRANSACTION = "write_locked_transaction"
+
+
+def begin_write_transaction(db: DbSession) -> None:
+    """On SQLite, the transaction that holds the one writer's lock, taken up front (BEGIN IMMEDIATE).
+
+    A read transaction cannot safely start writing while another connection writes (SQLite refuses at
+    once rather than wait): a transaction that has only read is ended first, unless it already holds
+    the lock. PostgreSQL needs none of this and is left alone.
+    """
+    if db.get_bind().dialect.name != "sqlite":
+        return
+    transaction = db.get_transaction()
+    if transaction is not None and db.info.get(_LOCKED_TRANSACTION) is transaction:
+        return
+    if db.in_transaction():
+        if db.new or db.dirty or db.deleted:
+            raise RuntimeError("the write lock must be taken before any change in the transaction")
+        db.rollback()
+    db.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    db.info[_LOCKED_TRANSACTION] = db.get_transaction()

@@ -38,6 +38,9 @@ class OutgoingMail:
     text: str
     html: str | None = None
     attachments: tuple[Attachment, ...] = ()
+    # For the mail log: the template it came from ("registration/confirmed"), and the event it is about.
+    kind: str = ""
+    event_id: int | None = None
 
 
 EMAIL_TEMPLATES_DIR = PROJECT_DIR / "templates" / "emails"
@@ -64,7 +67,12 @@ def email_environment() -> Environment:
 
 
 def render_mail(
-    template_name: str, context: Mapping[str, Any], *, to: str, attachments: tuple[Attachment, ...] = ()
+    template_name: str,
+    context: Mapping[str, Any],
+    *,
+    to: str,
+    event_id: int | None,
+    attachments: tuple[Attachment, ...] = (),
 ) -> OutgoingMail:
     """A message from templates/emails/<template_name>: its `subject` block, and the rest as the text.
 
@@ -73,7 +81,10 @@ def render_mail(
     template = email_environment().get_template(template_name)
     subject = "".join(template.blocks["subject"](template.new_context(dict(context)))).strip()
     text = template.render(context).strip("\n") + "\n"
-    return OutgoingMail(to=to, subject=subject, text=text, attachments=attachments)
+    kind = template_name.removesuffix(".txt")
+    return OutgoingMail(
+        to=to, subject=subject, text=text, attachments=attachments, kind=kind, event_id=event_id
+    )
 
 
 class Mailer(Protocol):

@@ -5,6 +5,7 @@ from app.events.models import Event, EventOrganiser
 from app.exports.models import StoredBooklet
 from app.imports.models import ImportJob
 from app.materials.models import Material, MaterialVersion
+from app.outbox.models import OutgoingAttachment, OutgoingMessage
 from app.programme.models import Room, Session, SessionRole, Talk, Track
 from app.registration.models import (
     Answer,
@@ -28,6 +29,8 @@ __all__ = [
     "Event",
     "EventOrganiser",
     "ImportJob",
+    "OutgoingAttachment",
+    "OutgoingMessage",
     "StoredBooklet",
     "Room",
     "Session",

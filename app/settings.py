@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     s3_prefix: str = ""
     smtp_url: str | None = None
     mail_from: str = "Plenary <noreply@plenary.invalid>"
+    # A message the mail server did not take is tried again after this many seconds, then twice as long
+    # each time (an hour at most), until this many attempts have failed; a refusal (5xx) is not retried.
+    mail_retry_seconds: float = Field(default=30.0, gt=0)
+    mail_max_attempts: int = Field(default=8, ge=1, le=50)
     secure_cookies: bool = False
     # Registrations one address may submit per minute on the public form; 0 turns the limit off.
     registration_rate_limit: int = Field(default=10, ge=0)

@@ -7,6 +7,7 @@ import socket
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import default as default_policy
@@ -17,12 +18,16 @@ from alembic.config import Config
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, text
+from sqlmodel import col, select
 
 from alembic import command
 from app.accounts.models import User
 from app.accounts.service import create_user
 from app.db import DbSession, make_engine
+from app.mail import Mailer, SmtpMailer
 from app.main import create_app
+from app.outbox.models import MailStatus, OutgoingMessage
+from app.outbox.service import deliver
 from app.security import use_cheap_password_hashing
 from app.settings import PROJECT_DIR, Settings
 
@@ -106,14 +111,26 @@ def db(engine: Engine) -> Iterator[DbSession]:
 
 @dataclass
 class SmtpServer:
-    """A real SMTP server in this process (aiosmtpd); `messages` are what arrived, parsed."""
+    """A real SMTP server in this process (aiosmtpd); `messages` are what arrived, parsed.
+
+    The site queues every email in its database (app.outbox) for a worker to deliver; reading `messages`
+    first delivers what the test's site has queued, in order, as a worker would, so that a test reads
+    the mail its request caused. tests/tasks runs real workers on the real queue.
+    """
 
     url: str
-    messages: list[EmailMessage]
+    received: list[EmailMessage]
+    deliver_queued: Callable[[], None] | None = None
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        if self.deliver_queued is not None:
+            self.deliver_queued()
+        return self.received
 
 
 @pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
+def smtp(request: pytest.FixtureRequest) -> Iterator[SmtpServer]:
     from aiosmtpd.controller import Controller
 
     received: list[EmailMessage] = []
@@ -128,10 +145,16 @@ def smtp() -> Iterator[SmtpServer]:
         port = probe.getsockname()[1]
     controller = Controller(Collect(), hostname="127.0.0.1", port=port)
     controller.start()
+    server = SmtpServer(url=f"smtp://127.0.0.1:{port}", received=received)
+    # The test's database, where its site queues the mail (every test that reads mail has one).
+    engine = make_engine(request.getfixturevalue("database_url"))
+    mailer = SmtpMailer(server.url, Settings.model_fields["mail_from"].default)
+    server.deliver_queued = lambda: deliver_queued_mail(engine, mailer)
     try:
-        yield SmtpServer(url=f"smtp://127.0.0.1:{port}", messages=received)
+        yield server
     finally:
         controller.stop()
+        engine.dispose()
 
 
 @pytest.fixture
@@ -143,6 +166,19 @@ def settings(database_url: str, tmp_path: Path, smtp: SmtpServer) -> Settings:
         var_dir=tmp_path / "var",
         smtp_url=smtp.url,
     )
+
+
+def deliver_queued_mail(engine: Engine, mailer: Mailer) -> None:
+    """Delivers every message waiting in the database, oldest first, as the workers would."""
+    with DbSession(engine) as db:
+        waiting = db.exec(
+            select(OutgoingMessage.id)
+            .where(col(OutgoingMessage.status).in_([MailStatus.queued, MailStatus.retrying]))
+            .order_by(col(OutgoingMessage.id))
+        ).all()
+    for message_id in waiting:
+        assert message_id is not None
+        deliver(engine, message_id, mailer, max_attempts=1, first_wait=timedelta(seconds=1))
 
 
 @pytest.fixture

@@ -45,3 +45,14 @@ def running_server(serve_args: list[str], env: dict[str, str], url: str, log_pat
         finally:
             process.terminate()
             process.wait(timeout=10)
+
+
+def mail_files(outbox: Path, count: int = 1, timeout: float = 20.0) -> list[Path]:
+    """The .eml files a served site wrote to its outbox, once there are `count` of them: the site's worker
+    delivers its mail a moment after the request that queued it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        files = sorted(outbox.glob("*.eml"))
+        if len(files) >= count or time.monotonic() > deadline:
+            return files
+        time.sleep(0.1)

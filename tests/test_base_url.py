@@ -20,7 +20,7 @@ from app.main import create_app
 from app.settings import PROJECT_DIR, Settings
 from app.web.base_url import same_address
 from tests.conftest import csrf_from
-from tests.servers import free_port, running_server
+from tests.servers import free_port, mail_files, running_server
 
 
 def _without_base_url() -> dict[str, str]:
@@ -78,7 +78,7 @@ def test_emails_from_a_server_on_another_port_link_to_that_port(
             },
         )
         assert response.status_code == 303, response.text
-        (eml,) = outbox.glob("*.eml")
+        (eml,) = mail_files(outbox)
         message = message_from_bytes(eml.read_bytes(), policy=policy.default)
         text = message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
         links = re.findall(r"https?://[^\s<>\"]+", text)

@@ -75,7 +75,7 @@ LEFTOVERS = re.compile(r"\{\{|\}\}|\{%|%\}|%\(\w+\)|\{\w+\}")
 def _rendered(locale: str, name: str, context: dict[str, Any]) -> tuple[str, str]:
     token = current_locale.set(locale)
     try:
-        mail = render_mail(name, context, to="someone@example.org")
+        mail = render_mail(name, context, to="someone@example.org", event_id=None)
     finally:
         current_locale.reset(token)
     return mail.subject, mail.text

@@ -43,7 +43,7 @@ def account_invite(
     form: BoundForm[Any] = BoundForm(data={"email": email, "name": name})
     try:
         invited = account_service.invite_organiser(
-            db, email, name, admin, mailer=site.mailer, links=account_service.AccountLinks.of(site)
+            db, email, name, admin, links=account_service.AccountLinks.of(site)
         )
     except DomainError as error:
         form.add_error(error.field or "email", error.message)

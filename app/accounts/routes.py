@@ -128,16 +128,7 @@ def password_reset_request(request: Request, site: CurrentSite, db: Db, data: Su
             request, "accounts/password_reset.html", context, blocks=["reset_form"], status_code=429
         )
     throttle.failed(key, address)
-    try:
-        account_service.request_password_reset(
-            db, email, mailer=site.mailer, links=account_service.AccountLinks.of(site)
-        )
-    except account_service.MailNotSent as error:
-        form.add_error("email", error.message)
-        context = {"form": form, "sent": False}
-        return render(
-            request, "accounts/password_reset.html", context, blocks=["reset_form"], status_code=503
-        )
+    account_service.request_password_reset(db, email, links=account_service.AccountLinks.of(site))
     context = {"form": form, "sent": True}
     return render(request, "accounts/password_reset.html", context, blocks=["reset_form"])
 

@@ -1,16 +1,16 @@
 """Accounts: creating and inviting them, passwords (checking, changing, resetting) and sessions."""
 
-import smtplib
 from dataclasses import dataclass
 
 from sqlalchemy import func
 from sqlmodel import col, select
 
 from app.accounts.models import User
-from app.db import DbSession, saved_id
+from app.db import DbSession, begin_write_transaction, saved_id
 from app.errors import DomainError
 from app.i18n import _
-from app.mail import Mailer, OutgoingMail, render_mail
+from app.mail import OutgoingMail, render_mail
+from app.outbox.service import queue_mail
 from app.security import (
     UNKNOWN_USER_HASH,
     RevocableLink,
@@ -37,10 +37,6 @@ class AccountError(DomainError):
 
 class LinkRefused(DomainError):
     status_code = 404
-
-
-class MailNotSent(DomainError):
-    status_code = 503
 
 
 def normalise_email(email: str) -> str:
@@ -146,44 +142,42 @@ class AccountLinks:
         return self.urls.url("password_reset_link_page", token=token)
 
 
-def _send(mailer: Mailer, mail: OutgoingMail) -> None:
-    try:
-        mailer.send(mail)
-    except (OSError, smtplib.SMTPException) as error:
-        raise MailNotSent(_("The email could not be sent; try again in a moment.")) from error
-
-
 def invitation_mail(user: User, url: str, invited_by: User) -> OutgoingMail:
     context = {"invited_by": invited_by.name or invited_by.email, "url": url, "days": INVITATION_DAYS}
-    return render_mail("accounts/invitation.txt", context, to=user.email)
+    return render_mail("accounts/invitation.txt", context, to=user.email, event_id=None)
 
 
-def invite_organiser(
-    db: DbSession, email: str, name: str, invited_by: User, *, mailer: Mailer, links: AccountLinks
-) -> User:
+def invite_organiser(db: DbSession, email: str, name: str, invited_by: User, *, links: AccountLinks) -> User:
     """An administrator invites an organiser: the account exists at once, the password comes from the link."""
     email = _check_email(email)
+    begin_write_transaction(db)
     existing = user_by_email(db, email)
     if existing is not None and existing.has_password:
+        db.rollback()
         raise AccountError(_("An account with this email already exists."), field="email")
     user = existing or User(email=email, name=name.strip(), password_hash="")
     db.add(user)
+    db.flush()
+    queue_mail(db, invitation_mail(user, links.invitation_url(user), invited_by))
     db.commit()
-    db.refresh(user)
-    _send(mailer, invitation_mail(user, links.invitation_url(user), invited_by))
     return user
 
 
 def reset_mail(user: User, url: str) -> OutgoingMail:
-    return render_mail("accounts/password_reset.txt", {"url": url, "hours": RESET_HOURS}, to=user.email)
+    return render_mail(
+        "accounts/password_reset.txt", {"url": url, "hours": RESET_HOURS}, to=user.email, event_id=None
+    )
 
 
-def request_password_reset(db: DbSession, email: str, *, mailer: Mailer, links: AccountLinks) -> None:
+def request_password_reset(db: DbSession, email: str, *, links: AccountLinks) -> None:
     """A reset link goes to active accounts with a password; the answer is the same for any email."""
+    begin_write_transaction(db)
     user = login_candidate(db, email)
     if user is None or not user.has_password:
+        db.rollback()
         return
-    _send(mailer, reset_mail(user, links.reset_url(user)))
+    queue_mail(db, reset_mail(user, links.reset_url(user)))
+    db.commit()
 
 
 def _user_of_link(db: DbSession, link: RevocableLink, secret_key: str, token: str, max_age: int) -> User:

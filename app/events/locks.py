@@ -2,10 +2,8 @@
 
 from sqlmodel import select
 
-from app.db import DbSession
+from app.db import DbSession, begin_write_transaction
 from app.events.models import Event
-
-_LOCKED_TRANSACTION = "event_locked_transaction"
 
 
 def lock_event(db: DbSession, event: Event) -> None:
@@ -20,23 +18,3 @@ def lock_event(db: DbSession, event: Event) -> None:
         db.exec(select(Event.id).where(Event.id == event.id).with_for_update())
         return
     begin_write_transaction(db)
-
-
-def begin_write_transaction(db: DbSession) -> None:
-    """On SQLite, the transaction that holds the one writer's lock, taken up front (BEGIN IMMEDIATE).
-
-    A read transaction cannot safely start writing while another connection writes (SQLite refuses at
-    once rather than wait): a transaction that has only read is ended first, unless it already holds
-    the lock. PostgreSQL needs none of this and is left alone.
-    """
-    if db.get_bind().dialect.name != "sqlite":
-        return
-    transaction = db.get_transaction()
-    if transaction is not None and db.info.get(_LOCKED_TRANSACTION) is transaction:
-        return
-    if db.in_transaction():
-        if db.new or db.dirty or db.deleted:
-            raise RuntimeError("the write lock must be taken before any change in the transaction")
-        db.rollback()
-    db.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-    db.info[_LOCKED_TRANSACTION] = db.get_transaction()

@@ -26,9 +26,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from app.accounts.models import User
-from app.db import DbSession, saved_id, utcnow
+from app.db import DbSession, begin_write_transaction, saved_id, utcnow
 from app.errors import DomainError, InvalidInput
-from app.events.locks import begin_write_transaction
 from app.events.models import Event
 from app.events.permissions import can_manage_event
 from app.i18n import _

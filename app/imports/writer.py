@@ -40,10 +40,10 @@ from pydantic import ValidationError
 from sqlmodel import col, select
 
 from app.accounts.models import User
-from app.db import DbSession, saved_id, utcnow
+from app.db import DbSession, begin_write_transaction, saved_id, utcnow
 from app.errors import InvalidInput
 from app.events.forms import EventForm
-from app.events.locks import begin_write_transaction, lock_event
+from app.events.locks import lock_event
 from app.events.models import Event, EventOrganiser
 from app.events.service import slug_is_free
 from app.i18n import _, ngettext

@@ -94,23 +94,24 @@ def _page_url(request: Request, event: Event, notice: Mapping[str, object]) -> s
 
 def _count(params: Mapping[str, object], name: str) -> int:
     value = str(params.get(name, ""))
-    return int(value) if value.isdigit() and len(value) < 6 else 0
+    # isdecimal, not isdigit: "²" is a digit that int() refuses.
+    return int(value) if value.isdecimal() and value.isascii() and len(value) < 6 else 0
 
 
 def _notices(db: Db, event: Event, params: Mapping[str, object]) -> list[str]:
     """What the last action did, read back from the address it redirected to."""
     notices = []
     if "sent" in params:
-        notices.append(_("Reminders sent: {count}.").format(count=_count(params, "sent")))
+        notices.append(
+            _("Reminders queued: {count}; the mail log shows when each is delivered.").format(
+                count=_count(params, "sent")
+            )
+        )
     if _count(params, "no_email"):
         notices.append(
             _("{count} speakers have no email address; add one on their speaker page.").format(
                 count=_count(params, "no_email")
             )
-        )
-    if _count(params, "failed"):
-        notices.append(
-            _("{count} reminders could not be sent; try again later.").format(count=_count(params, "failed"))
         )
     if _count(params, "link_sent"):
         speaker = db.get(Speaker, _count(params, "link_sent"))
@@ -141,8 +142,8 @@ def _after_change(
 
 @router.post("/manage/events/{slug}/materials/reminders", response_class=HTMLResponse)
 def materials_reminders_send(request: Request, site: CurrentSite, db: Db, event: ManagedEvent) -> Response:
-    result = overview.send_reminders(db, event, mailer=site.mailer, links=portal_links.PortalLinks.of(site))
-    notice = {"sent": len(result.sent), "no_email": len(result.without_email), "failed": len(result.failed)}
+    result = overview.send_reminders(db, event, links=portal_links.PortalLinks.of(site))
+    notice = {"sent": len(result.sent), "no_email": len(result.without_email)}
     return _after_change(request, db, event, notice)
 
 
@@ -150,9 +151,7 @@ def materials_reminders_send(request: Request, site: CurrentSite, db: Db, event:
 def speaker_portal_link_send(
     request: Request, site: CurrentSite, db: Db, event: ManagedEvent, speaker: ManagedSpeaker
 ) -> Response:
-    portal_links.send_portal_link(
-        db, event, speaker, mailer=site.mailer, links=portal_links.PortalLinks.of(site)
-    )
+    portal_links.send_portal_link(db, event, speaker, links=portal_links.PortalLinks.of(site))
     return _after_change(request, db, event, {"link_sent": speaker.id})
 
 

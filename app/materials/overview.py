@@ -6,17 +6,17 @@ speak in it and have not uploaded slides; cancelled sessions, breaks and social 
 """
 
 import logging
-import smtplib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlmodel import col, select
 
-from app.db import DbSession
+from app.db import DbSession, begin_write_transaction
 from app.events.models import Event
 from app.i18n import _
-from app.mail import Mailer, OutgoingMail, render_mail
+from app.mail import OutgoingMail, render_mail
 from app.materials.models import Material, MaterialKind, MaterialVersion
+from app.outbox.service import queue_mail
 from app.programme.models import Confirmation, RoleKind, Session, SessionKind, SessionRole
 from app.speakers.links import PortalLinks, ensure_portal_secret
 from app.speakers.models import Speaker
@@ -185,7 +185,6 @@ def speaker_materials(db: DbSession, speaker: Speaker) -> dict[int, list[Materia
 class ReminderResult:
     sent: list[str] = field(default_factory=list)
     without_email: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
 
 
 def _reminder_mail(
@@ -201,35 +200,28 @@ def _reminder_mail(
             needs.append(_("please upload your slides"))
         lines.append({"title": entry.session.title, "needs": needs})
     context = {"name": speaker.name, "event": event.title, "sessions": lines, "url": url}
-    return render_mail("materials/reminder.txt", context, to=speaker.email or "")
+    return render_mail("materials/reminder.txt", context, to=speaker.email or "", event_id=event.id)
 
 
-def send_reminders(db: DbSession, event: Event, *, mailer: Mailer, links: PortalLinks) -> ReminderResult:
+def send_reminders(db: DbSession, event: Event, *, links: PortalLinks) -> ReminderResult:
     """Emails every speaker who has not answered or not uploaded their slides, with their portal link.
 
-    The link already sent stays valid: a reminder never revokes it.
+    The link already sent stays valid: a reminder never revokes it. The messages are queued with the
+    links they carry, in one transaction; the mail log shows their delivery.
     """
+    begin_write_transaction(db)
     overview = materials_overview(db, event)
     result = ReminderResult()
-    reachable = []
     for speaker in overview.missing_speakers:
-        if speaker.email:
-            ensure_portal_secret(speaker)
-            db.add(speaker)
-            reachable.append(speaker)
-        else:
+        if not speaker.email:
             result.without_email.append(speaker.name)
-    db.commit()
-    for speaker in reachable:
+            continue
+        ensure_portal_secret(speaker)
+        db.add(speaker)
         sessions = [
             entry for entry in overview.sessions if any(s.speaker.id == speaker.id for s in entry.missing)
         ]
-        try:
-            mailer.send(_reminder_mail(event, speaker, sessions, links.url(speaker)))
-        except (OSError, smtplib.SMTPException):
-            # The others still get theirs; the page names who did not.
-            logger.exception("could not send the materials reminder to %s", speaker.email)
-            result.failed.append(speaker.name)
-        else:
-            result.sent.append(speaker.name)
+        queue_mail(db, _reminder_mail(event, speaker, sessions, links.url(speaker)))
+        result.sent.append(speaker.name)
+    db.commit()
     return result

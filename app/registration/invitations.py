@@ -15,7 +15,8 @@ from app.db import DbSession, utcnow
 from app.errors import DomainError
 from app.events.models import Event
 from app.i18n import N_, _
-from app.mail import Mailer, OutgoingMail, render_mail
+from app.mail import OutgoingMail, render_mail
+from app.outbox.service import queue_mail
 from app.registration.models import Invitation, Registration
 from app.security import TokenExpired, TokenInvalid, read_token, sign_token
 from app.timezones import LONG_DATE_TIME, format_local
@@ -79,7 +80,7 @@ def _invitation_mail(event: Event, invitation: Invitation, url: str) -> Outgoing
         "url": url,
         "valid_until": format_local(invitation.expires_at, event.timezone, LONG_DATE_TIME, with_zone=True),
     }
-    return render_mail("registration/invitation.txt", context, to=invitation.email)
+    return render_mail("registration/invitation.txt", context, to=invitation.email, event_id=event.id)
 
 
 def create_invitation(
@@ -88,7 +89,6 @@ def create_invitation(
     email: str,
     name: str,
     expires_at: datetime,
-    mailer: Mailer,
     links: InvitationLinks,
     *,
     now: datetime | None = None,
@@ -118,9 +118,9 @@ def create_invitation(
         )
     invitation = Invitation(event_id=event.id or 0, email=email, name=name.strip(), expires_at=expires_at)
     db.add(invitation)
+    db.flush()
+    queue_mail(db, _invitation_mail(event, invitation, links.invitation_url(event, invitation)))
     db.commit()
-    db.refresh(invitation)
-    mailer.send(_invitation_mail(event, invitation, links.invitation_url(event, invitation)))
     return invitation
 
 

@@ -153,7 +153,7 @@ def _moderate(
 ) -> Response:
     filters = _filters_from(data)
     try:
-        action(db, event, registration, site.mailer, Links.of(site))
+        action(db, event, registration, Links.of(site))
     except DomainError as error:
         context = _list_context(db, event, filters, notice=error.message)
         return render(request, LIST_PAGE, context, blocks=["registration_list"], status_code=409)
@@ -209,7 +209,7 @@ def registration_link_renew(
 ) -> Response:
     filters = _filters_from(data)
     try:
-        service.renew_manage_link(db, event, registration, mailer=site.mailer, links=Links.of(site))
+        service.renew_manage_link(db, event, registration, links=Links.of(site))
     except DomainError as error:
         context = _list_context(db, event, filters, notice=error.message)
         return render(
@@ -262,9 +262,7 @@ def registration_update(
     form = submit_form(
         RegistrationEditForm,
         edit_form_data(data, multiple),
-        lambda value: moderation.organiser_edit(
-            db, event, registration, value.changes(), site.mailer, Links.of(site)
-        ),
+        lambda value: moderation.organiser_edit(db, event, registration, value.changes(), Links.of(site)),
     )
     if form.is_valid:
         return redirect_after_post(request, str(request.url_for("registrations_page", slug=event.slug)))
@@ -418,7 +416,6 @@ def invitation_create(
             value.email,
             value.name,
             value.expires_at(event.timezone),
-            site.mailer,
             Links.of(site),
         ),
     )

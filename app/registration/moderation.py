@@ -14,7 +14,8 @@ from app.errors import DomainError
 from app.events.locks import lock_event
 from app.events.models import AttendanceMode, Event
 from app.i18n import _
-from app.mail import Mailer, OutgoingMail, render_mail
+from app.mail import OutgoingMail, render_mail
+from app.outbox.service import queue_mail
 from app.registration import attendee_programme, capacity, notifications, waiting_list
 from app.registration.links import Links
 from app.registration.models import (
@@ -48,7 +49,7 @@ def _mail(template_name: str, event: Event, registration: Registration, links: L
         "attending": _(ATTENDANCE_CHOICE_LABELS[registration.mode]),
         "manage_url": links.manage_url(registration),
     }
-    return render_mail(f"registration/{template_name}", context, to=registration.email)
+    return render_mail(f"registration/{template_name}", context, to=registration.email, event_id=event.id)
 
 
 def rejection_mail(event: Event, registration: Registration, links: Links) -> OutgoingMail:
@@ -65,7 +66,7 @@ def update_mail(event: Event, registration: Registration, links: Links) -> Outgo
 
 
 def approve_registration(
-    db: DbSession, event: Event, registration: Registration, mailer: Mailer, links: Links
+    db: DbSession, event: Event, registration: Registration, links: Links
 ) -> Registration:
     """Approving confirms a registration awaiting approval; its seat was already kept for it."""
     if registration.status != RegistrationStatus.pending:
@@ -73,25 +74,27 @@ def approve_registration(
     registration.status = RegistrationStatus.confirmed
     registration.updated_at = utcnow()
     db.add(registration)
-    db.commit()
+    db.flush()
     seats = [
         notifications.ChosenSeat(session, status)
         for session, status in capacity.chosen_seats(db, registration)
     ]
     # The same email as a registration confirmed at once, with the ticket for in-person attendees.
-    notifications.send_quietly(
-        mailer,
+    queue_mail(
+        db,
         notifications.registration_mail(
             event, registration, links, seats, attendee_programme.mail_extras(db, event, registration, links)
         ),
     )
+    db.commit()
     return registration
 
 
 def reject_registration(
-    db: DbSession, event: Event, registration: Registration, mailer: Mailer, links: Links
+    db: DbSession, event: Event, registration: Registration, links: Links
 ) -> Registration:
     """Rejecting a registration awaiting approval (or waiting) frees its place for the next person waiting."""
+    lock_event(db, event)  # before any change: the freed place is given in the same transaction
     if registration.status not in (RegistrationStatus.pending, RegistrationStatus.waiting):
         raise DomainError(
             _("Only a registration awaiting approval or waiting can be rejected; cancel it instead.")
@@ -100,34 +103,34 @@ def reject_registration(
     registration.status = RegistrationStatus.rejected
     registration.updated_at = utcnow()
     db.add(registration)
-    db.commit()
-    notifications.send_quietly(
-        mailer,
-        rejection_mail(event, registration, links),
-    )
-    if held_seat:
-        waiting_list.promote_next_waiting(db, event, registration.mode, mailer, links)
+    queue_mail(db, rejection_mail(event, registration, links))
+    _give_freed_place(db, event, registration, held_seat, links)
     return registration
 
 
-def organiser_cancel(
-    db: DbSession, event: Event, registration: Registration, mailer: Mailer, links: Links
-) -> Registration:
+def organiser_cancel(db: DbSession, event: Event, registration: Registration, links: Links) -> Registration:
     """Cancelling frees the seat, which goes to the first person waiting in the same mode."""
+    lock_event(db, event)
     if registration.status not in (*SEAT_HOLDING_STATUSES, RegistrationStatus.waiting):
         raise DomainError(_("This registration is no longer active."))
     held_seat = registration.status in SEAT_HOLDING_STATUSES
     registration.status = RegistrationStatus.cancelled
     registration.updated_at = utcnow()
     db.add(registration)
-    db.commit()
-    notifications.send_quietly(
-        mailer,
-        organiser_cancellation_mail(event, registration, links),
-    )
-    if held_seat:
-        waiting_list.promote_next_waiting(db, event, registration.mode, mailer, links)
+    queue_mail(db, organiser_cancellation_mail(event, registration, links))
+    _give_freed_place(db, event, registration, held_seat, links)
     return registration
+
+
+def _give_freed_place(
+    db: DbSession, event: Event, registration: Registration, held_seat: bool, links: Links
+) -> None:
+    """Commits, with the place freed by `registration` given to the next person waiting, if it held one."""
+    db.flush()
+    if held_seat:
+        waiting_list.promote_next_waiting(db, event, registration.mode, links)
+    else:
+        db.commit()
 
 
 def _check_mode(event: Event, mode: AttendanceChoice) -> None:
@@ -156,7 +159,6 @@ def organiser_edit(
     event: Event,
     registration: Registration,
     changes: RegistrationChanges,
-    mailer: Mailer,
     links: Links,
 ) -> Registration:
     """Organisers correct a registration; moving someone to another mode needs a free place there."""
@@ -184,11 +186,10 @@ def organiser_edit(
         )
         answer.value = value
         db.add(answer)
-    db.commit()
-    notifications.send_quietly(
-        mailer,
-        update_mail(event, registration, links),
-    )
+    queue_mail(db, update_mail(event, registration, links))
+    db.flush()
     if moves_seat:
-        waiting_list.promote_next_waiting(db, event, old_mode, mailer, links)
+        waiting_list.promote_next_waiting(db, event, old_mode, links)
+    else:
+        db.commit()
     return registration

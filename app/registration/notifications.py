@@ -4,8 +4,6 @@ Every message carries the manage link, because the link is the attendee's only k
 In-person attendees with a seat get their ticket's QR code attached as a PNG.
 """
 
-import logging
-import smtplib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,7 +12,7 @@ from babel.dates import format_date
 
 from app.events.models import AttendanceMode, Event
 from app.i18n import _, current_locale
-from app.mail import Attachment, Mailer, OutgoingMail, render_mail
+from app.mail import Attachment, OutgoingMail, render_mail
 from app.programme.models import Session
 from app.registration.links import Links
 from app.registration.models import (
@@ -24,8 +22,6 @@ from app.registration.models import (
 )
 from app.registration.tickets import ticket_for
 from app.timezones import LONG_DATE_TIME, format_local
-
-logger = logging.getLogger("plenary.registration")
 
 
 @dataclass(frozen=True)
@@ -111,7 +107,11 @@ def _compose(
         **message,
     }
     return render_mail(
-        f"registration/{template_name}", context, to=registration.email, attachments=attachments
+        f"registration/{template_name}",
+        context,
+        to=registration.email,
+        event_id=event.id,
+        attachments=attachments,
     )
 
 
@@ -169,11 +169,3 @@ def manage_link_mail(
 ) -> OutgoingMail:
     """The personal link again: asked for by its owner, or a new one sent by the organisers."""
     return _compose("manage_link.txt", event, registration, links, {"renewed": renewed})
-
-
-def send_quietly(mailer: Mailer, mail: OutgoingMail) -> None:
-    """Sends after the change was saved; a mail server that is down must not undo or hide it."""
-    try:
-        mailer.send(mail)
-    except (OSError, smtplib.SMTPException):
-        logger.exception("could not send %r to %s", mail.subject, mail.to)

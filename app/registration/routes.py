@@ -186,7 +186,6 @@ def registration_submit(
             event,
             value.applicant(),
             now=utcnow(),
-            mailer=site.mailer,
             links=Links.of(site),
         ),
         multi=question_fields(questions_of(db, event)),
@@ -235,9 +234,7 @@ def registration_link_request(
     form = submit_form(
         LinkRequest,
         data,
-        lambda value: service.resend_manage_link(
-            db, event, value.email, mailer=site.mailer, links=Links.of(site)
-        ),
+        lambda value: service.resend_manage_link(db, event, value.email, links=Links.of(site)),
     )
     context = {"event": _shown_event(db, user, slug), "slug": slug, "form": form, "sent": form.is_valid}
     status_code = 200 if form.is_valid else 422
@@ -356,7 +353,6 @@ def attendee_details_save(
             event,
             registration,
             value.changes(),
-            mailer=site.mailer,
             links=Links.of(site),
         ),
         multi=question_fields(questions_of(db, event)),
@@ -379,9 +375,7 @@ def attendee_mode_switch(
     form = submit_form(
         ModeSwitch,
         data,
-        lambda value: service.switch_mode(
-            db, event, registration, value.mode, mailer=site.mailer, links=Links.of(site)
-        ),
+        lambda value: service.switch_mode(db, event, registration, value.mode, links=Links.of(site)),
     )
     if form.is_valid:
         notice = _("You now attend {mode}.").format(mode=_(ATTENDANCE_CHOICE_PHRASES[registration.mode]))
@@ -402,9 +396,7 @@ def attendee_cancel(
     form = submit_form(
         CancelConfirmation,
         data,
-        lambda _value: service.cancel_registration(
-            db, event, registration, mailer=site.mailer, links=Links.of(site)
-        ),
+        lambda _value: service.cancel_registration(db, event, registration, links=Links.of(site)),
     )
     if form.is_valid:
         return _changed(request, site, db, event, registration, token, _("Your registration is cancelled."))
@@ -424,9 +416,7 @@ def attendee_data_delete(
     form = submit_form(
         DeleteConfirmation,
         data,
-        lambda _value: service.delete_personal_data(
-            db, event, registration, mailer=site.mailer, links=Links.of(site)
-        ),
+        lambda _value: service.delete_personal_data(db, event, registration, links=Links.of(site)),
     )
     if form.is_valid:
         # The link that opened this page no longer works, so there is nothing to go back to.

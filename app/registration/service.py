@@ -7,7 +7,6 @@ end serve the attendee's own pages (the manage link) and personal calendar feed.
 
 import functools
 import secrets
-import smtplib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
@@ -18,12 +17,12 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from app.db import DbSession, saved_id, utcnow
+from app.db import DbSession, begin_write_transaction, saved_id, utcnow
 from app.errors import DomainError
 from app.events.locks import lock_event
 from app.events.models import AttendanceMode, Event, Visibility
 from app.i18n import _
-from app.mail import Mailer
+from app.outbox.service import queue_mail
 from app.programme.models import Session
 from app.registration import attendee_programme, capacity, invitations, notifications, waiting_list
 from app.registration.attendee_programme import (  # noqa: F401 - the attendee's pages read them here
@@ -244,12 +243,14 @@ def _seats(db: DbSession, registration: Registration) -> list[ChosenSeat]:
 
 
 def _already_registered(
-    db: DbSession, event: Event, registration: Registration, mailer: Mailer, links: Links
+    db: DbSession, event: Event, registration: Registration, links: Links
 ) -> RegistrationOutcome:
-    db.rollback()  # nothing changes, and the lock is released before the email goes out
-    notifications.send_quietly(
-        mailer, notifications.already_registered_mail(event, registration, links, _seats(db, registration))
+    db.rollback()  # nothing changes but the message, which is saved even when a refusal follows
+    begin_write_transaction(db)
+    queue_mail(
+        db, notifications.already_registered_mail(event, registration, links, _seats(db, registration))
     )
+    db.commit()
     return RegistrationOutcome(registration, is_new=False)
 
 
@@ -276,7 +277,7 @@ def _rolls_back_on_refusal(
 
 @_rolls_back_on_refusal
 def register_attendee(
-    db: DbSession, event: Event, applicant: Applicant, *, now: datetime, mailer: Mailer, links: Links
+    db: DbSession, event: Event, applicant: Applicant, *, now: datetime, links: Links
 ) -> RegistrationOutcome:
     """Registers a person once per event: an address already registered gets its manage link again by email
     and nothing changes; when the mode is full, the person joins its waiting list if the form has one."""
@@ -297,7 +298,7 @@ def register_attendee(
         # A second click on the same invitation link finds the invitation used; it is the same person.
         invited_id = signed_invitation_id(links.secret_key, applicant.invitation)
         if existing is not None and invited_id is not None and existing.invitation_id == invited_id:
-            return _already_registered(db, event, existing, mailer, links)
+            return _already_registered(db, event, existing, links)
         invitation = _checked_invitation(db, event, applicant.invitation, links.secret_key, now, email)
 
     # Seats freed without anyone promoted (say, a raised limit) go to the people waiting before newcomers.
@@ -314,10 +315,10 @@ def register_attendee(
         if existing is not None:
             # The same answer as for a newcomer, so the page never tells who is registered; the person
             # registered learns by email that their place is kept.
-            _already_registered(db, event, existing, mailer, links)
+            _already_registered(db, event, existing, links)
         raise full
     if existing is not None:
-        return _already_registered(db, event, existing, mailer, links)
+        return _already_registered(db, event, existing, links)
     registration = Registration(
         event_id=event.id or 0,
         email=email,
@@ -338,7 +339,7 @@ def register_attendee(
         existing = _active_registration(db, event, email)
         if existing is None:
             raise
-        return _already_registered(db, event, existing, mailer, links)
+        return _already_registered(db, event, existing, links)
     if invitation is not None:
         invitations.mark_invitation_used(db, invitation, registration, now)
     for question_id, value in answers.items():
@@ -354,9 +355,8 @@ def register_attendee(
             )
         )
         db.flush()
-    db.commit()
-    notifications.send_quietly(
-        mailer,
+    queue_mail(
+        db,
         notifications.registration_mail(
             event,
             registration,
@@ -365,7 +365,8 @@ def register_attendee(
             attendee_programme.mail_extras(db, event, registration, links),
         ),
     )
-    waiting_list.announce_promotions(db, event, promotions, mailer, links)
+    waiting_list.announce_promotions(db, event, promotions, links)
+    db.commit()
     return RegistrationOutcome(registration, is_new=True)
 
 
@@ -384,7 +385,6 @@ def update_registration(
     registration: Registration,
     changes: AttendeeChanges,
     *,
-    mailer: Mailer,
     links: Links,
 ) -> Registration:
     """Attendees correct details, answers and sessions; a seat given up goes to the next person waiting."""
@@ -427,8 +427,8 @@ def update_registration(
             )
             db.flush()
     promotions = Promotions(session_seats=waiting_list.fill_free_session_seats(db, event))
+    waiting_list.announce_promotions(db, event, promotions, links)
     db.commit()
-    waiting_list.announce_promotions(db, event, promotions, mailer, links)
     return registration
 
 
@@ -439,7 +439,6 @@ def switch_mode(
     registration: Registration,
     mode: AttendanceChoice,
     *,
-    mailer: Mailer,
     links: Links,
 ) -> Registration:
     """At a hybrid event, attendees move between in person and online while places remain in the other mode;
@@ -467,9 +466,8 @@ def switch_mode(
     db.flush()
     waiting_list.recheck_session_seats(db, registration)
     promotions.extend(waiting_list.fill_all_free_seats(db, event, form, [old_mode] if held_seat else []))
-    db.commit()
-    notifications.send_quietly(
-        mailer,
+    queue_mail(
+        db,
         notifications.registration_mail(
             event,
             registration,
@@ -478,13 +476,14 @@ def switch_mode(
             attendee_programme.mail_extras(db, event, registration, links),
         ),
     )
-    waiting_list.announce_promotions(db, event, promotions, mailer, links)
+    waiting_list.announce_promotions(db, event, promotions, links)
+    db.commit()
     return registration
 
 
 @_rolls_back_on_refusal
 def cancel_registration(
-    db: DbSession, event: Event, registration: Registration, *, mailer: Mailer, links: Links
+    db: DbSession, event: Event, registration: Registration, *, links: Links
 ) -> Registration:
     """Cancelling frees the seat and the session seats, which go at once to the first people waiting."""
     form = _lock_active(db, event, registration)
@@ -495,16 +494,14 @@ def cancel_registration(
     db.add(registration)
     db.flush()
     promotions = waiting_list.fill_all_free_seats(db, event, form, [registration.mode] if held_seat else [])
+    queue_mail(db, notifications.cancellation_mail(event, registration, links))
+    waiting_list.announce_promotions(db, event, promotions, links)
     db.commit()
-    notifications.send_quietly(mailer, notifications.cancellation_mail(event, registration, links))
-    waiting_list.announce_promotions(db, event, promotions, mailer, links)
     return registration
 
 
 @_rolls_back_on_refusal
-def delete_personal_data(
-    db: DbSession, event: Event, registration: Registration, *, mailer: Mailer, links: Links
-) -> None:
+def delete_personal_data(db: DbSession, event: Event, registration: Registration, *, links: Links) -> None:
     """Erases the person's name, address, answers and session choices, and who their invitation was sent
     to; an active registration is cancelled
     (its seat goes to the next person waiting), and every link sent to them stops working."""
@@ -529,62 +526,48 @@ def delete_personal_data(
     db.add(registration)
     db.flush()
     promotions = waiting_list.fill_all_free_seats(db, event, form, [registration.mode] if held_seat else [])
+    waiting_list.announce_promotions(db, event, promotions, links)
     db.commit()
-    waiting_list.announce_promotions(db, event, promotions, mailer, links)
-
-
-class LinkNotSent(DomainError):
-    status_code = 503
 
 
 ERASED_EMAIL_DOMAIN = "@deleted.invalid"
 
 
 def renew_manage_link(
-    db: DbSession, event: Event, registration: Registration, *, mailer: Mailer, links: Links
+    db: DbSession, event: Event, registration: Registration, *, links: Links
 ) -> Registration:
     """Organisers send an attendee a new personal link; the old links stop working once it is sent, and
     keep working when it cannot be."""
     if registration.email.endswith(ERASED_EMAIL_DOMAIN):
         raise RegistrationInactive(_("This person deleted their data; there is nobody to send a link to."))
-    old_secret = registration.secret
-    # Nothing is flushed before the email is out, so a mail server that fails leaves the old link valid.
-    with db.no_autoflush:
-        registration.secret = secrets.token_urlsafe(24)
-        mail = notifications.manage_link_mail(event, registration, links, renewed=True)
-    try:
-        mailer.send(mail)
-    except (OSError, smtplib.SMTPException) as error:
-        registration.secret = old_secret
-        db.rollback()
-        raise LinkNotSent(
-            _("The email to {email} could not be sent, so the old link still works; try again later.").format(
-                email=registration.email
-            )
-        ) from error
+    # The new secret and the message carrying it are saved together: the message is delivered (and
+    # retried) from the mail log, where the organiser sees whether it went out.
+    begin_write_transaction(db)
+    registration.secret = secrets.token_urlsafe(24)
     registration.updated_at = utcnow()
     db.add(registration)
+    queue_mail(db, notifications.manage_link_mail(event, registration, links, renewed=True))
     db.commit()
     return registration
 
 
-def resend_manage_link(
-    db: DbSession, event: Event | None, email: str, *, mailer: Mailer, links: Links
-) -> None:
+def resend_manage_link(db: DbSession, event: Event | None, email: str, *, links: Links) -> None:
     """An attendee who lost their link gets it again by email; whoever asks learns nothing about whether
     the address (or the event) exists, and no link is revoked by asking."""
     if event is None or not event.is_published:
         return
+    begin_write_transaction(db)  # the message is written after reading, in one transaction
     statement = (
         select(Registration)
         .where(Registration.event_id == event.id, Registration.email == email.strip().lower())
         .order_by(col(Registration.created_at).desc())
     )
     registration = db.exec(statement).first()
-    if registration is not None:
-        notifications.send_quietly(
-            mailer, notifications.manage_link_mail(event, registration, links, renewed=False)
-        )
+    if registration is None:
+        db.rollback()
+        return
+    queue_mail(db, notifications.manage_link_mail(event, registration, links, renewed=False))
+    db.commit()
 
 
 def renew_calendar_link(db: DbSession, registration: Registration) -> Registration:

@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from app.db import DbSession, utcnow
 from app.events.locks import lock_event
 from app.events.models import Event
-from app.mail import Mailer
+from app.outbox.service import queue_mail
 from app.programme.models import Session
 from app.registration import attendee_programme, capacity, notifications
 from app.registration.links import Links
@@ -147,15 +147,14 @@ def fill_all_free_seats(
     return promotions
 
 
-def announce_promotions(
-    db: DbSession, event: Event, promotions: Promotions, mailer: Mailer, links: Links
-) -> None:
-    """Emails everyone promoted; call after the commit, so nobody hears of a seat that was not saved."""
+def announce_promotions(db: DbSession, event: Event, promotions: Promotions, links: Links) -> None:
+    """Queues an email to everyone promoted, in the transaction that promotes them: nobody hears of a
+    seat that was not saved, and nobody promoted is left without hearing of it."""
     promoted_ids = {registration.id for registration in promotions.registrations}
     for registration in promotions.registrations:
         seats = [ChosenSeat(session, status) for session, status in capacity.chosen_seats(db, registration)]
-        notifications.send_quietly(
-            mailer,
+        queue_mail(
+            db,
             notifications.promotion_mail(
                 event,
                 registration,
@@ -167,8 +166,8 @@ def announce_promotions(
     for registration, session in promotions.session_seats:
         if registration.id in promoted_ids:
             continue  # their promotion email already lists their sessions
-        notifications.send_quietly(
-            mailer,
+        queue_mail(
+            db,
             notifications.session_promotion_mail(
                 event,
                 registration,
@@ -180,7 +179,7 @@ def announce_promotions(
 
 
 def promote_next_waiting(
-    db: DbSession, event: Event, mode: AttendanceChoice, mailer: Mailer, links: Links
+    db: DbSession, event: Event, mode: AttendanceChoice, links: Links
 ) -> Registration | None:
     """A freed seat goes to the first person waiting in that mode, who is told by email.
 
@@ -189,6 +188,6 @@ def promote_next_waiting(
     """
     lock_event(db, event)
     promotions = fill_all_free_seats(db, event, registration_form_of(db, event), [mode])
+    announce_promotions(db, event, promotions, links)
     db.commit()
-    announce_promotions(db, event, promotions, mailer, links)
     return promotions.registrations[0] if promotions.registrations else None

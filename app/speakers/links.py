@@ -6,14 +6,14 @@ a new link (a new secret) revokes every link sent before.
 """
 
 import secrets
-import smtplib
 from dataclasses import dataclass
 
-from app.db import DbSession
+from app.db import DbSession, begin_write_transaction
 from app.errors import DomainError, InvalidInput
 from app.events.models import Event
 from app.i18n import _
-from app.mail import Mailer, OutgoingMail, render_mail
+from app.mail import OutgoingMail, render_mail
+from app.outbox.service import queue_mail
 from app.security import RevocableLink, TokenExpired, TokenInvalid
 from app.site import Site, SiteUrls
 from app.speakers.models import Speaker
@@ -29,10 +29,6 @@ class PortalLinkRefused(DomainError):
 
 class PortalLinkExpired(PortalLinkRefused):
     status_code = 410
-
-
-class LinkNotSent(DomainError):
-    status_code = 503
 
 
 PORTAL_LINK = RevocableLink(purpose=PORTAL_PURPOSE, id_key="s", label="portal")
@@ -105,31 +101,18 @@ def _check_reachable(speaker: Speaker) -> str:
 
 def portal_link_mail(event: Event, speaker: Speaker, url: str) -> OutgoingMail:
     context = {"name": speaker.name, "event": event.title, "url": url}
-    return render_mail("speakers/portal_link.txt", context, to=_check_reachable(speaker))
+    return render_mail("speakers/portal_link.txt", context, to=_check_reachable(speaker), event_id=event.id)
 
 
-def send_portal_link(
-    db: DbSession, event: Event, speaker: Speaker, *, mailer: Mailer, links: PortalLinks
-) -> str:
-    """Sending a portal link replaces the speaker's secret, so every link sent before stops working; when
-    the email cannot be sent, the old link keeps working."""
+def send_portal_link(db: DbSession, event: Event, speaker: Speaker, *, links: PortalLinks) -> str:
+    """Sending a portal link replaces the speaker's secret, so every link sent before stops working. The
+    new secret and the message carrying it are saved together; the mail log shows whether it went out."""
     _check_reachable(speaker)
-    old_secret = speaker.portal_secret
-    # The new secret is saved only once the email carrying it is out: nothing is flushed before, so no
-    # database lock is held while the mail server answers.
-    with db.no_autoflush:
-        speaker.portal_secret = secrets.token_urlsafe(32)
-        url = links.url(speaker)
-        mail = portal_link_mail(event, speaker, url)
-    try:
-        mailer.send(mail)
-    except (OSError, smtplib.SMTPException, ValueError) as error:
-        speaker.portal_secret = old_secret
-        db.rollback()
-        raise LinkNotSent(
-            _("The email to {name} could not be sent; try again in a moment.").format(name=speaker.name)
-        ) from error
+    begin_write_transaction(db)
+    speaker.portal_secret = secrets.token_urlsafe(32)
+    url = links.url(speaker)
     db.add(speaker)
+    queue_mail(db, portal_link_mail(event, speaker, url))
     db.commit()
     return url
 

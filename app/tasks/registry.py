@@ -7,6 +7,7 @@ test make their own. A task calls a service function, exactly as a route does.
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
@@ -14,6 +15,7 @@ from urllib.parse import urlsplit
 
 from huey import Huey, crontab
 from huey.api import TaskWrapper
+from huey.exceptions import RetryTask
 from sqlalchemy import Engine
 
 from app.db import DbSession, make_engine, utcnow
@@ -22,12 +24,14 @@ from app.exports.booklets import booklet_version, build_booklet
 from app.exports.snapshot import SiteLinks
 from app.i18n import DEFAULT_LOCALE, current_locale
 from app.imports.jobs import run_import_job, waiting_job_ids
+from app.mail import Mailer, mailer_from_settings
 from app.materials.retention import (
     StorageCleanup,
     collect_unreferenced_files,
     prune_all_versions,
     spool_dir_of,
 )
+from app.outbox.service import deliver, deliver_through, stranded_messages
 from app.programme.releases import published_programme
 from app.settings import Settings
 from app.site import Router
@@ -87,11 +91,59 @@ class Tasks:
         self.requeue_imports = self._requeue_imports()
         self.clean_storage_daily = self._clean_storage_daily()
         self.build_booklet = self._build_booklet()
+        self.deliver_mail = self._deliver_mail()
+        self.requeue_mail = self._requeue_mail()
+        if engine is not None:
+            deliver_through(engine, self.queue_mail)
 
     @cached_property
     def engine(self) -> Engine:
         # The web app lends its own; the worker makes one on first use.
-        return self._engine or make_engine(self.settings.database_url)
+        if self._engine is not None:
+            return self._engine
+        engine = make_engine(self.settings.database_url)
+        deliver_through(engine, self.queue_mail)  # messages written by tasks are delivered too
+        return engine
+
+    @cached_property
+    def mailer(self) -> Mailer:
+        return mailer_from_settings(self.settings)
+
+    def queue_mail(self, message_ids: Sequence[int]) -> None:
+        """Hands committed messages (app.outbox) to the workers."""
+        for message_id in message_ids:
+            self.deliver_mail(message_id)
+
+    def _deliver_mail(self) -> TaskWrapper:
+        # The attempts are counted in the message's row (the mail log shows them); a message the server
+        # did not take is queued again with a delay, twice as long each time (app.outbox.retry_wait).
+        @self.queue.task(name="deliver_mail")
+        def deliver_mail(message_id: int) -> str | None:
+            delivery = deliver(
+                self.engine,
+                message_id,
+                self.mailer,
+                max_attempts=self.settings.mail_max_attempts,
+                first_wait=timedelta(seconds=self.settings.mail_retry_seconds),
+            )
+            if delivery.retry_in is not None:
+                raise RetryTask(delay=delivery.retry_in.total_seconds())
+            return delivery.status
+
+        return deliver_mail
+
+    def _requeue_mail(self) -> TaskWrapper:
+        # Every minute: messages committed while the queue was unreachable, or left by a stopped worker.
+        @self.queue.periodic_task(crontab(minute="*"), name="requeue_mail")
+        def requeue_mail() -> int:
+            with DbSession(self.engine) as db:
+                stranded = stranded_messages(db, utcnow())
+            if stranded:
+                logger.warning("%d messages were not on the queue: queued again", len(stranded))
+                self.queue_mail(stranded)
+            return len(stranded)
+
+        return requeue_mail
 
     def _import_schedule(self) -> TaskWrapper:
         # No retries: a failed import is reported to the organiser, who may try again; and a job cut off

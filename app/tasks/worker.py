@@ -28,10 +28,10 @@ class EmbeddedConsumer(Consumer):
         pass
 
 
-def consumer_options(workers: int, *, max_delay: float = 2.0) -> dict[str, object]:
+def consumer_options(workers: int, *, max_delay: float = 2.0, periodic: bool = True) -> dict[str, object]:
     # Threads: tasks wait on the database and SMTP, not the CPU, and threads share one engine. An idle
     # worker polls the SQLite or PostgreSQL queue at most every `max_delay` seconds (Redis blocks).
-    return {"workers": workers, "worker_type": "thread", "periodic": True, "max_delay": max_delay}
+    return {"workers": workers, "worker_type": "thread", "periodic": periodic, "max_delay": max_delay}
 
 
 def run_worker(settings: Settings, workers: int | None = None) -> int:
@@ -44,12 +44,20 @@ def run_worker(settings: Settings, workers: int | None = None) -> int:
 
 @contextmanager
 def embedded_worker(
-    tasks: Tasks, workers: int, *, max_delay: float = 2.0, shutdown_seconds: float = EMBEDDED_SHUTDOWN_SECONDS
+    tasks: Tasks,
+    workers: int,
+    *,
+    max_delay: float = 2.0,
+    shutdown_seconds: float = EMBEDDED_SHUTDOWN_SECONDS,
+    periodic: bool = True,
 ) -> Iterator[EmbeddedConsumer]:
     """Runs `tasks` in threads of this process for the duration of the block; stopped (and joined) on the
-    way out. `serve` uses it for the embedded queue, and tests for a worker they can see and stop."""
+    way out. `serve` uses it for the embedded queue, and tests for a worker they can see and stop (without
+    the minute's periodic tasks, which those tests run themselves when they mean to)."""
     consumer = EmbeddedConsumer(
-        tasks.queue, shutdown_timeout=shutdown_seconds, **consumer_options(workers, max_delay=max_delay)
+        tasks.queue,
+        shutdown_timeout=shutdown_seconds,
+        **consumer_options(workers, max_delay=max_delay, periodic=periodic),
     )
     consumer.start()
     try:

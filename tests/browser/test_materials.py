@@ -10,6 +10,7 @@ import pytest
 
 from tests.browser.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, ARTIFACTS, LiveServer
 from tests.materials.samples import PDF_BYTES
+from tests.servers import mail_files
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +33,7 @@ def _log_in(page, server: LiveServer) -> None:
 
 
 def _portal_link_from_outbox(outbox: Path) -> str:
-    [mail] = sorted(outbox.glob("*.eml"))
+    [mail] = mail_files(outbox)
     message = BytesParser(policy=policy.default).parsebytes(mail.read_bytes())
     return re.search(r"http://\S+/speaker-portal/\S+", message.get_content()).group(0)
 

@@ -157,7 +157,7 @@ def test_reminder_emails_only_the_speakers_missing_with_their_portal_link(
     response = organiser_client.post(f"{materials_url(event)}/reminders", htmx=True)
 
     assert response.status_code == 200
-    assert "Reminders sent: 1." in response.text
+    assert "Reminders queued: 1; the mail log shows when each is delivered." in response.text
     assert "1 speakers have no email address" in response.text
     [message] = smtp.messages
     assert (message["To"], message["Subject"]) == (
@@ -385,3 +385,13 @@ def test_materials_page_runs_the_same_number_of_queries_for_1_or_3_sessions(
         organiser_client.get(materials_url(event))
 
     assert len(three) == len(one)
+
+
+@pytest.mark.parametrize("count", ["²", "٣", "99999999", "-1", "x"])
+def test_a_notice_count_that_is_not_a_plain_number_is_ignored(
+    event: Event, organiser_client: BrowserLikeClient, count: str
+) -> None:
+    response = organiser_client.get(f"{materials_url(event)}?sent={count}&no_email={count}")
+
+    assert response.status_code == 200
+    assert "Reminders queued: 0;" in response.text

@@ -9,7 +9,6 @@ from httpx import Response
 
 from app.db import DbSession, utcnow
 from app.events.models import Event
-from app.mail import SmtpMailer
 from app.registration.links import Links
 from app.registration.models import AttendanceChoice, Registration
 from app.registration.service import Applicant, RegistrationOutcome, register_attendee
@@ -23,10 +22,6 @@ MANAGE_LINK = re.compile(r"https?://[^/\s]+(/registrations/[A-Za-z0-9_.\-]+)")
 
 def links() -> Links:
     return Links(site_urls(BASE_URL), SECRET_KEY)
-
-
-def mailer(smtp: SmtpServer) -> SmtpMailer:
-    return SmtpMailer(smtp.url, "Plenary <noreply@plenary.invalid>")
 
 
 def applicant(number: int = 1, **overrides: Any) -> Applicant:
@@ -50,9 +45,7 @@ def register(
     now: datetime | None = None,
     **overrides: Any,
 ) -> RegistrationOutcome:
-    return register_attendee(
-        db, event, applicant(number, **overrides), now=now or utcnow(), mailer=mailer(smtp), links=links()
-    )
+    return register_attendee(db, event, applicant(number, **overrides), now=now or utcnow(), links=links())
 
 
 def post_registration(client: TestClient, event: Event, **fields: Any) -> Response:
@@ -83,7 +76,9 @@ def mail_text(message: Any) -> str:
 
 
 def reload(db: DbSession, registration: Registration) -> Registration:
+    """The registration as the database holds it now (changed by requests or other sessions)."""
     db.rollback()
+    db.expire_all()  # with no transaction open, rolling back expires nothing
     fresh = db.get(Registration, registration.id)
     assert fresh is not None
     return fresh

@@ -22,7 +22,7 @@ from app.registration.service import NoSeatLeft, switch_mode
 from tests.conftest import SmtpServer
 from tests.factories import at, make_event, make_session
 from tests.registration.manage_factories import make_registration_form
-from tests.registration.public_factories import links, mailer, register
+from tests.registration.public_factories import links, register
 
 
 def test_in_person_limit_puts_the_next_person_on_the_waiting_list(db: DbSession, smtp: SmtpServer) -> None:
@@ -223,9 +223,7 @@ def test_switching_to_in_person_keeps_a_workshop_seat_only_if_one_is_free(
     register(db, event, smtp, 1, session_ids=[panel_a.id])
     online = register(db, event, smtp, 2, mode=AttendanceChoice.online, session_ids=[panel_a.id, later.id])
 
-    switch_mode(
-        db, event, online.registration, AttendanceChoice.in_person, mailer=mailer(smtp), links=links()
-    )
+    switch_mode(db, event, online.registration, AttendanceChoice.in_person, links=links())
 
     choices = {(r, s): status for r, s, status in _choices(db) if r == online.registration.id}
     assert choices == {

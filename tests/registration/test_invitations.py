@@ -8,7 +8,6 @@ from sqlmodel import select
 
 from app.errors import DomainError
 from app.events.models import Visibility
-from app.mail import SmtpMailer
 from app.registration.invitations import (
     InvitationRefused,
     InvitationStatus,
@@ -31,11 +30,6 @@ NEXT_MONTH = NOW + timedelta(days=30)
 
 
 @pytest.fixture
-def mailer(smtp):
-    return SmtpMailer(smtp.url, "Plenary <noreply@plenary.invalid>")
-
-
-@pytest.fixture
 def urls():
     return Links(site_urls("https://plenary.example.org"), SECRET)
 
@@ -46,12 +40,10 @@ def _token_in(message) -> str:
     return match.group(1)
 
 
-def test_create_invitation_emails_a_link_that_leads_back_to_it(db, smtp, mailer, urls):
+def test_create_invitation_emails_a_link_that_leads_back_to_it(db, smtp, urls):
     event = make_event(db, slug="board", title="Board meeting", visibility=Visibility.invitation_only)
 
-    invitation = create_invitation(
-        db, event, " Ana@Example.org ", "Ana Silva", NEXT_MONTH, mailer, urls, now=NOW
-    )
+    invitation = create_invitation(db, event, " Ana@Example.org ", "Ana Silva", NEXT_MONTH, urls, now=NOW)
 
     assert [(m["To"], m["Subject"]) for m in smtp.messages] == [
         ("ana@example.org", "Invitation to Board meeting")
@@ -69,12 +61,12 @@ def test_create_invitation_emails_a_link_that_leads_back_to_it(db, smtp, mailer,
     )
 
 
-def test_create_invitation_twice_for_the_same_address_is_refused(db, smtp, mailer, urls):
+def test_create_invitation_twice_for_the_same_address_is_refused(db, smtp, urls):
     event = make_event(db)
-    create_invitation(db, event, "ana@example.org", "", NEXT_MONTH, mailer, urls, now=NOW)
+    create_invitation(db, event, "ana@example.org", "", NEXT_MONTH, urls, now=NOW)
 
     with pytest.raises(DomainError) as refused:
-        create_invitation(db, event, "ANA@example.org", "", NEXT_MONTH, mailer, urls, now=NOW)
+        create_invitation(db, event, "ANA@example.org", "", NEXT_MONTH, urls, now=NOW)
 
     assert (refused.value.field, refused.value.message) == (
         "email",
@@ -83,11 +75,11 @@ def test_create_invitation_twice_for_the_same_address_is_refused(db, smtp, maile
     assert len(smtp.messages) == 1
 
 
-def test_create_invitation_already_expired_is_refused(db, smtp, mailer, urls):
+def test_create_invitation_already_expired_is_refused(db, smtp, urls):
     event = make_event(db)
 
     with pytest.raises(DomainError) as refused:
-        create_invitation(db, event, "ana@example.org", "", NOW - timedelta(days=1), mailer, urls, now=NOW)
+        create_invitation(db, event, "ana@example.org", "", NOW - timedelta(days=1), urls, now=NOW)
 
     assert (refused.value.field, refused.value.message) == ("valid_until", "Choose a date in the future.")
     assert (db.exec(select(Invitation)).all(), smtp.messages) == ([], [])

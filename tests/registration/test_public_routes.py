@@ -24,7 +24,6 @@ from tests.registration.public_factories import (
     SECRET_KEY,
     links,
     mail_text,
-    mailer,
     manage_path_in,
     post_registration,
     subjects,
@@ -249,7 +248,7 @@ def test_invitation_link_opens_the_form_and_registers_once(
     event = make_event(db, visibility=Visibility.invitation_only, attendance_mode=AttendanceMode.in_person)
     make_registration_form(db, event)
     invitation = invitations.create_invitation(
-        db, event, "guest@example.org", "Guest", utcnow() + timedelta(days=7), mailer(smtp), links()
+        db, event, "guest@example.org", "Guest", utcnow() + timedelta(days=7), links()
     )
     token = invitations.invitation_token(SECRET_KEY, invitation)
 

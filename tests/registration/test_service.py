@@ -36,7 +36,6 @@ from tests.registration.public_factories import (
     SECRET_KEY,
     links,
     mail_text,
-    mailer,
     manage_path_in,
     register,
     reload,
@@ -250,7 +249,7 @@ def test_invitation_is_spent_and_a_second_click_is_the_same_registration(
 ) -> None:
     event = _invitation_only_event(db)
     invitation = invitations.create_invitation(
-        db, event, "attendee1@example.org", "Attendee 1", utcnow() + timedelta(days=7), mailer(smtp), links()
+        db, event, "attendee1@example.org", "Attendee 1", utcnow() + timedelta(days=7), links()
     )
     token = invitations.invitation_token(SECRET_KEY, invitation)
 
@@ -272,11 +271,11 @@ def test_an_invitee_who_cancelled_registers_again_with_the_same_invitation(
 
     event = _invitation_only_event(db)
     invitation = invitations.create_invitation(
-        db, event, "attendee1@example.org", "Attendee 1", utcnow() + timedelta(days=7), mailer(smtp), links()
+        db, event, "attendee1@example.org", "Attendee 1", utcnow() + timedelta(days=7), links()
     )
     token = invitations.invitation_token(SECRET_KEY, invitation)
     first = register(db, event, smtp, 1, invitation=token).registration
-    cancel_registration(db, event, first, mailer=mailer(smtp), links=links())
+    cancel_registration(db, event, first, links=links())
 
     again = register(db, event, smtp, 1, invitation=token)
     with pytest.raises(DomainError) as other:
@@ -295,7 +294,7 @@ def test_switch_mode_moves_the_seat_when_a_place_is_free(db: DbSession, smtp: Sm
     person = register(db, event, smtp, 1, mode=AttendanceChoice.in_person).registration
     waiting = register(db, event, smtp, 2, mode=AttendanceChoice.in_person).registration
 
-    switch_mode(db, event, person, AttendanceChoice.online, mailer=mailer(smtp), links=links())
+    switch_mode(db, event, person, AttendanceChoice.online, links=links())
 
     assert (reload(db, person).mode, reload(db, person).status) == (
         AttendanceChoice.online,
@@ -311,7 +310,7 @@ def test_switch_mode_to_a_full_mode_is_refused_and_keeps_the_seat(db: DbSession,
     person = register(db, event, smtp, 2, mode=AttendanceChoice.in_person).registration
 
     with pytest.raises(DomainError) as refusal:
-        switch_mode(db, event, person, AttendanceChoice.online, mailer=mailer(smtp), links=links())
+        switch_mode(db, event, person, AttendanceChoice.online, links=links())
 
     assert refusal.value.field == "mode"
     assert (reload(db, person).mode, reload(db, person).status) == (
@@ -333,7 +332,6 @@ def test_update_registration_changes_answers(db: DbSession, smtp: SmtpServer) ->
         AttendeeChanges(
             name="New Name", affiliation="EATRIS", country="NL", answers={diet.id: ["None"]}, session_ids=[]
         ),
-        mailer=mailer(smtp),
         links=links(),
     )
 
@@ -353,7 +351,7 @@ def test_delete_personal_data_erases_it_frees_the_seat_and_kills_the_links(
     waiting = register(db, event, smtp, 2).registration
     old_token = manage_path_in(mail_text(smtp.messages[0])).removeprefix("/registrations/")
 
-    delete_personal_data(db, event, person, mailer=mailer(smtp), links=links())
+    delete_personal_data(db, event, person, links=links())
 
     fresh = reload(db, person)
     assert (fresh.name, fresh.email, fresh.affiliation, fresh.country, fresh.status) == (

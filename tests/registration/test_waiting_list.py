@@ -19,7 +19,7 @@ from app.registration.service import AttendeeChanges, cancel_registration, updat
 from tests.conftest import SmtpServer
 from tests.factories import at, make_event, make_session
 from tests.registration.manage_factories import make_registration, make_registration_form
-from tests.registration.public_factories import links, mail_text, mailer, register, reload, subjects
+from tests.registration.public_factories import links, mail_text, register, reload, subjects
 
 
 def test_cancellation_promotes_the_first_person_waiting_and_emails_them(
@@ -33,7 +33,7 @@ def test_cancellation_promotes_the_first_person_waiting_and_emails_them(
     second_waiting = register(db, event, smtp, 3, now=now + timedelta(seconds=2)).registration
     smtp.messages.clear()
 
-    cancel_registration(db, event, seated, mailer=mailer(smtp), links=links())
+    cancel_registration(db, event, seated, links=links())
 
     statuses = [reload(db, r).status for r in (seated, first_waiting, second_waiting)]
     assert statuses == [
@@ -64,7 +64,7 @@ def test_waiting_list_order_is_by_waiting_since_not_by_id(db: DbSession, smtp: S
         waiting_since=utcnow() - timedelta(hours=1),
     )
 
-    cancel_registration(db, event, seated, mailer=mailer(smtp), links=links())
+    cancel_registration(db, event, seated, links=links())
 
     assert (reload(db, earlier).status, reload(db, later).status) == (
         RegistrationStatus.confirmed,
@@ -81,7 +81,7 @@ def test_promote_next_waiting_after_an_organiser_freed_a_seat(db: DbSession, smt
     db.add(seated)
     db.commit()
 
-    promoted = waiting_list.promote_next_waiting(db, event, AttendanceChoice.online, mailer(smtp), links())
+    promoted = waiting_list.promote_next_waiting(db, event, AttendanceChoice.online, links())
 
     assert promoted is not None
     assert (promoted.id, reload(db, waiting).status) == (waiting.id, RegistrationStatus.confirmed)
@@ -94,7 +94,7 @@ def test_promote_next_waiting_with_nobody_waiting_changes_nothing(db: DbSession,
     register(db, event, smtp, 1)
     smtp.messages.clear()
 
-    promoted = waiting_list.promote_next_waiting(db, event, AttendanceChoice.in_person, mailer(smtp), links())
+    promoted = waiting_list.promote_next_waiting(db, event, AttendanceChoice.in_person, links())
 
     assert (promoted, smtp.messages) == (None, [])
 
@@ -105,7 +105,7 @@ def test_promotion_under_moderation_awaits_approval(db: DbSession, smtp: SmtpSer
     seated = register(db, event, smtp, 1).registration
     waiting = register(db, event, smtp, 2).registration
 
-    cancel_registration(db, event, seated, mailer=mailer(smtp), links=links())
+    cancel_registration(db, event, seated, links=links())
 
     assert reload(db, waiting).status == RegistrationStatus.pending
 
@@ -161,7 +161,6 @@ def test_session_seat_given_up_goes_to_the_first_person_waiting_for_it(
         event,
         holder,
         AttendeeChanges(name="Attendee 1", affiliation="", country="", answers={}, session_ids=[]),
-        mailer=mailer(smtp),
         links=links(),
     )
 
@@ -176,7 +175,7 @@ def test_cancellation_frees_the_session_seat_too(db: DbSession, smtp: SmtpServer
     holder = register(db, event, smtp, 1, session_ids=[panel.id]).registration
     waiting = register(db, event, smtp, 2, session_ids=[panel.id]).registration
 
-    cancel_registration(db, event, holder, mailer=mailer(smtp), links=links())
+    cancel_registration(db, event, holder, links=links())
 
     assert _choice_status(db, waiting) == ChoiceStatus.confirmed
     assert subjects(smtp)[-1] == "A seat is yours: Primary prevention"

@@ -19,7 +19,6 @@ from tests.registration.public_factories import (
     SECRET_KEY,
     links,
     mail_text,
-    mailer,
     post_registration,
     register,
     subjects,
@@ -43,7 +42,7 @@ def _invitation_only(db: DbSession, slug: str, **overrides: object) -> Event:
 
 def _invite(db: DbSession, event: Event, smtp: SmtpServer, email: str = "guest@example.org") -> str:
     invitation = invitations.create_invitation(
-        db, event, email, "Guest", utcnow() + timedelta(days=7), mailer(smtp), links()
+        db, event, email, "Guest", utcnow() + timedelta(days=7), links()
     )
     return invitations.invitation_token(SECRET_KEY, invitation)
 
@@ -139,7 +138,7 @@ def test_delete_my_data_erases_the_invitee_from_the_invitation(
     token = _invite(db, event, smtp, email="ana.invitee@example.org")
     outcome = register(db, event, smtp, email="ana.invitee@example.org", name="Ana Invitee", invitation=token)
 
-    delete_personal_data(db, event, outcome.registration, mailer=mailer(smtp), links=links())
+    delete_personal_data(db, event, outcome.registration, links=links())
     page = organiser_client.get("/manage/events/board-2031/invitations")
 
     db.rollback()

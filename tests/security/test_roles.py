@@ -115,6 +115,10 @@ ROUTE_LEVELS: dict[str, str] = {
             "material_link_add",
             "material_visibility_set",
             "material_delete",
+            "mail_log_page",
+            "mail_message_page",
+            "mail_message_resend",
+            "mail_resend_failed",
         ],  # fmt: skip
         MANAGE,
     ),
