@@ -29,6 +29,14 @@ class Refusal:
         return max(1, -(-self.retry_after_seconds // 60))
 
 
+def limits_storage(storage_uri: str | None, key_prefix: str) -> Storage:
+    """Counts shared through Redis (`redis://...`), or kept in this process's memory without one."""
+    options: dict[str, Any] = {"key_prefix": key_prefix, "wrap_exceptions": True} if storage_uri else {}
+    # limits types the result as sync or async storage; the memory:// and redis:// schemes are sync.
+    storage: Storage = storage_from_string(storage_uri or "memory://", **options)  # type: ignore[assignment]
+    return storage
+
+
 class LoginThrottle:
     def __init__(
         self,
@@ -38,9 +46,7 @@ class LoginThrottle:
         per_address: str = ADDRESS_LIMIT,
         key_prefix: str = "plenary-login",
     ) -> None:
-        options: dict[str, Any] = {"key_prefix": key_prefix, "wrap_exceptions": True} if storage_uri else {}
-        # limits types the result as sync or async storage; the memory:// and redis:// schemes are sync.
-        self.storage: Storage = storage_from_string(storage_uri or "memory://", **options)  # type: ignore[assignment]
+        self.storage = limits_storage(storage_uri, key_prefix)
         self.limiter = MovingWindowRateLimiter(self.storage)
         self.per_account: RateLimitItem = parse(per_account)
         self.per_address: RateLimitItem = parse(per_address)

@@ -1,57 +1,52 @@
-"""A sliding-window limit on how often one address may submit the public registration form.
+"""How often one address may submit the public registration form: a moving window of one minute.
 
-The counts live in memory, per app process: with several processes an address may send up to that many
-times the limit, which still stops a script hammering the form. Requests are keyed by the client address
-the server sees (run uvicorn with --proxy-headers behind a reverse proxy, so that is the visitor's).
+The counts are kept by `limits` (the library the login throttle uses): in Redis when REDIS_URL is set, so
+that every app process behind a load balancer shares them, else in the memory of each process (an
+address may then send up to that many times the limit, which still stops a script hammering the form).
+Requests are keyed by the client address the server sees (FORWARDED_ALLOW_IPS names the proxies whose
+X-Forwarded-For is believed).
 """
 
-import threading
+import logging
 import time
-from collections import deque
+
+from limits import RateLimitItemPerMinute
+from limits.errors import StorageError
+from limits.strategies import MovingWindowRateLimiter
+
+from app.accounts.throttle import limits_storage
+
+logger = logging.getLogger("plenary.registration")
 
 
-class SlidingWindowLimiter:
-    """At most `limit` requests per key in any `window_seconds`; a limit of 0 lets everything through."""
+class RegistrationLimiter:
+    """At most `per_minute` submissions per address in any minute; 0 lets everything through."""
 
-    # Keys whose window has emptied are swept when this many are kept, so memory stays bounded.
-    SWEEP_ABOVE = 10_000
+    def __init__(
+        self, per_minute: int, storage_uri: str | None = None, *, key_prefix: str = "plenary-registration"
+    ) -> None:
+        self.per_minute = per_minute
+        self.storage = limits_storage(storage_uri, key_prefix)
+        self.limiter = MovingWindowRateLimiter(self.storage)
+        self.item = RateLimitItemPerMinute(max(per_minute, 1))
 
-    def __init__(self, limit: int, window_seconds: float = 60.0) -> None:
-        self.limit = limit
-        self.window_seconds = window_seconds
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def allow(self, key: str, now: float | None = None) -> bool:
-        """Counts this request and says whether it may go ahead."""
-        if self.limit <= 0:
+    def allow(self, address: str) -> bool:
+        """Counts this submission and says whether it may go ahead."""
+        if self.per_minute <= 0:
             return True
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            if len(self._hits) > self.SWEEP_ABOVE:
-                self._sweep(now)
-            hits = self._hits.setdefault(key, deque())
-            self._forget_old(hits, now)
-            if len(hits) >= self.limit:
-                return False
-            hits.append(now)
+        try:
+            return bool(self.limiter.hit(self.item, "address", address))
+        except StorageError:
+            # A shared store that is down must not close registration; the seat rules still hold.
+            logger.warning(
+                "registration rate limit storage unavailable; submission not counted", exc_info=True
+            )
             return True
 
-    def retry_after(self, key: str, now: float | None = None) -> int:
-        """Seconds until this key may send again (at least 1)."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            hits = self._hits.get(key)
-            if not hits:
-                return 1
-            return max(1, int(hits[0] + self.window_seconds - now + 0.999))
-
-    def _forget_old(self, hits: deque[float], now: float) -> None:
-        while hits and hits[0] <= now - self.window_seconds:
-            hits.popleft()
-
-    def _sweep(self, now: float) -> None:
-        for key in list(self._hits):
-            self._forget_old(self._hits[key], now)
-            if not self._hits[key]:
-                del self._hits[key]
+    def retry_after(self, address: str) -> int:
+        """Seconds until this address may send again (at least 1)."""
+        try:
+            stats = self.limiter.get_window_stats(self.item, "address", address)
+        except StorageError:
+            return 60
+        return max(1, int(stats.reset_time - time.time() + 0.999))

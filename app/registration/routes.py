@@ -37,7 +37,7 @@ from app.registration.models import (
     Registration,
 )
 from app.registration.queries import answers_of, questions_of, registration_form_of
-from app.registration.rate_limit import SlidingWindowLimiter
+from app.registration.rate_limit import RegistrationLimiter
 from app.web import (
     CurrentSite,
     Db,
@@ -63,12 +63,12 @@ LINK_REQUEST_PAGE = "registration/link_request.html"
 _limiter_lock = threading.Lock()
 
 
-def _limiter(request: Request, site: CurrentSite) -> SlidingWindowLimiter:
-    # One limiter per app, made on first use (main.py knows nothing of it).
+def _limiter(request: Request, site: CurrentSite) -> RegistrationLimiter:
+    # One limiter per app, made on first use (main.py knows nothing of it); shared through REDIS_URL.
     with _limiter_lock:
         limiter = getattr(request.app.state, "registration_limiter", None)
         if limiter is None:
-            limiter = SlidingWindowLimiter(site.settings.registration_rate_limit)
+            limiter = RegistrationLimiter(site.settings.registration_rate_limit, site.settings.redis_url)
             request.app.state.registration_limiter = limiter
         return limiter
 
