@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -152,7 +152,9 @@ def status_counts(registrations: Sequence[StoredRegistration]) -> dict[str, int]
     return dict(Counter(registration.status for registration in registrations))
 
 
-def _server_env(database_url: str, port: int, directory: Path) -> dict[str, str]:
+def _server_env(
+    database_url: str, port: int, directory: Path, extra_env: Mapping[str, str] | None = None
+) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key != "SMTP_URL"}
     env.update(
         DATABASE_URL=database_url,
@@ -162,10 +164,13 @@ def _server_env(database_url: str, port: int, directory: Path) -> dict[str, str]
         VAR_DIR=str(directory / "var"),  # the confirmation emails land in var/outbox as .eml files
         UPLOAD_DIR=str(directory / "uploads"),
     )
+    env.update(extra_env or {})
     return env
 
 
-def start_app_server(database_url: str, directory: Path, name: str) -> AppServer:
+def start_app_server(
+    database_url: str, directory: Path, name: str, extra_env: Mapping[str, str] | None = None
+) -> AppServer:
     port = free_port()
     server_dir = directory / name
     server_dir.mkdir(parents=True, exist_ok=True)
@@ -176,7 +181,7 @@ def start_app_server(database_url: str, directory: Path, name: str) -> AppServer
         process = subprocess.Popen(
             arguments,
             cwd=PROJECT_DIR,
-            env=_server_env(database_url, port, server_dir),
+            env=_server_env(database_url, port, server_dir, extra_env),
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -207,12 +212,14 @@ def stop_app_server(server: AppServer) -> None:
 
 
 @contextmanager
-def running_app_servers(database_url: str, count: int, directory: Path) -> Iterator[list[AppServer]]:
+def running_app_servers(
+    database_url: str, count: int, directory: Path, extra_env: Mapping[str, str] | None = None
+) -> Iterator[list[AppServer]]:
     """`count` app processes on one database, healthy on entry and stopped on exit, whatever happened."""
     servers: list[AppServer] = []
     try:
         for number in range(count):
-            servers.append(start_app_server(database_url, directory, f"server-{number + 1}"))
+            servers.append(start_app_server(database_url, directory, f"server-{number + 1}", extra_env))
         deadline = time.monotonic() + STARTUP_SECONDS
         for server in servers:
             _wait_until_healthy(server, deadline)
