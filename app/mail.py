@@ -41,6 +41,8 @@ class OutgoingMail:
     # For the mail log: the template it came from ("registration/confirmed"), and the event it is about.
     kind: str = ""
     event_id: int | None = None
+    # One recipient's copy of an organiser's message to a group (app.messaging).
+    group_message_id: int | None = None
 
 
 EMAIL_TEMPLATES_DIR = PROJECT_DIR / "templates" / "emails"

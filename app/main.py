@@ -31,6 +31,7 @@ from app.mail import mailer_from_settings
 from app.materials import manage_routes as material_manage_routes
 from app.materials import routes as material_routes
 from app.materials.models import MATERIAL_KIND_LABELS
+from app.messaging import manage_routes as messaging_manage_routes
 from app.outbox import routes as outbox_routes
 from app.portal import routes as speaker_portal_routes
 from app.programme import api as programme_api
@@ -122,6 +123,7 @@ def include_routes(app: FastAPI) -> None:
         material_routes,
         material_manage_routes,
         outbox_routes,
+        messaging_manage_routes,
         speaker_portal_routes,
     ):
         # HTML pages stay out of /docs, which documents the JSON API.

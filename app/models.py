@@ -5,6 +5,7 @@ from app.events.models import Event, EventOrganiser
 from app.exports.models import StoredBooklet
 from app.imports.models import ImportJob
 from app.materials.models import Material, MaterialVersion
+from app.messaging.models import GroupMessage
 from app.outbox.models import OutgoingAttachment, OutgoingMessage
 from app.programme.models import Room, Session, SessionRole, Talk, Track
 from app.registration.models import (
@@ -28,6 +29,7 @@ __all__ = [
     "SessionChoice",
     "Event",
     "EventOrganiser",
+    "GroupMessage",
     "ImportJob",
     "OutgoingAttachment",
     "OutgoingMessage",

@@ -46,3 +46,26 @@ class Site:
     # The attendee's own calendar file that registration emails attach: built by the exports, which
     # stand above registration, so the app hands it over (None where no app is serving).
     attendee_calendar: Callable[..., bytes] | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class PathTemplates:
+    """A `Router` for a process that has no app (a worker): the paths of a few routes with `{param}` holes,
+    taken from the app's router by the request that queued the work, and passed along with it."""
+
+    paths: Mapping[str, str]
+
+    @classmethod
+    def of(cls, router: Router, routes: Mapping[str, tuple[str, ...]]) -> "PathTemplates":
+        return cls(
+            {
+                name: str(router.url_path_for(name, **{param: f"{{{param}}}" for param in params}))
+                for name, params in routes.items()
+            }
+        )
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> str:
+        path = self.paths[name]
+        for key, value in path_params.items():
+            path = path.replace(f"{{{key}}}", str(value))
+        return path

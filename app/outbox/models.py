@@ -34,6 +34,9 @@ class OutgoingMessage(SQLModel, table=True):
     event_id: int | None = Field(default=None, foreign_key="event.id", ondelete="CASCADE")
     # The template it was written from ("registration/confirmed"): what kind of message it is.
     kind: str = Field(max_length=80)
+    # The organiser's message to a group this is one recipient's copy of (app.messaging). No ON DELETE
+    # (the migration says why): a group message goes only with its event, and its copies with it.
+    group_message_id: int | None = Field(default=None, foreign_key="group_message.id", index=True)
     recipient: str = Field(max_length=320, index=True)
     subject: str = Field(max_length=500)
     text: str = Field(sa_type=Text)

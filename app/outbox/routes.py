@@ -37,6 +37,8 @@ class MailLogQuery:
     status: MailStatus | None = None
     recipient: str = ""
     page: int = 1
+    # The copies of one message to a group (app.messaging), from its page.
+    group: int | None = None
 
 
 def _number(values: Mapping[str, Any], name: str) -> int | None:
@@ -53,6 +55,7 @@ def _query_from(values: Mapping[str, Any]) -> MailLogQuery:
         status=MailStatus(status) if status in set(MailStatus) else None,
         recipient=str(values.get("recipient", "")).strip()[:320],
         page=max(_number(values, "page") or 1, 1),
+        group=_number(values, "group"),
     )
 
 
@@ -61,6 +64,7 @@ def _query_params(query: MailLogQuery, **extra: object) -> dict[str, object]:
         "status": query.status.value if query.status else "",
         "recipient": query.recipient,
         "page": query.page if query.page > 1 else "",
+        "group": query.group,
         **extra,
     }
     return {key: value for key, value in params.items() if value not in ("", None)}
@@ -81,14 +85,24 @@ def _message_url(request: Request, event: Event, message: OutgoingMessage, **ext
 def _mail_log_at(db: Db, event: Event, query: MailLogQuery) -> tuple[service.MailLogPage, MailLogQuery]:
     """The page asked for, or the last one when the log has fewer pages (it shrinks as filters change)."""
     log = service.mail_log(
-        db, event.id or 0, status=query.status, recipient=query.recipient, offset=(query.page - 1) * PAGE_SIZE
+        db,
+        event.id or 0,
+        status=query.status,
+        recipient=query.recipient,
+        group_message_id=query.group,
+        offset=(query.page - 1) * PAGE_SIZE,
     )
     last_page = max((log.total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     if query.page <= last_page:
         return log, query
     query = replace(query, page=last_page)
     log = service.mail_log(
-        db, event.id or 0, status=query.status, recipient=query.recipient, offset=(last_page - 1) * PAGE_SIZE
+        db,
+        event.id or 0,
+        status=query.status,
+        recipient=query.recipient,
+        group_message_id=query.group,
+        offset=(last_page - 1) * PAGE_SIZE,
     )
     return log, query
 

@@ -47,6 +47,7 @@ def queue_mail(db: DbSession, mail: OutgoingMail) -> OutgoingMessage:
     message = OutgoingMessage(
         event_id=mail.event_id,
         kind=mail.kind,
+        group_message_id=mail.group_message_id,
         recipient=one_line(mail.to),
         subject=one_line(mail.subject),
         text=mail.text,
@@ -283,6 +284,8 @@ MAIL_KIND_LABELS: dict[str, str] = {
     "registration/manage_link": N_("Personal link"),
     "registration/invitation": N_("Invitation to register"),
     "speakers/portal_link": N_("Speaker portal link"),
+    "messaging/group": N_("Message to a group"),
+    "messaging/test": N_("Test of a message to a group"),
 }
 
 
@@ -312,11 +315,15 @@ def mail_log(
     *,
     status: MailStatus | None = None,
     recipient: str = "",
+    group_message_id: int | None = None,
     offset: int = 0,
     limit: int = MAIL_LOG_PAGE_SIZE,
 ) -> MailLogPage:
-    """The event's messages, newest first, filtered by status and by part of the recipient's address."""
+    """The event's messages, newest first, filtered by status, by part of the recipient's address, and
+    to the copies of one message to a group."""
     conditions: list[ColumnElement[bool]] = [col(OutgoingMessage.event_id) == event_id]
+    if group_message_id is not None:
+        conditions.append(col(OutgoingMessage.group_message_id) == group_message_id)
     if recipient.strip():
         conditions.append(col(OutgoingMessage.recipient).icontains(recipient.strip(), autoescape=True))
     counts = dict(

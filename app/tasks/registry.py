@@ -31,6 +31,7 @@ from app.materials.retention import (
     prune_all_versions,
     spool_dir_of,
 )
+from app.messaging.service import BATCH_SIZE, MessageLinks, write_group_message
 from app.outbox.service import deliver, deliver_through, stranded_messages
 from app.programme.releases import published_programme
 from app.settings import Settings
@@ -93,6 +94,9 @@ class Tasks:
         self.build_booklet = self._build_booklet()
         self.deliver_mail = self._deliver_mail()
         self.requeue_mail = self._requeue_mail()
+        self.send_group_message = self._send_group_message()
+        # Copies of a group message written per transaction (tests make it small).
+        self.group_message_batch = BATCH_SIZE
         if engine is not None:
             deliver_through(engine, self.queue_mail)
 
@@ -144,6 +148,18 @@ class Tasks:
             return len(stranded)
 
         return requeue_mail
+
+    def _send_group_message(self) -> TaskWrapper:
+        # Handed over twice (a retry), it writes only to the people who have no copy yet. A failure (the
+        # database away) is tried again 30 s, then 60 s later, from where it stopped.
+        @self.queue.task(retries=3, retry_delay=30, retry_backoff=2, name="send_group_message")
+        def send_group_message(message_id: int, link_paths: dict[str, str]) -> int:
+            links = MessageLinks.from_paths(
+                str(self.settings.base_url), link_paths, self.settings.resolved_secret_key()
+            )
+            return write_group_message(self.engine, message_id, links, batch_size=self.group_message_batch)
+
+        return send_group_message
 
     def _import_schedule(self) -> TaskWrapper:
         # No retries: a failed import is reported to the organiser, who may try again; and a job cut off

@@ -119,6 +119,13 @@ ROUTE_LEVELS: dict[str, str] = {
             "mail_message_page",
             "mail_message_resend",
             "mail_resend_failed",
+            "group_messages_page",
+            "group_message_compose_page",
+            "group_message_preview",
+            "group_message_test",
+            "group_message_send",
+            "group_message_page",
+            "group_message_stop",
         ],  # fmt: skip
         MANAGE,
     ),
