@@ -24,6 +24,7 @@ from app.messaging.models import (
     GroupMessage,
     GroupMessageStatus,
 )
+from app.outbox.service import masked_links
 from app.tasks.registry import Tasks
 from app.web import CurrentSite, Db, SubmittedForm, not_found, redirect_after_post, render
 from app.web.csrf import require_csrf
@@ -72,6 +73,8 @@ def _compose_context(
         "event": event,
         "form": form,
         "preview": preview,
+        # The organiser reads someone else's message: their personal links stay theirs (as in the mail log).
+        "preview_text": masked_links(preview.rendered.text) if preview is not None else "",
         "notice": notice,
         "audience_options": [(audience.value, _(label)) for audience, label in AUDIENCE_LABELS.items()],
         "session_options": [(session.id, session.title) for session in service.event_sessions(db, event)],

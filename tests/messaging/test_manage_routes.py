@@ -54,6 +54,14 @@ def test_preview_shows_the_first_recipient_and_the_count_in_the_form_block(crowd
     assert "https://stream.example.org/amphi?room=1;hd" in response.text
 
 
+def test_preview_shows_the_recipients_personal_link_shortened(crowd, organiser_client):
+    response = organiser_client.post(f"{BASE}/preview", _form(body="Your page: {manage_link}"), htmx=True)
+
+    [link] = re.findall(r"https?://[^\s<]+/registrations/[^\s<]+", response.text)
+    assert link.endswith("…")
+    assert len(link.rsplit("/", 1)[1]) == 5  # four characters of the secret, then the ellipsis
+
+
 @pytest.mark.parametrize(
     ("fields", "error"),
     [
