@@ -66,6 +66,38 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     ],
     "accounts/invitation.txt": [{"invited_by": "Boss", "url": "https://plenary.example/w", "days": 7}],
     "accounts/password_reset.txt": [{"url": "https://plenary.example/r", "hours": 2}],
+    "programme/change_notice.txt": [
+        {
+            "name": "Zoë O'Neil",
+            "title": "R&D <Lyon> 2027",
+            "version": 3,
+            "changes": [
+                {
+                    "title": "Keynote",
+                    "cancelled": False,
+                    "when": "Monday 3 May 2027, 10:00 CEST",
+                    "old_when": "Monday 3 May 2027, 09:00 CEST",
+                    "room": "Amphi B",
+                    "old_room": "Amphi A",
+                    "other": "title",
+                    "url": "https://plenary.example/s/1",
+                },
+                {
+                    "title": "Panel",
+                    "cancelled": True,
+                    "when": "Monday 3 May 2027, 11:00 CEST",
+                    "old_when": "Monday 3 May 2027, 11:00 CEST",
+                    "room": "",
+                    "old_room": None,
+                    "other": "",
+                    "url": "https://plenary.example/s/2",
+                },
+            ],
+            "programme_url": "https://plenary.example/events/rd/programme",
+            "note": note,
+        }
+        for note in ("Keynote moved to 10:00", "")
+    ],
     # A message to a group: the organiser's subject and text, already filled in for the recipient.
     "messaging/group.txt": [{"subject": "R&D <Lyon> 2027: rooms", "text": "Dear Zoë,\n\nsee you in Lyon."}],
     "messaging/test.txt": [

@@ -1,7 +1,7 @@
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Text, UniqueConstraint
+from sqlalchemy import Text, UniqueConstraint, true
 from sqlmodel import Field, SQLModel
 
 from app.db import UTCDateTime, string_enum, utcnow
@@ -55,6 +55,9 @@ class Event(SQLModel, table=True):
     # When the draft programme (sessions, talks, rooms, tracks, who is on stage) last changed; unlike
     # updated_at, publishing or editing the event's details does not move it. None: never changed.
     programme_changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # At each programme release, registrants and speakers whose sessions moved, changed room or were
+    # cancelled get a message listing their changes; organisers may turn it off.
+    change_notices: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
 
     @property
     def days(self) -> list[date]:

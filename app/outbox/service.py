@@ -285,6 +285,7 @@ MAIL_KIND_LABELS: dict[str, str] = {
     "registration/invitation": N_("Invitation to register"),
     "speakers/portal_link": N_("Speaker portal link"),
     "messaging/group": N_("Message to a group"),
+    "programme/change_notice": N_("Programme change notice"),
     "messaging/test": N_("Test of a message to a group"),
 }
 

@@ -222,3 +222,5 @@ class RoleAddForm(BaseModel):
 class ReleaseForm(BaseModel):
     note: str = Field(default="", max_length=500)
     confirm_conflicts: bool = False
+    # Unticked: the event's people whose sessions changed hear nothing, at this and later releases.
+    change_notices: bool = False

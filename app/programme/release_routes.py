@@ -4,7 +4,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.accounts.access import CurrentUser
-from app.db import DbSession
+from app.db import DbSession, saved_id
 from app.events.access import ManagedEvent, PublicEvent
 from app.events.models import Event
 from app.i18n import current_locale
@@ -34,14 +34,21 @@ def release_submit(
         ReleaseForm,
         data,
         lambda value: releases.release_programme(
-            db, event, value.note, user, conflicts_confirmed=value.confirm_conflicts
+            db,
+            event,
+            value.note,
+            user,
+            conflicts_confirmed=value.confirm_conflicts,
+            change_notices=value.change_notices,
         ),
     )
     if not form.is_valid:
         return _releases_page(request, db, event, form=form, status_code=422)
-    # The new version's booklet is built now by a worker, not by its first reader.
+    # The new version's booklet is built now by a worker, not by its first reader; so are the notices
+    # to the people whose sessions changed.
     tasks: Tasks = request.app.state.tasks
     tasks.booklet_after_release(db, event, current_locale.get(), request.app)
+    tasks.change_notices_after_release(event, saved_id(form.result), current_locale.get(), request.app)
     url = request.url_for("releases_page", slug=event.slug).include_query_params(released=form.result.number)
     return redirect_after_post(request, str(url))
 

@@ -254,6 +254,7 @@ def release_programme(
     *,
     now: datetime | None = None,
     conflicts_confirmed: bool = True,
+    change_notices: bool | None = None,
 ) -> Release:
     """The draft becomes the public programme as the next numbered version; the draft stays editable.
 
@@ -300,6 +301,10 @@ def release_programme(
         changes=changes_to_json(changes),
     )
     db.add(release)
+    if change_notices is not None:
+        # The organiser's choice on the release form stays the event's for the next releases.
+        event.change_notices = change_notices
+        db.add(event)
     db.commit()
     db.refresh(release)
     return release

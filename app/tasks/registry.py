@@ -31,6 +31,7 @@ from app.materials.retention import (
     prune_all_versions,
     spool_dir_of,
 )
+from app.messaging.change_notices import NoticeLinks, queue_change_notices
 from app.messaging.service import BATCH_SIZE, MessageLinks, write_group_message
 from app.outbox.service import deliver, deliver_through, stranded_messages
 from app.programme.releases import published_programme
@@ -95,6 +96,7 @@ class Tasks:
         self.deliver_mail = self._deliver_mail()
         self.requeue_mail = self._requeue_mail()
         self.send_group_message = self._send_group_message()
+        self.send_change_notices = self._send_change_notices()
         # Copies of a group message written per transaction (tests make it small).
         self.group_message_batch = BATCH_SIZE
         if engine is not None:
@@ -160,6 +162,41 @@ class Tasks:
             return write_group_message(self.engine, message_id, links, batch_size=self.group_message_batch)
 
         return send_group_message
+
+    def _send_change_notices(self) -> TaskWrapper:
+        # Once per release, however often it is handed over: the first worker claims it in the queue's
+        # store. A failure (the database away) is tried again 30 s, then 60 s later.
+        @self.queue.task(retries=3, retry_delay=30, retry_backoff=2, name="send_change_notices")
+        def send_change_notices(
+            release_id: int, locale: str, programme_url: str, session_url_prefix: str
+        ) -> int:
+            claim = f"change-notices:{release_id}"
+            if not self._first_to_claim(claim):
+                return 0
+            token = current_locale.set(locale)
+            try:
+                with DbSession(self.engine, expire_on_commit=False) as db:
+                    links = NoticeLinks(programme_url, session_url_prefix)
+                    return queue_change_notices(db, release_id, links)
+            except Exception:
+                self.queue.delete(claim)  # the retry must find it still to do
+                raise
+            finally:
+                current_locale.reset(token)
+
+        return send_change_notices
+
+    def change_notices_after_release(
+        self, event: Event, release_id: int, locale: str, router: Router
+    ) -> None:
+        """Tells the people whose sessions the release `release_id` changed (in `locale`, the releasing
+        organiser's language: the app does not know each person's)."""
+        if not event.change_notices:
+            return
+        base = str(self.settings.base_url).rstrip("/")
+        links = booklet_links(base, router, event)
+        programme_url = base + str(router.url_path_for("programme_page", slug=event.slug))
+        self.send_change_notices(release_id, locale, programme_url, links.session_url_prefix)
 
     def _import_schedule(self) -> TaskWrapper:
         # No retries: a failed import is reported to the organiser, who may try again; and a job cut off
