@@ -125,7 +125,10 @@ class OutboxMailer:
         self.directory.mkdir(parents=True, exist_ok=True)
         name = f"{utcnow():%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}.eml"
         path = self.directory / name
-        path.write_bytes(bytes(build_message(mail, self.sender)))
+        # Written aside, then renamed: whoever watches the outbox never reads half a message.
+        partial = path.with_name(f".{name}.partial")
+        partial.write_bytes(bytes(build_message(mail, self.sender)))
+        partial.replace(path)
         logger.info("mail to %s written to %s: %s", one_line(mail.to), path, one_line(mail.subject))
 
 
