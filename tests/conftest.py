@@ -129,8 +129,9 @@ class SmtpServer:
         return self.received
 
 
-@pytest.fixture
-def smtp(request: pytest.FixtureRequest) -> Iterator[SmtpServer]:
+@contextmanager
+def collecting_smtp_server() -> Iterator[tuple[str, list[EmailMessage]]]:
+    """A real SMTP server (aiosmtpd) on a free port of 127.0.0.1: its URL, and the messages it received."""
     from aiosmtpd.controller import Controller
 
     received: list[EmailMessage] = []
@@ -145,16 +146,24 @@ def smtp(request: pytest.FixtureRequest) -> Iterator[SmtpServer]:
         port = probe.getsockname()[1]
     controller = Controller(Collect(), hostname="127.0.0.1", port=port)
     controller.start()
-    server = SmtpServer(url=f"smtp://127.0.0.1:{port}", received=received)
-    # The test's database, where its site queues the mail (every test that reads mail has one).
-    engine = make_engine(request.getfixturevalue("database_url"))
-    mailer = SmtpMailer(server.url, Settings.model_fields["mail_from"].default)
-    server.deliver_queued = lambda: deliver_queued_mail(engine, mailer)
     try:
-        yield server
+        yield f"smtp://127.0.0.1:{port}", received
     finally:
         controller.stop()
-        engine.dispose()
+
+
+@pytest.fixture
+def smtp(request: pytest.FixtureRequest) -> Iterator[SmtpServer]:
+    with collecting_smtp_server() as (url, received):
+        server = SmtpServer(url=url, received=received)
+        # The test's database, where its site queues the mail (every test that reads mail has one).
+        engine = make_engine(request.getfixturevalue("database_url"))
+        mailer = SmtpMailer(server.url, Settings.model_fields["mail_from"].default)
+        server.deliver_queued = lambda: deliver_queued_mail(engine, mailer)
+        try:
+            yield server
+        finally:
+            engine.dispose()
 
 
 @pytest.fixture

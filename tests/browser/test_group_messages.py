@@ -5,16 +5,14 @@ The live server delivers through SMTP_URL to an aiosmtpd server started here (be
 so that it finds the address in its environment).
 """
 
-import socket
 import time
 from collections.abc import Iterator
 from email.message import EmailMessage
-from email.parser import BytesParser
-from email.policy import default as default_policy
 
 import pytest
 
 from tests.browser.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, ARTIFACTS, LiveServer
+from tests.conftest import collecting_smtp_server
 
 pytestmark = pytest.mark.browser
 
@@ -24,25 +22,9 @@ SUBJECT = "Streaming tomorrow, Erik Jansen"
 
 @pytest.fixture(autouse=True)
 def mail_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[EmailMessage]]:
-    from aiosmtpd.controller import Controller
-
-    received: list[EmailMessage] = []
-
-    class Collect:
-        async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
-            received.append(BytesParser(policy=default_policy).parsebytes(envelope.content))  # type: ignore[attr-defined]
-            return "250 OK"
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(Collect(), hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setenv("SMTP_URL", f"smtp://127.0.0.1:{port}")
-    try:
+    with collecting_smtp_server() as (url, received):
+        monkeypatch.setenv("SMTP_URL", url)
         yield received
-    finally:
-        controller.stop()
 
 
 def _log_in(page, server: LiveServer) -> None:
