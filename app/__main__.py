@@ -129,6 +129,7 @@ def serve(settings: Settings, host: str, port: int, reload: bool, with_worker: b
     import uvicorn
 
     import app.models  # noqa: F401 - every table, for the worker's tasks
+    from app.main import site_routes
     from app.tasks.queue import is_embedded
     from app.tasks.worker import embedded_worker, serve_tasks
 
@@ -144,7 +145,11 @@ def serve(settings: Settings, host: str, port: int, reload: bool, with_worker: b
         print(
             f"Working off the embedded task queue here ({settings.queue_workers} threads).", file=sys.stderr
         )
-    worker = embedded_worker(serve_tasks(settings), settings.queue_workers) if runs_worker else nullcontext()
+    worker = (
+        embedded_worker(serve_tasks(settings, site_routes()), settings.queue_workers)
+        if runs_worker
+        else nullcontext()
+    )
     with worker:
         uvicorn.run(
             "app.main:create_app",
@@ -159,9 +164,10 @@ def serve(settings: Settings, host: str, port: int, reload: bool, with_worker: b
 
 def worker(settings: Settings, workers: int | None) -> int:
     import app.models  # noqa: F401 - every table, and the flush hook that stamps changed programmes
+    from app.main import site_routes
     from app.tasks.worker import run_worker
 
-    return run_worker(settings, workers)
+    return run_worker(settings, site_routes(), workers)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

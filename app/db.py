@@ -162,3 +162,13 @@ def begin_write_transaction(db: DbSession) -> None:
         db.rollback()
     db.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
     db.info[_LOCKED_TRANSACTION] = db.get_transaction()
+
+
+def lock_for_transaction(db: DbSession, name: str) -> None:
+    """Until this transaction ends, no other transaction gets past the same call with the same `name`
+    (PostgreSQL: an advisory lock, released by commit, rollback or a dropped connection; SQLite: the
+    one writer's lock). For work that two workers may start at once and must do once."""
+    if db.get_bind().dialect.name == "sqlite":
+        begin_write_transaction(db)
+        return
+    db.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name})

@@ -5,6 +5,8 @@ service code can raise errors in the user's words without knowing about HTTP.
 """
 
 import gettext as gettext_module
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
@@ -34,6 +36,26 @@ def ngettext(singular: str, plural: str, count: int) -> str:
 def N_(message: str) -> str:  # noqa: N802 - the conventional name Babel extracts
     """Marks a string for extraction where it is defined; it is translated where it is shown."""
     return message
+
+
+def known_language(language: str | None) -> str:
+    """`language` if the site speaks it, else "" (unknown)."""
+    return language if language in SUPPORTED_LOCALES else ""
+
+
+@contextmanager
+def speaking(language: str | None) -> Iterator[None]:
+    """Within the block, `_()` and the email templates speak `language`: a message written for one person
+    (a reminder, a promotion caused by someone else's cancellation) is in their language when the site
+    knows it, and in the current one otherwise."""
+    if not known_language(language):
+        yield
+        return
+    token = current_locale.set(language or DEFAULT_LOCALE)
+    try:
+        yield
+    finally:
+        current_locale.reset(token)
 
 
 def negotiate_locale(accept_language: str | None) -> str:

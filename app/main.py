@@ -133,6 +133,13 @@ def include_routes(app: FastAPI) -> None:
     app.include_router(api_docs_routes.router)
 
 
+def site_routes() -> FastAPI:
+    """The site's routes alone, without a database or middleware: a worker names pages with them."""
+    routes = FastAPI()
+    include_routes(routes)
+    return routes
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or run_checked_settings()
     app = FastAPI(
@@ -162,7 +169,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.storage = storage_from_settings(settings)
     app.state.login_throttle = LoginThrottle(settings.redis_url)
     # Work done off the request (imports, booklets) is queued here and run by a worker.
-    app.state.tasks = serve_tasks(settings, app.state.engine)
+    app.state.tasks = serve_tasks(settings, app, app.state.engine)
     logger.info(describe_base_url(str(settings.base_url), derived=settings.base_url_derived))
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -38,6 +38,25 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {**_ATTENDEE, "session": "Panel", "when": "Monday 3 May 2027, 11:00 CEST"}
     ],
     "registration/cancelled.txt": [_ATTENDEE],
+    "registration/reminder.txt": [
+        {
+            **_ATTENDEE,
+            "starts": "Monday 3 May 2027, 09:00 CEST",
+            "mode": "online",
+            "sessions": [
+                {"title": "Keynote", "when": "Monday 3 May 2027, 09:00 CEST", "own_when": "", "room": "A"},
+                {
+                    "title": "Panel",
+                    "when": "Monday 3 May 2027, 11:00 CEST",
+                    "own_when": "Mon 3 May 2027, 17:00 +08",
+                    "room": "",
+                },
+            ],
+            "more_sessions": more,
+            "programme_url": "https://plenary.example/events/rd/programme",
+        }
+        for more in (0, 3)
+    ],
     "registration/manage_link.txt": [{**_ATTENDEE, "renewed": renewed} for renewed in (True, False)],
     "registration/rejected.txt": [_ATTENDEE],
     "registration/cancelled_by_organisers.txt": [_ATTENDEE],

@@ -58,6 +58,9 @@ class Event(SQLModel, table=True):
     # At each programme release, registrants and speakers whose sessions moved, changed room or were
     # cancelled get a message listing their changes; organisers may turn it off.
     change_notices: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
+    # Confirmed registrants are reminded this long before the event starts (app.messaging.reminders);
+    # None: no reminder.
+    reminder_minutes_before: int | None = None
 
     @property
     def days(self) -> list[date]:

@@ -13,7 +13,7 @@ from sqlmodel import col, select
 
 from app.db import DbSession, begin_write_transaction
 from app.events.models import Event
-from app.i18n import _
+from app.i18n import _, speaking
 from app.mail import OutgoingMail, render_mail
 from app.materials.models import Material, MaterialKind, MaterialVersion
 from app.outbox.service import queue_mail
@@ -188,6 +188,13 @@ class ReminderResult:
 
 
 def _reminder_mail(
+    event: Event, speaker: Speaker, sessions: list[SessionMaterials], url: str
+) -> OutgoingMail:
+    with speaking(speaker.language):
+        return _compose_reminder(event, speaker, sessions, url)
+
+
+def _compose_reminder(
     event: Event, speaker: Speaker, sessions: list[SessionMaterials], url: str
 ) -> OutgoingMail:
     lines = []

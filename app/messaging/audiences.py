@@ -53,6 +53,13 @@ class Recipient:
     registration: Registration | None = None
     speaker: Speaker | None = None
 
+    @property
+    def language(self) -> str:
+        """The person's language where the site knows it ("" otherwise)."""
+        if self.registration is not None and self.registration.language:
+            return self.registration.language
+        return self.speaker.language if self.speaker is not None else ""
+
 
 def _registration_conditions(audience: Audience) -> list[ColumnElement[bool]]:
     status = col(Registration.status)

@@ -9,7 +9,7 @@ from sqlmodel import col, select
 
 from app.db import DbSession
 from app.events.models import Event
-from app.i18n import N_, _
+from app.i18n import N_, _, speaking
 from app.mail import OutgoingMail, render_mail
 from app.outbox.service import queue_mail
 from app.programme.changelog import ChangeKind, SessionChange, changes_from_json
@@ -42,6 +42,7 @@ class NoticeLinks:
 @dataclass
 class _Recipient:
     name: str
+    language: str
     changes: dict[int, SessionChange] = field(default_factory=dict)
 
 
@@ -68,10 +69,14 @@ def change_notices(db: DbSession, event: Event, release: Release, links: NoticeL
     for_speakers = {change.session_id: change for change in changes if affects_speakers(change)}
     recipients: dict[str, _Recipient] = {}
     for registration, session_id in _registrants_of(db, event, for_attendees):
-        person = recipients.setdefault(registration.email, _Recipient(registration.name))
+        person = recipients.setdefault(
+            registration.email, _Recipient(registration.name, registration.language)
+        )
         person.changes[session_id] = for_attendees[session_id]
     for speaker, session_id in _speakers_of(db, for_speakers):
-        person = recipients.setdefault((speaker.email or "").lower(), _Recipient(speaker.name))
+        person = recipients.setdefault(
+            (speaker.email or "").lower(), _Recipient(speaker.name, speaker.language)
+        )
         person.changes[session_id] = for_speakers[session_id]
     return [
         _notice(event, release, email, person, links)
@@ -122,6 +127,13 @@ def _speakers_of(db: DbSession, changes: dict[int, SessionChange]) -> Iterable[t
 
 
 def _notice(
+    event: Event, release: Release, email: str, person: _Recipient, links: NoticeLinks
+) -> OutgoingMail:
+    with speaking(person.language):
+        return _compose_notice(event, release, email, person, links)
+
+
+def _compose_notice(
     event: Event, release: Release, email: str, person: _Recipient, links: NoticeLinks
 ) -> OutgoingMail:
     lines = []

@@ -15,9 +15,9 @@ from app.db import utcnow
 from app.events.access import ManagedEvent
 from app.events.models import Event
 from app.i18n import _
-from app.messaging import service
+from app.messaging import reminders, service
 from app.messaging.audiences import PLACEHOLDERS, REGISTRANT_PLACEHOLDERS, SPEAKER_PLACEHOLDERS
-from app.messaging.forms import ComposeForm
+from app.messaging.forms import ComposeForm, ReminderForm
 from app.messaging.models import (
     AUDIENCE_LABELS,
     GROUP_MESSAGE_STATUS_LABELS,
@@ -51,15 +51,33 @@ def _links(site: CurrentSite) -> service.MessageLinks:
     return service.MessageLinks.of(site.urls, site.secret_key)
 
 
-@router.get("", response_class=HTMLResponse)
-def group_messages_page(request: Request, db: Db, event: ManagedEvent) -> HTMLResponse:
-    context = {
+def _list_context(db: Db, event: Event, reminder_form: BoundForm[Any] | None = None) -> dict[str, Any]:
+    return {
         "event": event,
         "lines": service.group_messages_of(db, event),
         "audience_labels": AUDIENCE_LABELS,
         "status_labels": GROUP_MESSAGE_STATUS_LABELS,
+        "reminder": reminders.reminder_plan(db, event),
+        "reminder_form": reminder_form,
+        "reminder_units": [(unit.value, _(label)) for unit, label in reminders.REMINDER_UNIT_LABELS.items()],
     }
-    return render(request, LIST_PAGE, context)
+
+
+@router.get("", response_class=HTMLResponse)
+def group_messages_page(request: Request, db: Db, event: ManagedEvent) -> HTMLResponse:
+    return render(request, LIST_PAGE, _list_context(db, event))
+
+
+@router.post("/reminder", response_class=HTMLResponse)
+def reminder_save(request: Request, db: Db, event: ManagedEvent, data: SubmittedForm) -> Response:
+    form = submit_form(ReminderForm, data, lambda value: reminders.set_reminder(db, event, value.setting()))
+    if not form.is_valid:
+        db.rollback()
+        context = _list_context(db, event, form)
+        return render(request, LIST_PAGE, context, blocks=["reminder_settings"], status_code=422)
+    if request.headers.get("HX-Request") == "true":
+        return render(request, LIST_PAGE, _list_context(db, event), blocks=["reminder_settings"])
+    return redirect_after_post(request, str(request.url_for("group_messages_page", slug=event.slug)))
 
 
 def _compose_context(

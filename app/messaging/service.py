@@ -8,7 +8,7 @@ to the people who have none yet.
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, func, update
 from sqlmodel import col, select
@@ -17,7 +17,7 @@ from app.accounts.models import User
 from app.db import DbSession, begin_write_transaction, utcnow
 from app.errors import InvalidInput
 from app.events.models import Event
-from app.i18n import _
+from app.i18n import _, speaking
 from app.mail import render_mail
 from app.messaging import placeholders
 from app.messaging.audiences import PLACEHOLDERS, Recipient, audience_recipients, placeholders_for
@@ -273,13 +273,15 @@ def write_next_batch(
         if person.email.strip().lower() not in written
     ]
     for person in waiting[:batch_size]:
-        rendered = render_for(db, event, checked, person, links)
-        mail = render_mail(
-            "messaging/group.txt",
-            {"subject": rendered.subject, "text": rendered.text},
-            to=person.email.strip(),
-            event_id=event.id,
-        )
+        # The organiser's words are as written; what the site fills in (dates) is in the person's language.
+        with speaking(person.language):
+            rendered = render_for(db, event, checked, person, links)
+            mail = render_mail(
+                "messaging/group.txt",
+                {"subject": rendered.subject, "text": rendered.text},
+                to=person.email.strip(),
+                event_id=event.id,
+            )
         queue_mail(db, replace(mail, group_message_id=message_id))
     more = len(waiting) > batch_size
     if not more:
@@ -361,3 +363,21 @@ def group_messages_of(db: DbSession, event: Event) -> list[tuple[GroupMessage, P
 def group_message_in_event(db: DbSession, event: Event, message_id: int) -> GroupMessage | None:
     message = db.get(GroupMessage, message_id)
     return message if message is not None and message.event_id == event.id else None
+
+
+# A message being written commits a batch every second or so; this long without a copy written, the worker
+# that had it is gone (stopped, or its retries spent while the database was away).
+STALLED_AFTER = timedelta(minutes=5)
+
+
+def stalled_group_messages(db: DbSession, now: datetime, quiet: timedelta = STALLED_AFTER) -> list[int]:
+    """Messages still "sending" with no copy written for `quiet`: a worker hands them over again, and it
+    writes only to the people who have no copy yet."""
+    stalled = []
+    for message in db.exec(select(GroupMessage).where(GroupMessage.status == GroupMessageStatus.sending)):
+        last_copy = db.exec(
+            select(func.max(OutgoingMessage.created_at)).where(OutgoingMessage.group_message_id == message.id)
+        ).one()
+        if (last_copy or message.started_at or now) <= now - quiet:
+            stalled.append(message.id or 0)
+    return stalled

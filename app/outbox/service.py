@@ -277,6 +277,7 @@ MAIL_KIND_LABELS: dict[str, str] = {
     "registration/already_registered": N_("Already registered"),
     "registration/promoted": N_("Place from the waiting list"),
     "registration/session_promoted": N_("Seat in a session from the waiting list"),
+    "registration/reminder": N_("Reminder before the event"),
     "registration/cancelled": N_("Registration cancelled by the attendee"),
     "registration/cancelled_by_organisers": N_("Registration cancelled by the organisers"),
     "registration/rejected": N_("Registration not accepted"),

@@ -15,7 +15,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from app.db import utcnow
 from app.events.models import Event
-from app.i18n import _
+from app.i18n import _, current_locale
 from app.materials import service as material_service
 from app.materials.models import VISIBILITY_LABELS, Material, MaterialKind, MaterialVisibility
 from app.materials.overview import speaker_materials
@@ -113,6 +113,7 @@ def _portal_url(request: Request, token: str) -> str:
 def speaker_portal_page(
     request: Request, db: Db, token: str, event: PortalEvent, speaker: PortalSpeaker
 ) -> Response:
+    portal.remember_language(db, speaker, current_locale.get())
     return _private(render(request, PORTAL_PAGE, _portal_context(db, event, speaker, token)))
 
 

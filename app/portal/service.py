@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import BaseModel, Field, field_validator
+from sqlalchemy import update
 from sqlmodel import col, select
 
 from app.db import DbSession
 from app.errors import DomainError, NotFound
 from app.events.models import Event
-from app.i18n import _
+from app.i18n import _, known_language
 from app.programme.models import ROLE_LABELS, Confirmation, Session, SessionRole, Talk
 from app.programme.releases import published_programme
 from app.programme.snapshot import ProgrammeData
@@ -154,6 +155,20 @@ def speaker_talk_id(db: DbSession, speaker: Speaker, session: Session) -> int | 
 
 def _not_yours() -> DomainError:
     return NotFound(_("You have no role in this session."))
+
+
+def remember_language(db: DbSession, speaker: Speaker, language: str) -> None:
+    """The speaker's emails are written in the language they last read their portal in. Their public
+    profile has not changed: the stamp that tells the programme's caches so stays as it is."""
+    language = known_language(language)
+    if not language or speaker.language == language:
+        return
+    db.execute(
+        update(Speaker)
+        .where(col(Speaker.id) == speaker.id)
+        .values(language=language, updated_at=Speaker.updated_at)
+    )
+    db.commit()
 
 
 def update_profile(

@@ -16,6 +16,7 @@ from app.registration.invitations import EMAIL_PATTERN
 from app.registration.models import AttendanceChoice, Question
 from app.registration.service import Applicant, AttendeeChanges
 from app.text import SingleLine
+from app.timezones import zone_or_none
 
 QUESTION_PREFIX = "question_"
 SESSION_PREFIX = "session_"
@@ -71,8 +72,16 @@ class AttendeeDetails(BaseModel):
     country: str = ""
     answers: dict[int, list[str]] = Field(default_factory=dict)
     session_ids: list[int] = Field(default_factory=list)
+    # Filled in by the page's script from the browser (empty without JavaScript): the person's own zone,
+    # for the times in their emails. A zone the server does not know is dropped, not refused.
+    time_zone: str = Field(default="", max_length=64)
 
     _gather = model_validator(mode="before")(_gather_dynamic_fields)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _time_zone(cls, value: str) -> str:
+        return value if zone_or_none(value.strip()) is not None else ""
 
     @field_validator("country")
     @classmethod
@@ -86,6 +95,7 @@ class AttendeeDetails(BaseModel):
             country=self.country,
             answers=self.answers,
             session_ids=self.session_ids,
+            time_zone=self.time_zone,
         )
 
 
@@ -114,6 +124,7 @@ class RegistrationSubmission(AttendeeDetails):
             answers=self.answers,
             session_ids=self.session_ids,
             invitation=self.invitation,
+            time_zone=self.time_zone,
         )
 
 

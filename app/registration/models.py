@@ -113,6 +113,11 @@ class Registration(SQLModel, table=True):
     consented_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     waiting_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
     checked_in_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # What the person's browser said when they registered or last saved their registration: emails to
+    # them (reminders, promotions, notices) are written in their language, with times in their zone too.
+    # Empty: not known (the sender's language and the event's zone only).
+    language: str = Field(default="", max_length=8, sa_column_kwargs={"server_default": ""})
+    time_zone: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

@@ -40,7 +40,8 @@ class RegistrationChanges:
     answers: Mapping[int, Sequence[str]]  # question id → the values given (several for multiple choice)
 
 
-def _mail(template_name: str, event: Event, registration: Registration, links: Links) -> OutgoingMail:
+@notifications.in_their_language
+def _mail(event: Event, registration: Registration, template_name: str, links: Links) -> OutgoingMail:
     context = {
         "name": registration.name,
         "title": event.title,
@@ -53,16 +54,16 @@ def _mail(template_name: str, event: Event, registration: Registration, links: L
 
 
 def rejection_mail(event: Event, registration: Registration, links: Links) -> OutgoingMail:
-    return _mail("rejected.txt", event, registration, links)
+    return _mail(event, registration, "rejected.txt", links)
 
 
 def organiser_cancellation_mail(event: Event, registration: Registration, links: Links) -> OutgoingMail:
-    return _mail("cancelled_by_organisers.txt", event, registration, links)
+    return _mail(event, registration, "cancelled_by_organisers.txt", links)
 
 
 def update_mail(event: Event, registration: Registration, links: Links) -> OutgoingMail:
     """What the attendee is told after the organisers edited their registration: all of it, as it now is."""
-    return _mail("updated.txt", event, registration, links)
+    return _mail(event, registration, "updated.txt", links)
 
 
 def approve_registration(

@@ -4,14 +4,16 @@ Every message carries the manage link, because the link is the attendee's only k
 In-person attendees with a seat get their ticket's QR code attached as a PNG.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import wraps
+from typing import Concatenate, ParamSpec
 
 from babel.dates import format_date
 
 from app.events.models import AttendanceMode, Event
-from app.i18n import _, current_locale
+from app.i18n import _, current_locale, speaking
 from app.mail import Attachment, OutgoingMail, render_mail
 from app.programme.models import Session
 from app.registration.links import Links
@@ -21,7 +23,7 @@ from app.registration.models import (
     Registration,
 )
 from app.registration.tickets import ticket_for
-from app.timezones import LONG_DATE_TIME, format_local
+from app.timezones import DATE_TIME, LONG_DATE_TIME, format_local, in_zone, zone_or_none
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,24 @@ def event_dates_and_venue(event: Event) -> str:
     if not event.venue:
         return _("{title}: {dates}.").format(**values)
     return _("{title}: {dates}, {venue}.").format(**values)
+
+
+Params = ParamSpec("Params")
+Compose = Callable[Concatenate[Event, Registration, Params], OutgoingMail]
+
+
+def in_their_language(compose: Compose[Params]) -> Compose[Params]:
+    """The email is written in the attendee's language when the site knows it: a promotion caused by
+    someone else's cancellation, or a message an organiser's action sends, is not in that person's."""
+
+    @wraps(compose)
+    def written(
+        event: Event, registration: Registration, /, *args: Params.args, **kwargs: Params.kwargs
+    ) -> OutgoingMail:
+        with speaking(registration.language):
+            return compose(event, registration, *args, **kwargs)
+
+    return written
 
 
 def local_moment(moment: datetime, event: Event) -> str:
@@ -119,6 +139,7 @@ def _mode(registration: Registration) -> str:
     return _(ATTENDANCE_CHOICE_PHRASES[registration.mode])
 
 
+@in_their_language
 def registration_mail(
     event: Event,
     registration: Registration,
@@ -131,6 +152,7 @@ def registration_mail(
     return _compose("registered.txt", event, registration, links, message, seats, extras)
 
 
+@in_their_language
 def already_registered_mail(
     event: Event, registration: Registration, links: Links, seats: Sequence[ChosenSeat] = ()
 ) -> OutgoingMail:
@@ -138,6 +160,7 @@ def already_registered_mail(
     return _compose("already_registered.txt", event, registration, links, {}, seats)
 
 
+@in_their_language
 def promotion_mail(
     event: Event,
     registration: Registration,
@@ -149,6 +172,7 @@ def promotion_mail(
     return _compose("promoted.txt", event, registration, links, message, seats, extras)
 
 
+@in_their_language
 def session_promotion_mail(
     event: Event,
     registration: Registration,
@@ -160,12 +184,64 @@ def session_promotion_mail(
     return _compose("session_promoted.txt", event, registration, links, message, extras=extras)
 
 
+@in_their_language
 def cancellation_mail(event: Event, registration: Registration, links: Links) -> OutgoingMail:
     return _compose("cancelled.txt", event, registration, links, {})
 
 
+@in_their_language
 def manage_link_mail(
     event: Event, registration: Registration, links: Links, *, renewed: bool
 ) -> OutgoingMail:
     """The personal link again: asked for by its owner, or a new one sent by the organisers."""
     return _compose("manage_link.txt", event, registration, links, {"renewed": renewed})
+
+
+@dataclass(frozen=True)
+class ReminderLine:
+    """One of the attendee's sessions in a reminder: in the event's zone, and in theirs when it differs."""
+
+    title: str
+    when: str
+    own_when: str
+    room: str
+
+
+def reminder_lines(
+    event: Event, registration: Registration, sessions: Sequence[tuple[Session, str]]
+) -> list[ReminderLine]:
+    own_zone = zone_or_none(registration.time_zone)
+    lines = []
+    for session, room in sessions:
+        own_when = ""
+        if (
+            own_zone is not None
+            and in_zone(session.start_at, own_zone).utcoffset()
+            != in_zone(session.start_at, event.timezone).utcoffset()
+        ):
+            own_when = format_local(session.start_at, own_zone, DATE_TIME, with_zone=True)
+        lines.append(ReminderLine(session.title, local_moment(session.start_at, event), own_when, room))
+    return lines
+
+
+@in_their_language
+def reminder_mail(
+    event: Event,
+    registration: Registration,
+    links: Links,
+    sessions: Sequence[tuple[Session, str]],
+    more_sessions: int,
+    starts_at: datetime,
+    programme_url: str,
+    extras: AttendeeExtras | None = None,
+) -> OutgoingMail:
+    """Before the event: when it starts, the attendee's sessions (in both zones), their join links (only
+    for those confirmed online), their ticket and calendar, and their personal link."""
+    message = {
+        "starts": local_moment(starts_at, event),
+        "sessions": reminder_lines(event, registration, sessions),
+        "more_sessions": more_sessions,
+        "programme_url": programme_url,
+        "mode": _mode(registration),
+    }
+    return _compose("reminder.txt", event, registration, links, message, extras=extras)

@@ -21,7 +21,7 @@ from app.db import DbSession, begin_write_transaction, saved_id, utcnow
 from app.errors import DomainError
 from app.events.locks import lock_event
 from app.events.models import AttendanceMode, Event, Visibility
-from app.i18n import _
+from app.i18n import _, current_locale, known_language
 from app.outbox.service import queue_mail
 from app.programme.models import Session
 from app.registration import attendee_programme, capacity, invitations, notifications, waiting_list
@@ -81,6 +81,7 @@ class Applicant:
     answers: Mapping[int, Sequence[str]] = field(default_factory=dict)  # question id → values given
     session_ids: Sequence[int] = ()
     invitation: str | None = None  # the token of the invitation link
+    time_zone: str = ""  # the browser's, when its script told it
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ class AttendeeChanges:
     country: str
     answers: Mapping[int, Sequence[str]]
     session_ids: Sequence[int]
+    time_zone: str = ""
 
 
 @dataclass(frozen=True)
@@ -329,6 +331,8 @@ def register_attendee(
         status=status,
         consented_at=now,
         waiting_since=now if status == RegistrationStatus.waiting else None,
+        language=known_language(current_locale.get()),
+        time_zone=applicant.time_zone,
     )
     db.add(registration)
     try:
@@ -394,6 +398,8 @@ def update_registration(
     registration.name = changes.name.strip()
     registration.affiliation = changes.affiliation.strip()
     registration.country = changes.country.strip().upper()
+    registration.language = known_language(current_locale.get()) or registration.language
+    registration.time_zone = changes.time_zone or registration.time_zone
     registration.updated_at = utcnow()
     db.add(registration)
     stored = {

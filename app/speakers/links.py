@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from app.db import DbSession, begin_write_transaction
 from app.errors import DomainError, InvalidInput
 from app.events.models import Event
-from app.i18n import _
+from app.i18n import _, speaking
 from app.mail import OutgoingMail, render_mail
 from app.outbox.service import queue_mail
 from app.security import RevocableLink, TokenExpired, TokenInvalid
@@ -101,7 +101,9 @@ def _check_reachable(speaker: Speaker) -> str:
 
 def portal_link_mail(event: Event, speaker: Speaker, url: str) -> OutgoingMail:
     context = {"name": speaker.name, "event": event.title, "url": url}
-    return render_mail("speakers/portal_link.txt", context, to=_check_reachable(speaker), event_id=event.id)
+    to = _check_reachable(speaker)
+    with speaking(speaker.language):
+        return render_mail("speakers/portal_link.txt", context, to=to, event_id=event.id)
 
 
 def send_portal_link(db: DbSession, event: Event, speaker: Speaker, *, links: PortalLinks) -> str:

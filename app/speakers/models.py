@@ -19,6 +19,8 @@ class Speaker(SQLModel, table=True):
     photo_url: str | None = Field(default=None, max_length=500)
     email: str | None = Field(default=None, max_length=254, index=True)
     timezone: str | None = Field(default=None, max_length=64)
+    # The language the speaker last used their portal in: their emails are written in it. Empty: unknown.
+    language: str = Field(default="", max_length=8, sa_column_kwargs={"server_default": ""})
     # Stored photo (resized, metadata stripped) in app storage; photo_url stays for an external picture.
     photo_key: str | None = Field(default=None, max_length=200)
     # Signed portal links carry this; replacing it revokes every link sent before.

@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 
 from app.db import DbSession, make_engine, utcnow
 from app.events.models import Event
+from app.exports.attendee import attendee_calendar
 from app.exports.booklets import booklet_version, build_booklet
 from app.exports.snapshot import SiteLinks
 from app.i18n import DEFAULT_LOCALE, current_locale
@@ -32,11 +33,21 @@ from app.materials.retention import (
     spool_dir_of,
 )
 from app.messaging.change_notices import NoticeLinks, queue_change_notices
-from app.messaging.service import BATCH_SIZE, MessageLinks, write_group_message
+from app.messaging.reminders import BATCH_SIZE as REMINDER_BATCH
+from app.messaging.reminders import events_due, write_reminders
+from app.messaging.service import (
+    BATCH_SIZE,
+    MessageLinks,
+    link_paths,
+    stalled_group_messages,
+    write_group_message,
+)
 from app.outbox.service import deliver, deliver_through, stranded_messages
 from app.programme.releases import published_programme
+from app.registration.links import Links
+from app.registration.models import Registration
 from app.settings import Settings
-from app.site import Router
+from app.site import Router, SiteUrls
 from app.storage import storage_from_settings
 from app.tasks.board import QueueBoard
 
@@ -84,10 +95,14 @@ def booklet_links(base_url: str, router: Router, event: Event) -> SiteLinks:
 class Tasks:
     """The site's tasks on `queue`. Calling a task (`tasks.import_schedule(job_id, "fr")`) queues it."""
 
-    def __init__(self, queue: Huey, settings: Settings, engine: Engine | None = None) -> None:
+    def __init__(
+        self, queue: Huey, settings: Settings, engine: Engine | None = None, router: Router | None = None
+    ) -> None:
         self.queue = queue
         self.settings = settings
         self._engine = engine
+        # The app's routes, for the links of the messages a periodic task writes (no request queued it).
+        self.router = router
         self.board = QueueBoard(queue)
         self.import_schedule = self._import_schedule()
         self.requeue_imports = self._requeue_imports()
@@ -97,8 +112,11 @@ class Tasks:
         self.requeue_mail = self._requeue_mail()
         self.send_group_message = self._send_group_message()
         self.send_change_notices = self._send_change_notices()
-        # Copies of a group message written per transaction (tests make it small).
+        self.resume_group_messages = self._resume_group_messages()
+        self.send_reminders = self._send_reminders()
+        # Copies of a group message, and reminders, written per transaction (tests make them small).
         self.group_message_batch = BATCH_SIZE
+        self.reminder_batch = REMINDER_BATCH
         if engine is not None:
             deliver_through(engine, self.queue_mail)
 
@@ -162,6 +180,56 @@ class Tasks:
             return write_group_message(self.engine, message_id, links, batch_size=self.group_message_batch)
 
         return send_group_message
+
+    def _resume_group_messages(self) -> TaskWrapper:
+        # Every minute: a message whose worker is gone (stopped, or retries spent while the database was
+        # away) is handed over again, and goes on from where it stopped.
+        @self.queue.periodic_task(crontab(minute="*"), name="resume_group_messages")
+        def resume_group_messages() -> int:
+            with DbSession(self.engine) as db:
+                stalled = stalled_group_messages(db, utcnow())
+            for message_id in stalled:
+                logger.warning("group message %s stopped being written: handed over again", message_id)
+                self.send_group_message(message_id, link_paths(self._site_urls()))
+            return len(stalled)
+
+        return resume_group_messages
+
+    def _site_urls(self) -> SiteUrls:
+        if self.router is None:
+            raise RuntimeError("these tasks were made without the app's routes: links cannot be written")
+        return SiteUrls(str(self.settings.base_url), self.router)
+
+    def registration_links(self) -> Links:
+        """The links of attendees' emails written by a worker: manage link, ticket, calendar file."""
+        urls = self._site_urls()
+        base_url = str(self.settings.base_url)
+
+        def calendar(db: DbSession, event: Event, registration: Registration) -> bytes:
+            return attendee_calendar(
+                db, event, registration, None, booklet_links(base_url, urls.router, event)
+            )
+
+        return Links(urls, self.settings.resolved_secret_key(), calendar)
+
+    def _send_reminders(self) -> TaskWrapper:
+        # Every minute: the reminders of the events whose moment has come. Each worker's scheduler runs
+        # it; they take turns per event, and nobody is reminded twice (app.messaging.reminders).
+        @self.queue.periodic_task(crontab(minute="*"), retries=2, retry_delay=30, name="send_reminders")
+        def send_reminders() -> int:
+            now = utcnow()
+            with DbSession(self.engine) as db:
+                due = events_due(db, now)
+            links = self.registration_links() if due else None
+            written = 0
+            for event_id in due:
+                assert links is not None  # noqa: S101 - made above when anything is due
+                written += write_reminders(self.engine, event_id, links, now, batch_size=self.reminder_batch)
+            if written:
+                logger.info("%d reminders written", written)
+            return written
+
+        return send_reminders
 
     def _send_change_notices(self) -> TaskWrapper:
         # Once per release, however often it is handed over: the first worker claims it in the queue's

@@ -10,6 +10,7 @@ from huey.consumer import Consumer
 from sqlalchemy import Engine
 
 from app.settings import Settings
+from app.site import Router
 from app.tasks.queue import make_queue
 from app.tasks.registry import Tasks
 
@@ -34,9 +35,10 @@ def consumer_options(workers: int, *, max_delay: float = 2.0, periodic: bool = T
     return {"workers": workers, "worker_type": "thread", "periodic": periodic, "max_delay": max_delay}
 
 
-def run_worker(settings: Settings, workers: int | None = None) -> int:
-    """The worker command: runs tasks until SIGINT (finishes what runs) or SIGTERM (stops at once)."""
-    tasks = Tasks(make_queue(settings), settings)
+def run_worker(settings: Settings, router: Router, workers: int | None = None) -> int:
+    """The worker command: runs tasks until SIGINT (finishes what runs) or SIGTERM (stops at once).
+    `router` names the app's pages, for the links in the messages the worker writes."""
+    tasks = Tasks(make_queue(settings), settings, router=router)
     consumer = Consumer(tasks.queue, **consumer_options(workers or settings.queue_workers))
     consumer.run()
     return 0
@@ -66,6 +68,6 @@ def embedded_worker(
         consumer.stop(graceful=True)
 
 
-def serve_tasks(settings: Settings, engine: Engine | None = None) -> Tasks:
+def serve_tasks(settings: Settings, router: Router, engine: Engine | None = None) -> Tasks:
     """The tasks the web app queues (its engine lent to the embedded worker's tasks)."""
-    return Tasks(make_queue(settings), settings, engine)
+    return Tasks(make_queue(settings), settings, engine, router)

@@ -2,14 +2,18 @@
 recipient reaches the mail server, and a stop halfway writes no more."""
 
 import time
+from datetime import timedelta
 
+from sqlalchemy import update
 from sqlmodel import select
 
-from app.db import DbSession
+from app.db import DbSession, begin_write_transaction, utcnow
 from app.messaging import service
 from app.messaging.models import GroupMessage, GroupMessageStatus
 from app.messaging.service import group_message_progress
+from app.outbox.models import OutgoingMessage
 from app.registration.models import AttendanceChoice
+from app.site import SiteUrls
 from tests.factories import make_event
 from tests.messaging.crowd import make_crowd, register
 from tests.registration.manage_factories import make_organiser_of, make_registration_form
@@ -81,3 +85,43 @@ def test_stop_halfway_leaves_the_rest_unwritten(db, app, organiser, organiser_cl
     assert (progress.written, progress.sent, progress.total) == (5, 5, 40)
     assert _message(db).status == GroupMessageStatus.stopped
     assert len(smtp.received) == 5
+
+
+def test_a_message_whose_worker_is_gone_is_taken_over_and_finished(db, organiser, smtp, tasks, worker):  # noqa: F811
+    """The hand-over to the queue was lost (the worker crashed, or the queue was away after the commit):
+    five minutes without a copy written, the minute's sweep hands it over again, and it goes on from
+    where it stopped, nobody getting two copies."""
+    event = make_event(db, slug="stalled")
+    make_registration_form(db, event)
+    for number in range(1, 7):
+        register(db, event, number, f"Person{number:02d}", AttendanceChoice.online)
+    started = utcnow() - timedelta(minutes=10)
+    message = GroupMessage(
+        event_id=event.id,
+        author_id=organiser.id,
+        audience="registrants",
+        subject="Slides are online",
+        body="Hello {name}",
+        total_recipients=6,
+        created_at=started,
+        started_at=started,
+    )
+    db.add(message)
+    db.commit()
+    urls = SiteUrls(str(tasks.settings.base_url), tasks.router)
+    links = service.MessageLinks.of(urls, tasks.settings.resolved_secret_key())
+    with DbSession(tasks.engine) as worker_db:  # its copies are queued, as a worker's are
+        assert service.write_next_batch(worker_db, message.id, links, batch_size=2) is True
+    # Two copies written just now: the message is not stalled yet.
+    assert service.stalled_group_messages(db, utcnow()) == []
+    assert service.stalled_group_messages(db, utcnow() + timedelta(minutes=6)) == [message.id]
+
+    begin_write_transaction(db)  # the worker is delivering the two copies meanwhile
+    db.exec(update(OutgoingMessage).values(created_at=started))
+    db.commit()
+    assert tasks.resume_group_messages.call_local() == 1
+
+    _wait_for(lambda: _message(db).status == GroupMessageStatus.sent)
+    _wait_for(lambda: group_message_progress(db, _message(db)).sent == 6)
+    recipients = sorted(mail["To"] for mail in smtp.received if mail["Subject"] == "Slides are online")
+    assert recipients == [f"person{n:02d}@example.org" for n in range(1, 7)]

@@ -126,6 +126,7 @@ ROUTE_LEVELS: dict[str, str] = {
             "group_message_send",
             "group_message_page",
             "group_message_stop",
+            "reminder_save",
         ],  # fmt: skip
         MANAGE,
     ),

@@ -42,7 +42,7 @@ def tasks(app: FastAPI, queue_settings: Settings) -> Iterator[Tasks]:
     """The app's tasks on the queue under test; on Redis, a queue name no other test uses, emptied after."""
     name = f"plenary-test-{uuid.uuid4().hex}"
     queue = make_queue(queue_settings, name=name if queue_settings.queue_url else None)
-    tasks = Tasks(queue, queue_settings, app.state.engine)
+    tasks = Tasks(queue, queue_settings, app.state.engine, app)
     app.state.tasks = tasks
     yield tasks
     queue.flush()
