@@ -242,23 +242,40 @@ def _lock(db: DbSession, message_id: int) -> GroupMessage | None:
     return db.exec(statement.execution_options(populate_existing=True)).first()
 
 
+def _already_written(db: DbSession, message_id: int, people: Sequence[Recipient]) -> set[str]:
+    addresses = [person.email.strip().lower() for person in people]
+    return {
+        address.lower()
+        for address in db.exec(
+            select(OutgoingMessage.recipient).where(
+                OutgoingMessage.group_message_id == message_id,
+                func.lower(OutgoingMessage.recipient).in_(addresses),
+            )
+        ).all()
+    }
+
+
 def write_next_batch(
-    db: DbSession, message_id: int, links: MessageLinks, *, batch_size: int = BATCH_SIZE
+    db: DbSession,
+    message_id: int,
+    links: MessageLinks,
+    *,
+    batch_size: int = BATCH_SIZE,
+    plan: list[Recipient] | None = None,
 ) -> bool:
     """Writes the copies of up to `batch_size` people who have none yet (commits); False when there is
-    nothing more to write: all written (the message is then sent), stopped, or gone."""
+    nothing more to write: all written (the message is then sent), stopped, or gone.
+
+    `plan` carries a worker's list of the people still to write from one batch to the next: the audience
+    is read whole only on the first batch and on the last (which finds anyone who joined meanwhile), not
+    on every batch, and each batch asks only about its own people whether another worker wrote to them.
+    """
     message = _lock(db, message_id)
     if message is None or message.status != GroupMessageStatus.sending:
         db.rollback()
         return False
     event = db.get(Event, message.event_id)
     assert event is not None  # noqa: S101 - the message goes with its event
-    written = {
-        address.lower()
-        for address in db.exec(
-            select(OutgoingMessage.recipient).where(OutgoingMessage.group_message_id == message_id)
-        ).all()
-    }
     draft = Draft(message.audience, message.subject, message.body, tuple(message.chosen_session_ids))
     allowed = placeholders_for(draft.audience)
     checked = CheckedDraft(
@@ -267,12 +284,29 @@ def write_next_batch(
         placeholders.parse_placeholders(draft.body, allowed, "body", everywhere=PLACEHOLDERS),
         [],
     )
-    waiting = [
-        person
-        for person in audience_recipients(db, event, draft.audience, draft.session_ids)
-        if person.email.strip().lower() not in written
-    ]
-    for person in waiting[:batch_size]:
+    if plan:
+        candidates = plan[:batch_size]
+        del plan[:batch_size]
+        written = _already_written(db, message_id, candidates)
+        batch = [person for person in candidates if person.email.strip().lower() not in written]
+        more = True  # the last batch reads the whole audience again
+    else:
+        written = {
+            address.lower()
+            for address in db.exec(
+                select(OutgoingMessage.recipient).where(OutgoingMessage.group_message_id == message_id)
+            ).all()
+        }
+        waiting = [
+            person
+            for person in audience_recipients(db, event, draft.audience, draft.session_ids)
+            if person.email.strip().lower() not in written
+        ]
+        batch = waiting[:batch_size]
+        more = len(waiting) > batch_size
+        if plan is not None:
+            plan.extend(waiting[batch_size:])
+    for person in batch:
         # The organiser's words are as written; what the site fills in (dates) is in the person's language.
         with speaking(person.language):
             rendered = render_for(db, event, checked, person, links)
@@ -283,12 +317,11 @@ def write_next_batch(
                 event_id=event.id,
             )
         queue_mail(db, replace(mail, group_message_id=message_id))
-    more = len(waiting) > batch_size
     if not more:
         message.status = GroupMessageStatus.sent
         message.finished_at = utcnow()
         # People who joined the audience while it was being sent got it too.
-        message.total_recipients = len(written) + len(waiting)
+        message.total_recipients = len(written) + len(batch)
         db.add(message)
     db.commit()
     return more
@@ -301,9 +334,10 @@ def write_group_message(
     organiser stopped it; returns the number of batches written."""
     batches = 0
     more = True
+    plan: list[Recipient] = []
     while more:
         with DbSession(engine, expire_on_commit=False) as db:
-            more = write_next_batch(db, message_id, links, batch_size=batch_size)
+            more = write_next_batch(db, message_id, links, batch_size=batch_size, plan=plan)
         batches += 1
     return batches
 

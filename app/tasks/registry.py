@@ -141,8 +141,9 @@ class Tasks:
     def _deliver_mail(self) -> TaskWrapper:
         # The attempts are counted in the message's row (the mail log shows them); a message the server
         # did not take is queued again with a delay, twice as long each time (app.outbox.retry_wait).
+        # It returns nothing: the queue would keep every result (one per email sent) that nobody reads.
         @self.queue.task(name="deliver_mail")
-        def deliver_mail(message_id: int) -> str | None:
+        def deliver_mail(message_id: int) -> None:
             delivery = deliver(
                 self.engine,
                 message_id,
@@ -152,7 +153,6 @@ class Tasks:
             )
             if delivery.retry_in is not None:
                 raise RetryTask(delay=delivery.retry_in.total_seconds())
-            return delivery.status
 
         return deliver_mail
 
@@ -173,11 +173,11 @@ class Tasks:
         # Handed over twice (a retry), it writes only to the people who have no copy yet. A failure (the
         # database away) is tried again 30 s, then 60 s later, from where it stopped.
         @self.queue.task(retries=3, retry_delay=30, retry_backoff=2, name="send_group_message")
-        def send_group_message(message_id: int, link_paths: dict[str, str]) -> int:
+        def send_group_message(message_id: int, link_paths: dict[str, str]) -> None:
             links = MessageLinks.from_paths(
                 str(self.settings.base_url), link_paths, self.settings.resolved_secret_key()
             )
-            return write_group_message(self.engine, message_id, links, batch_size=self.group_message_batch)
+            write_group_message(self.engine, message_id, links, batch_size=self.group_message_batch)
 
         return send_group_message
 

@@ -1,6 +1,7 @@
 """Sending to a group with a real worker on the real queue (SQLite file, Redis): one message per
 recipient reaches the mail server, and a stop halfway writes no more."""
 
+import threading
 import time
 from datetime import timedelta
 
@@ -125,3 +126,44 @@ def test_a_message_whose_worker_is_gone_is_taken_over_and_finished(db, organiser
     _wait_for(lambda: group_message_progress(db, _message(db)).sent == 6)
     recipients = sorted(mail["To"] for mail in smtp.received if mail["Subject"] == "Slides are online")
     assert recipients == [f"person{n:02d}@example.org" for n in range(1, 7)]
+
+
+def test_two_workers_writing_one_message_write_one_copy_per_person(
+    db, app, organiser, organiser_client, smtp
+):
+    """A message handed over twice (a retry, the sweep) is written by two workers at once: they take
+    turns batch by batch, and each person gets one copy, including whoever joined meanwhile."""
+    event = make_event(db, slug="twice")
+    make_registration_form(db, event)
+    make_organiser_of(db, event, organiser)
+    for number in range(1, 31):
+        register(db, event, number, f"Person{number:02d}", AttendanceChoice.online)
+    organiser_client.post(
+        "/manage/events/twice/messages", {"audience": "registrants", "subject": "S", "body": "Hello {name}"}
+    )
+    message = _message(db)
+    links = service.MessageLinks.of(app.state.site.urls, app.state.secret_key)
+    register(db, event, 31, "Latecomer", AttendanceChoice.online)
+
+    batches: list[int] = []
+    threads = [
+        threading.Thread(
+            target=lambda: batches.append(
+                service.write_group_message(app.state.engine, message.id, links, batch_size=4)
+            )
+        )
+        for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    db.rollback()
+    recipients = db.exec(
+        select(OutgoingMessage.recipient).where(OutgoingMessage.group_message_id == message.id)
+    ).all()
+    assert len(recipients) == len(set(recipients)) == 31
+    assert _message(db).status == GroupMessageStatus.sent
+    assert _message(db).total_recipients == 31
+    assert len(batches) == 2
