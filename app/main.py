@@ -31,6 +31,8 @@ from app.mail import mailer_from_settings
 from app.materials import manage_routes as material_manage_routes
 from app.materials import routes as material_routes
 from app.materials.models import MATERIAL_KIND_LABELS
+from app.live import api as live_api
+from app.live import routes as live_routes
 from app.messaging import manage_routes as messaging_manage_routes
 from app.outbox import routes as outbox_routes
 from app.portal import routes as speaker_portal_routes
@@ -125,10 +127,11 @@ def include_routes(app: FastAPI) -> None:
         outbox_routes,
         messaging_manage_routes,
         speaker_portal_routes,
+        live_routes,
     ):
         # HTML pages stay out of /docs, which documents the JSON API.
         app.include_router(module.router, include_in_schema=False)
-    for module in (event_api, programme_api):
+    for module in (event_api, programme_api, live_api):
         app.include_router(module.router)
     app.include_router(api_docs_routes.router)
 

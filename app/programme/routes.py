@@ -26,6 +26,7 @@ from app.programme.views import (
     ProgrammeView,
     event_speakers,
     programme_day,
+    read_display_zone,
     session_detail,
     speaker_detail,
 )
@@ -44,11 +45,6 @@ PAGE_METHODS = ["GET", "HEAD"]
 
 
 @cache
-def _known_zones() -> frozenset[str]:
-    return frozenset(all_timezones()) | {"UTC"}
-
-
-@cache
 def _timezone_options() -> list[tuple[str, str]]:
     return [(zone, zone.replace("_", " ")) for zone in [*all_timezones(), "UTC"]]
 
@@ -62,19 +58,6 @@ class ProgrammeRequest:
     view: str
     filters: ProgrammeFilters
     notices: list[str]
-
-
-def read_display_zone(event: Event, tz: str | None, notices: list[str]) -> str:
-    if not tz or tz == event.timezone:
-        return event.timezone
-    if tz in _known_zones():
-        return tz
-    notices.append(
-        _('"{zone}" is not a time zone we know; times are shown in the event\'s zone, {event_zone}.').format(
-            zone=tz, event_zone=event.timezone
-        )
-    )
-    return event.timezone
 
 
 def read_programme_request(

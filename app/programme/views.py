@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
@@ -31,6 +32,7 @@ from app.programme.snapshot import (
     TrackData,
     name_sort_key,
 )
+from app.timezones import all_timezones
 
 # The grid's time resolution: a row of the CSS grid is five minutes of the day.
 GRID_SLOT_MINUTES = 5
@@ -598,3 +600,21 @@ def _speaker_view(speaker: SpeakerData) -> SpeakerView:
         bio=speaker.bio,
         photo_url=speaker.photo_url,
     )
+
+
+@cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(all_timezones()) | {"UTC"}
+
+
+def read_display_zone(event: Event, tz: str | None, notices: list[str]) -> str:
+    if not tz or tz == event.timezone:
+        return event.timezone
+    if tz in _known_zones():
+        return tz
+    notices.append(
+        _('"{zone}" is not a time zone we know; times are shown in the event\'s zone, {event_zone}.').format(
+            zone=tz, event_zone=event.timezone
+        )
+    )
+    return event.timezone

@@ -18,5 +18,5 @@
 
   fillBrowserZone(document);
   // A form htmx swapped in (re-rendered with its errors) gets it again.
-  document.addEventListener("htmx:load", function (event) { fillBrowserZone(event.target); });
+  document.addEventListener("htmx:after:swap", function () { fillBrowserZone(document); });
 })();

@@ -74,6 +74,36 @@
     }
   }
 
+  // The sessions on now, marked in the grid and the list. The page is the same for every visitor and
+  // cached per programme version, so "now" is the visitor's clock, checked each minute.
+  function markSessionsOnNow() {
+    var grid = document.getElementById("programme-grid");
+    if (!grid) return;
+    var label = grid.dataset.nowLabel || "Now";
+    var now = Date.now();
+    Array.prototype.forEach.call(grid.querySelectorAll(".session-card time[data-end]"), function (time) {
+      var card = time.closest(".session-card");
+      var start = Date.parse(time.getAttribute("datetime"));
+      var end = Date.parse(time.dataset.end);
+      var on = !card.classList.contains("is-cancelled") && start <= now && now < end;
+      card.classList.toggle("is-now", on);
+      var badge = card.querySelector(".badge.now");
+      if (on && !badge) {
+        badge = document.createElement("span");
+        badge.className = "badge now";
+        badge.textContent = label;
+        time.parentNode.insertBefore(badge, time);
+      } else if (!on && badge) {
+        badge.remove();
+      }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    markSessionsOnNow();
+    window.setInterval(markSessionsOnNow, 60000);
+  });
+  document.addEventListener("htmx:after:swap", markSessionsOnNow);
   document.addEventListener("DOMContentLoaded", setUpZoneButton);
   document.addEventListener("DOMContentLoaded", foldFiltersOnPhones);
   document.addEventListener("DOMContentLoaded", listOnPhones);
