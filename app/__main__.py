@@ -70,7 +70,11 @@ def load_demo(settings: Settings) -> int:
     return 0
 
 
-def generate(settings: Settings, slug: str, sessions: int, rooms: int, days: int, seed: int) -> int:
+def generate(
+    settings: Settings, slug: str, sessions: int, rooms: int, days: int, seed: int, start: str | None = None
+) -> int:
+    if start is not None:
+        return generate_hybrid(settings, slug, sessions, rooms, days, seed, start)
     from app.demo.generator import generate_conference
     from app.errors import DomainError
     from app.events.service import set_published
@@ -87,6 +91,49 @@ def generate(settings: Settings, slug: str, sessions: int, rooms: int, days: int
         release_programme(db, event, "Generated programme", None)
     print(f"Generated {slug}: {sessions} sessions in {rooms} rooms over {days} days ({event.start_date}).")
     print(f"Programme: {settings.base_url}events/{slug}/programme")
+    return 0
+
+
+def generate_hybrid(
+    settings: Settings, slug: str, sessions: int, rooms: int, days: int, seed: int, start: str
+) -> int:
+    from datetime import datetime
+
+    from app.db import utcnow
+    from app.demo.generator import generate_hybrid_event, parse_start
+    from app.errors import DomainError
+    from app.timezones import in_zone
+
+    try:
+        parsed = parse_start(start)
+    except DomainError as error:
+        print(f"error: --start: {error.message}", file=sys.stderr)
+        return 2
+    with _db(settings) as db:
+        try:
+            # The real clock is read here, once; `now` is only used with --start now.
+            made = generate_hybrid_event(
+                db, slug, sessions, rooms, days, start=parsed, now=utcnow(), seed=seed
+            )
+        except DomainError as error:
+            print(f"error: {error.message}", file=sys.stderr)
+            return 1
+    zone = made.event.timezone
+
+    def local(moment: datetime) -> str:
+        return f"{in_zone(moment, zone):%Y-%m-%d %H:%M}"
+
+    closes_at = made.registration.closes_at
+    until = f" until {local(closes_at)}" if closes_at else ""
+    print(
+        f"Generated {slug}: a published hybrid conference, {sessions} sessions in {rooms} rooms over {days} "
+        "days, every room streamed, its programme released."
+    )
+    print(f"Runs from {local(made.runs_from)} to {local(made.runs_until)} ({zone}).")
+    print(f"Programme: {settings.base_url}events/{slug}/programme")
+    print(f"Registration, in person and online{until}: {settings.base_url}events/{slug}/register")
+    print(f"Now and next: {settings.base_url}events/{slug}/now")
+    print(f"Room screens: {settings.base_url}events/{slug}/screens")
     return 0
 
 
@@ -189,6 +236,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     gen.add_argument("--rooms", type=int, default=20)
     gen.add_argument("--days", type=int, default=4)
     gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument(
+        "--start",
+        default=None,
+        help="make it a hybrid event to try, open for registration, starting on YYYY-MM-DD, at "
+        "YYYY-MM-DDTHH:MM on its own clocks, or now (a session running then, more after it)",
+    )
 
     clean = commands.add_parser(
         "clean-storage",
@@ -229,7 +282,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if min(args.sessions, args.rooms, args.days) < 1:
             print("error: --sessions, --rooms and --days must be at least 1", file=sys.stderr)
             return 2
-        return generate(settings, args.slug, args.sessions, args.rooms, args.days, args.seed)
+        return generate(settings, args.slug, args.sessions, args.rooms, args.days, args.seed, args.start)
     if args.command == "clean-storage":
         keep = settings.material_versions_kept if args.keep_versions is None else args.keep_versions
         if keep < 1 or args.grace_minutes < 1:

@@ -27,12 +27,12 @@ from app.events.models import ATTENDANCE_LABELS, EVENT_KIND_LABELS, ORGANISER_RO
 from app.exports import routes as export_routes
 from app.i18n import _, current_locale, negotiate_locale
 from app.imports import routes as import_routes
+from app.live import api as live_api
+from app.live import routes as live_routes
 from app.mail import mailer_from_settings
 from app.materials import manage_routes as material_manage_routes
 from app.materials import routes as material_routes
 from app.materials.models import MATERIAL_KIND_LABELS
-from app.live import api as live_api
-from app.live import routes as live_routes
 from app.messaging import manage_routes as messaging_manage_routes
 from app.outbox import routes as outbox_routes
 from app.portal import routes as speaker_portal_routes

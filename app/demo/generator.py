@@ -2,15 +2,19 @@
 
 Everything comes from word lists and a seeded random generator, so one seed always gives the same event.
 Records are inserted in bulk (one statement per table, returning keys), so 1000 sessions take about a second.
+
+`generate_hybrid_event` makes the same conference ready to try the event days with, at a date or a moment
+chosen (now, by default): published, every room streamed, registration open, programme released.
 """
 
 import random
+import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import product
-from typing import Any
+from typing import Any, TypeAlias
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, insert
@@ -18,10 +22,14 @@ from sqlalchemy import Table, insert
 from app.db import DbSession, utcnow
 from app.errors import InvalidInput
 from app.events.models import AttendanceMode, Event, EventKind, Visibility
-from app.events.service import SlugTaken, slug_is_free
+from app.events.service import SlugTaken, set_published, slug_is_free
 from app.i18n import _
 from app.programme.models import RoleKind, Room, Session, SessionKind, SessionRole, Talk, Track
+from app.programme.releases import release_programme
+from app.registration.models import RegistrationForm
+from app.registration.setup import RegistrationSettings, save_registration_settings
 from app.speakers.models import Speaker
+from app.timezones import local_to_utc
 
 DAY_START = 8 * 60 + 30
 DAY_END = 18 * 60 + 30
@@ -30,6 +38,20 @@ SLOT_LENGTHS = (30, 45, 60, 75, 90)
 MAX_SLOTS_PER_ROOM_DAY = (DAY_END - DAY_START) // SHORTEST_SLOT
 MAX_DAYS = 14
 MAX_ROOMS = 100
+# A generated event running at a given moment: its first day starts on this grid, about LIVE_LEAD minutes
+# before the moment, and the moment falls inside a session of the main room with another one after it.
+LIVE_GRID = 30
+LIVE_LEAD = 120
+LIVE_MIN_SESSIONS_PER_ROOM_DAY = 2
+STREAM_BASE = "https://stream.example.org"
+IN_PERSON_SEATS = 900  # the main auditorium
+ONLINE_PLACES = 3000
+FIRST_YEAR = 1970
+LAST_YEAR = 2100
+_DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_MOMENT_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+# Any fixed instant: the first day is planned from it, then placed where the moment falls.
+_TRIAL_DAY_START = datetime(2000, 1, 1, tzinfo=UTC)
 
 FIRST_NAMES = (
     "Aino", "Ana", "Andreas", "Anja", "Bartosz", "Beatriz", "Camille", "Carlos", "Chiara", "Daniel",
@@ -187,6 +209,7 @@ class _SessionPlan:
     kind: SessionKind
     start_at: datetime
     end_at: datetime
+    day: int
     room: int
     track: int | None
     abstract: str
@@ -194,17 +217,155 @@ class _SessionPlan:
     talks: list[_TalkPlan] = field(default_factory=list)
 
 
+# (day of the event from 0, minute of the planned day from DAY_START to DAY_END) -> the UTC instant
+_Place: TypeAlias = Callable[[int, int], datetime]
+
+
+@dataclass(frozen=True)
+class HybridEvent:
+    """A generated event ready to be tried, with what the command line reports of it."""
+
+    event: Event
+    registration: RegistrationForm
+    runs_from: datetime  # the first session's start, UTC
+    runs_until: datetime  # the last session's end, UTC
+
+
+@dataclass(frozen=True)
+class _Generated:
+    event: Event
+    runs_from: datetime
+    runs_until: datetime
+
+
 def generate_conference(
     db: DbSession, slug: str, sessions: int, rooms: int, days: int, seed: int = 0
 ) -> Event:
     """A draft conference of exactly `sessions` sessions, `rooms` rooms and `days` days; a seed fixes it."""
+    return _generate(db, slug, sessions, rooms, days, seed, start=None, streamed=False).event
+
+
+def generate_hybrid_event(
+    db: DbSession,
+    slug: str,
+    sessions: int,
+    rooms: int,
+    days: int,
+    *,
+    start: date | datetime | None = None,
+    now: datetime | None = None,
+    seed: int = 0,
+) -> HybridEvent:
+    """A published hybrid conference to try the event days with: every room streamed, registration open in
+    person and online until the event is over, the programme released.
+
+    It starts on `start`: a day (sessions at the usual hours), or a moment (aware, or naive for the event's
+    own clocks), or when None, `now` (the clock when None too). A moment falls inside a session of the main
+    room on the first day, which starts a couple of hours before it, with another session after it.
+    """
+    generated = _generate(
+        db,
+        slug,
+        sessions,
+        rooms,
+        days,
+        seed,
+        start=(now or utcnow()) if start is None else start,
+        streamed=True,
+    )
+    event = set_published(db, generated.event, True)
+    registration = save_registration_settings(
+        db,
+        event,
+        RegistrationSettings(
+            is_open=True,
+            opens_at=None,
+            # After the event: at the end of its last day on its own clocks.
+            closes_at=_instant(event.end_date + timedelta(days=1), 0, ZoneInfo(event.timezone)),
+            in_person_seats=IN_PERSON_SEATS,
+            online_places=ONLINE_PLACES,
+            requires_approval=False,
+            waiting_list=True,
+            privacy_note="",
+        ),
+    )
+    release_programme(db, event, "Generated programme", None)
+    # Releasing may end the transaction that had read them (to take SQLite's write lock) and expire them.
+    db.refresh(event)
+    db.refresh(registration)
+    return HybridEvent(event, registration, generated.runs_from, generated.runs_until)
+
+
+def event_zone(seed: int) -> str:
+    """The time zone (its host city's) of the event generated with `seed`, known before generating it."""
+    return _host_city(random.Random(seed))[1]
+
+
+def parse_start(value: str) -> date | datetime | None:
+    """When `generate --start` says an event runs: None for now, a date, or a wall-clock moment (naive) on
+    the event's own clocks."""
+    text = value.strip()
+    if text.lower() == "now":
+        return None
+    start: date
+    try:
+        if _DATE_SHAPE.fullmatch(text):
+            start = date.fromisoformat(text)
+        elif _MOMENT_SHAPE.fullmatch(text):
+            start = datetime.fromisoformat(text.replace(" ", "T"))
+        else:
+            raise ValueError(text)
+    except ValueError as error:
+        raise InvalidInput(
+            _(
+                "Give the start as a date (YYYY-MM-DD), a date and a time on the event's clocks "
+                "(YYYY-MM-DDTHH:MM) or now."
+            ),
+            field="start",
+        ) from error
+    if not FIRST_YEAR <= start.year <= LAST_YEAR:
+        raise InvalidInput(
+            _("The start must fall between the years {first} and {last}.").format(
+                first=FIRST_YEAR, last=LAST_YEAR
+            ),
+            field="start",
+        )
+    return start
+
+
+def _host_city(rng: random.Random) -> tuple[str, str]:
+    city, zone_name = rng.choice(HOST_CITIES)
+    return city, zone_name
+
+
+def _generate(
+    db: DbSession,
+    slug: str,
+    sessions: int,
+    rooms: int,
+    days: int,
+    seed: int,
+    *,
+    start: date | datetime | None,
+    streamed: bool,
+) -> _Generated:
+    """The conference, on a random day of 2027 (`start` None), on the day `start`, or around the moment
+    `start`; with `streamed`, every room has a stream."""
     _check_size(sessions, rooms, days)
+    if isinstance(start, datetime):
+        _check_live_size(sessions, rooms, days)
     if not slug_is_free(db, slug):
         raise SlugTaken()
     rng = random.Random(seed)
-    city, zone_name = rng.choice(HOST_CITIES)
+    city, zone_name = _host_city(rng)
     zone = ZoneInfo(zone_name)
+    # Drawn even when `start` says the day, so that a seed gives the same conference on any day.
     start_date = date(2027, 3, 1) + timedelta(weeks=rng.randrange(30), days=rng.randrange(3))
+    moment = _moment(start, zone)
+    if moment is not None:
+        start_date = moment.astimezone(zone).date()
+    elif start is not None:
+        start_date = start
     theme = rng.choice(THEMES)
     event = Event(
         slug=slug,
@@ -221,7 +382,8 @@ def generate_conference(
             f"A {days}-day conference in {city} on personalised medicine: {sessions} sessions in "
             f"{rooms} rooms, "
             f"with plenary keynotes, themed sessions, panels and hands-on workshops.\n\n"
-            "The main rooms are **streamed**; recordings and slides are published after each session."
+            f"{'Every room is' if streamed else 'The main rooms are'} **streamed**; recordings and slides "
+            "are published after each session."
         ),
     )
     db.add(event)
@@ -229,15 +391,23 @@ def generate_conference(
     event_id = _key(event.id)
 
     room_records = _rooms(rng, event_id, rooms)
+    if streamed:
+        for room in room_records:
+            room.stream_url = f"{STREAM_BASE}/{slug}/{_url_part(room.name)}"
     track_records = [Track(event_id=event_id, name=name, colour=colour) for name, colour in TRACKS]
     track_records = track_records[: max(3, min(len(TRACKS), rooms // 2))]
     db.add_all([*room_records, *track_records])
     db.flush()
 
     speaker_rows = _speakers(rng, event_id, max(12, sessions * 13 // 10))
-    plans = _plan_sessions(
-        rng, start_date, zone, sessions, rooms, days, len(track_records), len(speaker_rows)
-    )
+    size = (sessions, rooms, days, len(track_records), len(speaker_rows))
+    if moment is None:
+        plans = _plan_sessions(rng, _on_their_dates(start_date, zone), *size)
+    else:
+        plans = _plan_live(rng, moment, zone, *size)
+    # A first day running past midnight, or later days moved a date on, can make the event longer.
+    last_date = max(plan.start_at.astimezone(zone).date() for plan in plans)
+    event.end_date = max(event.end_date, last_date)
 
     # Only people who ended up on the programme become speakers of the event.
     used = sorted({role.speaker for plan in plans for role in _all_roles(plan)})
@@ -299,9 +469,38 @@ def generate_conference(
         role_rows += _role_rows(session_id, talk_id, talk.roles, speaker_ids)
     if role_rows:
         connection.execute(insert(SessionRole.__table__), role_rows)  # type: ignore[attr-defined]  # (as above)
+    db.add(event)
     db.commit()
     db.refresh(event)
-    return event
+    return _Generated(event, min(plan.start_at for plan in plans), max(plan.end_at for plan in plans))
+
+
+def _moment(start: date | datetime | None, zone: ZoneInfo) -> datetime | None:
+    """The instant a moment `start` names (a naive one on the event's clocks); None for a day or nothing."""
+    if not isinstance(start, datetime):
+        return None
+    if start.tzinfo is not None:
+        return start.astimezone(UTC)
+    try:
+        return local_to_utc(start.date(), start.time(), zone.key)
+    except ValueError as error:
+        raise InvalidInput(str(error), field="start") from error
+
+
+def _check_live_size(sessions: int, rooms: int, days: int) -> None:
+    needed = LIVE_MIN_SESSIONS_PER_ROOM_DAY * rooms * days
+    if sessions < needed:
+        raise InvalidInput(
+            _(
+                "An event running at a given moment needs at least two sessions in each room on each day: "
+                "ask for {count} sessions or more, or for fewer rooms or days."
+            ).format(count=needed),
+            field="sessions",
+        )
+
+
+def _url_part(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
 def _check_size(sessions: int, rooms: int, days: int) -> None:
@@ -415,10 +614,82 @@ def _slot_lengths(rng: random.Random, count: int) -> tuple[list[int], int]:
     return lengths, remaining
 
 
+def _on_their_dates(first_day: date, zone: ZoneInfo, *, later_days_moved: int = 0) -> _Place:
+    """Each day at the usual hours of its own date on the event's clocks; days after the first
+    `later_days_moved` dates later."""
+
+    def place(day: int, minute: int) -> datetime:
+        moved = later_days_moved if day > 0 else 0
+        return _instant(first_day + timedelta(days=day + moved), minute, zone)
+
+    return place
+
+
+def _first_day_from(day_start: datetime, later: _Place) -> _Place:
+    """The first day from `day_start` on, as much time later as planned (however the clocks change on the
+    way, across midnight too); the others placed by `later`."""
+
+    def place(day: int, minute: int) -> datetime:
+        if day > 0:
+            return later(day, minute)
+        return day_start + timedelta(minutes=minute - DAY_START)
+
+    return place
+
+
+def _plan_live(
+    rng: random.Random,
+    moment: datetime,
+    zone: ZoneInfo,
+    sessions: int,
+    rooms: int,
+    days: int,
+    tracks: int,
+    speakers: int,
+) -> list[_SessionPlan]:
+    """Sessions planned so that `moment` falls inside a session of the main room on the first day, which
+    starts on the grid, a couple of hours before it and on the moment's own date, with another session
+    after it.
+
+    The first day is planned once from a fixed instant to see where its sessions fall, then again (the
+    generator put back as it was, so giving the same sessions) from the start that puts `moment` there.
+    """
+    size = (sessions, rooms, days, tracks, speakers)
+    state = rng.getstate()
+    trial = _plan_sessions(rng, _from_trial_start, *size)
+    rng.setstate(state)
+    first_day = [plan for plan in trial if plan.day == 0]
+    main_room = sorted(plan.start_at - _TRIAL_DAY_START for plan in first_day if plan.room == 0)
+    if len(main_room) < LIVE_MIN_SESSIONS_PER_ROOM_DAY:
+        raise RuntimeError("the main room needs two sessions on the first day; _check_live_size ensures it")
+    today = moment.astimezone(zone).date()
+    # Near midnight the day starts at midnight, so that the moment's own date is the event's first day.
+    into_day = min(timedelta(minutes=LIVE_LEAD), moment - _instant(today, 0, zone))
+    # The latest session starting by then that is not the room's last one; the first starts at 0.
+    offset = max(start for start in main_room[:-1] if start <= into_day)
+    day_start = _on_grid(moment - offset, zone)
+    first_day_end = day_start + max(plan.end_at - _TRIAL_DAY_START for plan in first_day)
+    # A first day running through the night into the next date's usual hours pushes the others a date on.
+    moved = 1 if first_day_end > _instant(today + timedelta(days=1), DAY_START, zone) else 0
+    later = _on_their_dates(today, zone, later_days_moved=moved)
+    return _plan_sessions(rng, _first_day_from(day_start, later), *size)
+
+
+def _from_trial_start(day: int, minute: int) -> datetime:
+    return _TRIAL_DAY_START + timedelta(days=day, minutes=minute - DAY_START)
+
+
+def _on_grid(moment: datetime, zone: ZoneInfo) -> datetime:
+    """The moment rounded down to the grid of the event's clocks (its zones' offsets are whole hours)."""
+    local = moment.astimezone(zone)
+    return moment - timedelta(
+        minutes=local.minute % LIVE_GRID, seconds=local.second, microseconds=local.microsecond
+    )
+
+
 def _plan_sessions(
     rng: random.Random,
-    start_date: date,
-    zone: ZoneInfo,
+    place: _Place,
     sessions: int,
     rooms: int,
     days: int,
@@ -437,7 +708,6 @@ def _plan_sessions(
         if count == 0:
             continue
         lengths, spare = _slot_lengths(rng, count)
-        local_day = start_date + timedelta(days=day)
         minute = DAY_START
         had_lunch = False
         for length in lengths:
@@ -445,8 +715,8 @@ def _plan_sessions(
             if minute > DAY_START and spare >= 15 and rng.random() < 0.5:
                 minute += 15
                 spare -= 15
-            start_at = _instant(local_day, minute, zone)
-            end_at = _instant(local_day, minute + length, zone)
+            start_at = place(day, minute)
+            end_at = place(day, minute + length)
             is_lunch = (
                 not had_lunch and length >= 60 and 11 * 60 + 45 <= minute <= 13 * 60 and rng.random() < 0.7
             )
@@ -463,6 +733,7 @@ def _plan_sessions(
                 kind=kind,
                 start_at=start_at,
                 end_at=end_at,
+                day=day,
                 room=room,
                 track=track,
                 abstract="",

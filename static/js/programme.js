@@ -81,14 +81,14 @@
     if (!grid) return;
     var label = grid.dataset.nowLabel || "Now";
     var now = Date.now();
-    Array.prototype.forEach.call(grid.querySelectorAll(".session-card time[data-end]"), function (time) {
-      var card = time.closest(".session-card");
-      var start = Date.parse(time.getAttribute("datetime"));
-      var end = Date.parse(time.dataset.end);
+    Array.prototype.forEach.call(grid.querySelectorAll(".session-card[data-end]"), function (card) {
+      var start = Date.parse(card.dataset.start);
+      var end = Date.parse(card.dataset.end);
       var on = !card.classList.contains("is-cancelled") && start <= now && now < end;
       card.classList.toggle("is-now", on);
       var badge = card.querySelector(".badge.now");
-      if (on && !badge) {
+      var time = card.querySelector(".session-time time");
+      if (on && !badge && time) {
         badge = document.createElement("span");
         badge.className = "badge now";
         badge.textContent = label;
