@@ -1,10 +1,9 @@
 """Public programme pages: the day grid and list, one session, the speakers and one speaker."""
 
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
-from typing import TypeVar
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -13,7 +12,6 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.accounts.access import optional_user
 from app.accounts.models import User
-from app.caching import RenderedViews
 from app.db import DbSession, utcnow
 from app.events.access import public_event
 from app.events.models import Event
@@ -34,8 +32,7 @@ from app.speakers.models import Speaker
 from app.timezones import all_timezones
 from app.web import not_found, render, render_block_html, run_with_db, wants_fragment
 from app.web.caches import ProgrammePageKey, SessionPageKey, SpeakerPageKey, SpeakersPageKey, caches_of
-from app.web.conditional import CompressedBody, conditional_response
-from app.web.csrf import csrf_token
+from app.web.conditional import public_page_response
 
 router = APIRouter()
 
@@ -146,56 +143,9 @@ def _programme_response(
         context = {**view_context, "shared_page": user is None}
         return bytes(render(request, PROGRAMME_TEMPLATE, context, blocks=["programme_grid"]).body)
 
-    return _page_response(
+    return public_page_response(
         request, key, page, user, caches.programme_pages, last_modified=published.last_modified
     )
-
-
-PageKey = TypeVar("PageKey", bound=Hashable)
-
-
-def _page_response(
-    request: Request,
-    key: PageKey,
-    page: Callable[[], bytes],
-    user: User | None,
-    cache: RenderedViews[PageKey, CompressedBody],
-    *,
-    last_modified: datetime | None = None,
-) -> Response:
-    """A public page, answered with 304 while the version `key` names is the one the visitor holds.
-
-    Nothing on these pages posts for a visitor who is not logged in, so they carry no CSRF token and are
-    the same for every anonymous visitor: rendered and compressed once per version, then reused. A
-    logged-in visitor's page has their menu and CSRF token: built for them, still answered with 304.
-    """
-    if user is None:
-        # Browsers and shared caches may keep it, but must ask again: a new release changes it at once.
-        return conditional_response(
-            request,
-            key,
-            page,
-            HTML,
-            cache=cache,
-            cache_control="public, no-cache",
-            last_modified=last_modified,
-            vary=PAGE_VARY,
-        )
-    personal = (key, user.id, csrf_token(request))
-    return conditional_response(
-        request,
-        personal,
-        page,
-        HTML,
-        cache=None,
-        cache_control="private, no-cache",
-        last_modified=last_modified,
-        vary=PAGE_VARY,
-    )
-
-
-HTML = "text/html; charset=utf-8"
-PAGE_VARY = "HX-Request, Cookie, Accept-Language"
 
 
 # The day's grid is the costly part of the page (hundreds of cards): it is built once per programme
@@ -334,7 +284,7 @@ async def session_page(request: Request, slug: str, session_id: int, tz: str = "
             }
             return bytes(render(request, "programme/session.html", context).body)
 
-        return _page_response(request, key, page, user, caches.detail_pages)
+        return public_page_response(request, key, page, user, caches.detail_pages)
 
     return await run_with_db(request, work)
 
@@ -359,7 +309,7 @@ async def speakers_page(request: Request, slug: str) -> Response:
             }
             return bytes(render(request, "programme/speakers.html", context).body)
 
-        return _page_response(request, key, page, user, caches.detail_pages)
+        return public_page_response(request, key, page, user, caches.detail_pages)
 
     return await run_with_db(request, work)
 
@@ -408,7 +358,7 @@ async def speaker_page(request: Request, slug: str, speaker_id: int, tz: str = "
             }
             return bytes(render(request, "programme/speaker.html", context).body)
 
-        return _page_response(request, key, page, user, caches.detail_pages)
+        return public_page_response(request, key, page, user, caches.detail_pages)
 
     return await run_with_db(request, work)
 

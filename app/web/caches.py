@@ -99,6 +99,22 @@ DetailPageKey = SessionPageKey | SpeakerPageKey | SpeakersPageKey
 
 
 @dataclass(frozen=True)
+class LivePageKey:
+    """One of the event day's pages (now and next, its banner, a room screen) as of one minute: what they
+    show changes with the minute, the released version and the rooms' running-late state."""
+
+    base_url: str
+    page: str
+    event_id: int
+    version: Hashable
+    minute: datetime
+    tz: str
+    notices: tuple[str, ...]
+    locale: str
+    fragment: bool
+
+
+@dataclass(frozen=True)
 class Caches:
     # Each released version's programme, parsed once (the draft's too, before the first release).
     programme_data: ProgrammeDataCache
@@ -112,6 +128,8 @@ class Caches:
     exports: RenderedViews[RenderedExportKey, CompressedBody]
     # Slow to make (seconds) and large: apart, so feeds cannot push them out.
     booklets: RenderedViews[RenderedExportKey, CompressedBody]
+    # Now and next and the room screens: each minute's page, asked for by every screen polling it.
+    live_pages: RenderedViews[LivePageKey, CompressedBody]
 
     @classmethod
     def new(cls) -> "Caches":
@@ -123,6 +141,7 @@ class Caches:
             api_programme=RenderedViews(max_entries=32),
             exports=RenderedViews(max_entries=64),
             booklets=RenderedViews(max_entries=8),
+            live_pages=RenderedViews(max_entries=256),
         )
 
 

@@ -9,7 +9,7 @@ from fastapi import Depends
 from app.db import utcnow
 
 
-def current_time() -> datetime:
+async def current_time() -> datetime:
     return utcnow()
 
 

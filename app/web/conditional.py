@@ -18,7 +18,9 @@ from typing import TypeVar
 
 from fastapi import Request, Response
 
+from app.accounts.models import User
 from app.caching import RenderedViews
+from app.web.csrf import csrf_token
 
 GZIP_SUFFIX = "-gzip"
 
@@ -155,3 +157,50 @@ def conditional_response(
 
 def _as_bytes(body: bytes | str) -> bytes:
     return body.encode() if isinstance(body, str) else body
+
+
+PageKey = TypeVar("PageKey", bound=Hashable)
+
+
+def public_page_response(
+    request: Request,
+    key: PageKey,
+    page: Callable[[], bytes],
+    user: User | None,
+    cache: RenderedViews[PageKey, CompressedBody],
+    *,
+    last_modified: datetime | None = None,
+) -> Response:
+    """A public page, answered with 304 while the version `key` names is the one the visitor holds.
+
+    Nothing on these pages posts for a visitor who is not logged in, so they carry no CSRF token and are
+    the same for every anonymous visitor: rendered and compressed once per version, then reused. A
+    logged-in visitor's page has their menu and CSRF token: built for them, still answered with 304.
+    """
+    if user is None:
+        # Browsers and shared caches may keep it, but must ask again: a new release changes it at once.
+        return conditional_response(
+            request,
+            key,
+            page,
+            HTML,
+            cache=cache,
+            cache_control="public, no-cache",
+            last_modified=last_modified,
+            vary=PAGE_VARY,
+        )
+    personal = (key, user.id, csrf_token(request))
+    return conditional_response(
+        request,
+        personal,
+        page,
+        HTML,
+        cache=None,
+        cache_control="private, no-cache",
+        last_modified=last_modified,
+        vary=PAGE_VARY,
+    )
+
+
+HTML = "text/html; charset=utf-8"
+PAGE_VARY = "HX-Request, Cookie, Accept-Language"

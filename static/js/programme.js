@@ -81,13 +81,14 @@
     if (!grid) return;
     var label = grid.dataset.nowLabel || "Now";
     var now = Date.now();
-    Array.prototype.forEach.call(grid.querySelectorAll(".session-card[data-end]"), function (card) {
-      var start = Date.parse(card.dataset.start);
-      var end = Date.parse(card.dataset.end);
+    Array.prototype.forEach.call(grid.querySelectorAll(".session-card .session-time[data-end]"), function (when) {
+      var card = when.closest(".session-card");
+      var start = Date.parse(when.dataset.start);
+      var end = Date.parse(when.dataset.end);
       var on = !card.classList.contains("is-cancelled") && start <= now && now < end;
       card.classList.toggle("is-now", on);
       var badge = card.querySelector(".badge.now");
-      var time = card.querySelector(".session-time time");
+      var time = when.querySelector("time");
       if (on && !badge && time) {
         badge = document.createElement("span");
         badge.className = "badge now";

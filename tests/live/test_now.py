@@ -254,3 +254,24 @@ def test_a_draft_events_now_page_is_not_public(db: DbSession, client: TestClient
     make_event(db, slug="draft-2022", is_published=False)
     assert client.get("/events/draft-2022/now").status_code == 404
     assert client.get("/api/events/draft-2022/now").status_code == 404
+
+
+def test_screens_polling_within_the_minute_get_304(
+    client: TestClient, prelude: Event, clock: list[datetime]
+) -> None:
+    path = f"/events/{SLUG}/rooms/{prelude_room_id(client)}/screen"
+    first = client.get(path, headers={"HX-Request": "true"})
+    tag = first.headers["etag"]
+    clock[0] = clock[0] + timedelta(seconds=20)
+    same_minute = client.get(path, headers={"HX-Request": "true", "If-None-Match": tag})
+    assert (same_minute.status_code, same_minute.content) == (304, b"")
+    clock[0] = clock[0] + timedelta(minutes=1)
+    next_minute = client.get(path, headers={"HX-Request": "true", "If-None-Match": tag})
+    assert next_minute.status_code == 200
+    assert next_minute.headers["etag"] != tag
+    assert "59 minutes left" in next_minute.text
+
+
+def prelude_room_id(client: TestClient) -> int:
+    rooms = client.get(f"/api/events/{SLUG}/now").json()["rooms"]
+    return next(room["room_id"] for room in rooms if room["room"] == "Main auditorium")

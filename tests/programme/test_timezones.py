@@ -9,7 +9,7 @@ from tests.factories import at, make_event, make_room, make_session
 
 
 def grid_times(html: str) -> list[str]:
-    return re.findall(r'<p class="session-time"><time datetime="[^"]+">([^<]+)</time>', html)
+    return re.findall(r'<p class="session-time"[^>]*><time datetime="[^"]+">([^<]+)</time>', html)
 
 
 def day_tabs(html: str) -> list[str]:
