@@ -18,6 +18,8 @@ _SECRET_PATHS = (
     re.compile(r"^(/registrations/calendar/)([^/?#]+?)(\.ics)?(?=$|[/?#])"),
     re.compile(r"^(/registrations/)(?!calendar/)([^/?#]+)()"),
     re.compile(r"^(/speaker-portal/)([^/?#]+)()"),
+    re.compile(r"^(/join/)([^/?#]+)()"),
+    re.compile(r"^(/stage/)([^/?#]+)()"),
 )
 # Query parameters that carry a secret: the invitation link of an invitation-only event.
 SECRET_QUERY_KEYS = frozenset({"invitation", "token"})

@@ -28,7 +28,10 @@ from app.exports import routes as export_routes
 from app.i18n import _, current_locale, negotiate_locale
 from app.imports import routes as import_routes
 from app.live import api as live_api
+from app.live import join_routes as live_join_routes
+from app.live import manage_routes as live_manage_routes
 from app.live import routes as live_routes
+from app.live import stage_routes as live_stage_routes
 from app.mail import mailer_from_settings
 from app.materials import manage_routes as material_manage_routes
 from app.materials import routes as material_routes
@@ -122,6 +125,8 @@ def include_routes(app: FastAPI) -> None:
         release_routes,
         registration_routes,
         registration_manage_routes,
+        live_join_routes,
+        live_manage_routes,
         material_routes,
         material_manage_routes,
         outbox_routes,
@@ -131,6 +136,8 @@ def include_routes(app: FastAPI) -> None:
     ):
         # HTML pages stay out of /docs, which documents the JSON API.
         app.include_router(module.router, include_in_schema=False)
+    app.include_router(live_stage_routes.stage_router, include_in_schema=False)
+    app.include_router(live_stage_routes.manage_router, include_in_schema=False)
     for module in (event_api, programme_api, live_api):
         app.include_router(module.router)
     app.include_router(api_docs_routes.router)

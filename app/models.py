@@ -4,6 +4,7 @@ from app.accounts.models import User
 from app.events.models import Event, EventOrganiser
 from app.exports.models import StoredBooklet
 from app.imports.models import ImportJob
+from app.live.models import LiveAdjustment, SessionCheckIn, SessionJoin, StageLink
 from app.materials.models import Material, MaterialVersion
 from app.messaging.models import GroupMessage
 from app.outbox.models import OutgoingAttachment, OutgoingMessage
@@ -31,8 +32,12 @@ __all__ = [
     "EventOrganiser",
     "GroupMessage",
     "ImportJob",
+    "LiveAdjustment",
+    "SessionCheckIn",
+    "SessionJoin",
     "OutgoingAttachment",
     "OutgoingMessage",
+    "StageLink",
     "StoredBooklet",
     "Room",
     "Session",

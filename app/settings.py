@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     secure_cookies: bool = False
     # Registrations one address may submit per minute on the public form; 0 turns the limit off.
     registration_rate_limit: int = Field(default=10, ge=0)
+    # An online attendee's personal join link leads to the stream from this many minutes before the
+    # session starts; before that it shows a waiting page with a countdown.
+    join_opens_minutes: int = Field(default=15, ge=0, le=24 * 60)
     # Addresses (or networks, comma-separated) of the reverse proxies whose X-Forwarded-For and
     # X-Forwarded-Proto are believed; "*" trusts every peer (only when nothing else can reach the server).
     forwarded_allow_ips: str = "127.0.0.1,::1"

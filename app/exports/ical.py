@@ -16,8 +16,8 @@ What calendar apps rely on:
   so clients replace their copy; before an event's first release it is 0 and clients go by
   LAST-MODIFIED and DTSTAMP. Sessions deleted after a release stay in the whole-programme feed as
   CANCELLED with a raised SEQUENCE, so calendars drop them.
-- An online attendee's personal feed carries the join link as a CONFERENCE property (RFC 7986); public
-  feeds never do: they carry the public page in URL.
+- An online attendee's personal feed carries their own join link (app/live/joins.py, never the stream's
+  address) as a CONFERENCE property (RFC 7986); public feeds never do: they carry the public page in URL.
 """
 
 from dataclasses import dataclass

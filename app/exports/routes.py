@@ -29,6 +29,7 @@ from app.exports.snapshot import (
 from app.i18n import N_, _, current_locale
 from app.programme.models import SessionKind
 from app.programme.releases import PublishedProgramme, published_programme
+from app.registration.links import Links
 from app.registration.models import Registration
 from app.registration.queries import calendar_of
 from app.tasks.registry import Tasks
@@ -329,7 +330,12 @@ def registration_calendar(request: Request, db: Db, calendar_secret: str) -> Res
     event, registration = found
     return Response(
         attendee_calendar(
-            db, event, registration, caches_of(request.app).programme_data, _site_links(request.app, event)
+            db,
+            event,
+            registration,
+            caches_of(request.app).programme_data,
+            _site_links(request.app, event),
+            Links.of(current_site(request)),
         ),
         media_type=MEDIA_TYPE,
         # Personal, and changes with the attendee's choices: never kept by any cache.
@@ -342,6 +348,8 @@ def attendee_calendars(app: FastAPI) -> Callable[[DbSession, Event, Registration
 
     def build(db: DbSession, event: Event, registration: Registration) -> bytes:
         programme_data = caches_of(app).programme_data
-        return attendee_calendar(db, event, registration, programme_data, _site_links(app, event))
+        # The site is made after this builder, which it holds; by the time an email is written, it is there.
+        join_links = Links.of(app.state.site)
+        return attendee_calendar(db, event, registration, programme_data, _site_links(app, event), join_links)
 
     return build

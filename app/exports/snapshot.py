@@ -32,7 +32,8 @@ class ExportedSession:
     page_url: str
     # RFC 5545 SEQUENCE: raised by each release that changed the session.
     sequence: int = 0
-    # The online join link, only in the personal feed of an online attendee.
+    # The attendee's own join link (not the stream's address), only in the personal feed of an online
+    # attendee.
     join_url: str | None = None
 
 

@@ -6,10 +6,12 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from app.events.access import PublicEvent
-from app.live.now import Phase, RoomNow, Slot, now_and_next
+from app.live.now import Phase, RoomNow, Slot
+from app.live.running_late import adjusted_programme, adjustments_of, live_board
 from app.programme.access import PublicProgramme
 from app.programme.views import read_display_zone
 from app.timezones import in_zone
+from app.web import Db
 from app.web.clock import Now
 
 router = APIRouter(prefix="/api", tags=["live"])
@@ -31,11 +33,15 @@ class SessionNow(BaseModel):
     minutes_left: int | None = None
     starts_in_minutes: int | None = None
     talk: TalkNow | None = None
+    # The programme's times, when the room runs late and the session moved.
+    scheduled_start: datetime | None = None
+    scheduled_end: datetime | None = None
 
 
 class RoomNowPublic(BaseModel):
     room_id: int | None
     room: str
+    minutes_late: int = 0
     now: SessionNow | None
     next: SessionNow | None
 
@@ -62,6 +68,8 @@ def _session(slot: Slot | None, zone: str, url_prefix: str) -> SessionNow | None
         url=f"{url_prefix}{session.id}",
         minutes_left=slot.minutes_left,
         starts_in_minutes=slot.starts_in,
+        scheduled_start=in_zone(slot.scheduled[0], zone) if slot.scheduled else None,
+        scheduled_end=in_zone(slot.scheduled[1], zone) if slot.scheduled else None,
         talk=TalkNow(
             id=talk.id,
             title=talk.title,
@@ -77,6 +85,7 @@ def _room(line: RoomNow, zone: str, url_prefix: str) -> RoomNowPublic:
     return RoomNowPublic(
         room_id=line.room.id if line.room is not None else None,
         room=line.room.name if line.room is not None else "",
+        minutes_late=line.delay,
         now=_session(line.current, zone, url_prefix),
         next=_session(line.next, zone, url_prefix),
     )
@@ -84,12 +93,12 @@ def _room(line: RoomNow, zone: str, url_prefix: str) -> RoomNowPublic:
 
 @router.get("/events/{slug}/now", response_model=NowPublic)
 def api_now(
-    request: Request, event: PublicEvent, published: PublicProgramme, now: Now, tz: str = ""
+    request: Request, db: Db, event: PublicEvent, published: PublicProgramme, now: Now, tz: str = ""
 ) -> NowPublic:
     """Each room's session on now (minutes left, its talk running now) and its next one. Times carry the
     offset of `tz` (an IANA zone; the event's by default); an unknown zone falls back to the event's."""
     zone = read_display_zone(event, tz, [])
-    board = now_and_next(published.data, event, now, zone)
+    board = live_board(published.data, event, adjustments_of(db, event), now, zone)
     url_prefix = str(request.url_for("session_page", slug=event.slug, session_id="0")).removesuffix("0")
     return NowPublic(
         event=event.slug,
@@ -99,4 +108,45 @@ def api_now(
         starts_at=in_zone(board.starts_at, zone) if board.starts_at else None,
         ends_at=in_zone(board.ends_at, zone) if board.ends_at else None,
         rooms=[_room(line, zone, url_prefix) for line in board.rooms],
+    )
+
+
+class MovedSession(BaseModel):
+    id: int
+    start: datetime
+    end: datetime
+    scheduled_start: datetime
+    scheduled_end: datetime
+
+
+class LateRoom(BaseModel):
+    room_id: int
+    minutes_late: int
+
+
+class LatePublic(BaseModel):
+    sessions: list[MovedSession]
+    rooms: list[LateRoom]
+
+
+@router.get("/events/{slug}/late", response_model=LatePublic)
+def api_late(db: Db, event: PublicEvent, published: PublicProgramme, now: Now) -> LatePublic:
+    """The sessions moved by rooms running late (expected and scheduled times, UTC), and the rooms late
+    now: the programme page shows them over its cached grid."""
+    adjusted = adjusted_programme(published.data, adjustments_of(db, event), event, now)
+    sessions = adjusted.data.index.sessions
+    return LatePublic(
+        sessions=[
+            MovedSession(
+                id=session_id,
+                start=sessions[session_id].start_at,
+                end=sessions[session_id].end_at,
+                scheduled_start=start,
+                scheduled_end=end,
+            )
+            for session_id, (start, end) in sorted(adjusted.scheduled.items())
+        ],
+        rooms=[
+            LateRoom(room_id=room, minutes_late=late) for room, late in sorted(adjusted.room_delays.items())
+        ],
     )

@@ -5,6 +5,7 @@ instead of waiting, and the pages, the JSON and the room screens all say the sam
 """
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -32,6 +33,8 @@ class Slot:
     talk: TalkData | None = None
     minutes_left: int | None = None
     starts_in: int | None = None
+    # The programme's times when the room runs late (None: on time), shown struck through.
+    scheduled: tuple[datetime, datetime] | None = None
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,8 @@ class RoomNow:
     next: Slot | None
     # The room's other sessions of the day (in the zone shown), after the next one: for room screens.
     later_today: tuple[SessionData, ...] = ()
+    # Minutes late, as the stage manager said (0: on time).
+    delay: int = 0
 
 
 @dataclass(frozen=True)
@@ -91,9 +96,22 @@ def _day_of(moment: datetime, zone: ZoneInfo) -> date:
     return moment.astimezone(zone).date()
 
 
-def now_and_next(data: ProgrammeData, event: Event, now: datetime, zone: str | None = None) -> NowAndNext:
+def now_and_next(
+    data: ProgrammeData,
+    event: Event,
+    now: datetime,
+    zone: str | None = None,
+    *,
+    scheduled: Mapping[int, tuple[datetime, datetime]] | None = None,
+    room_delays: Mapping[int, int] | None = None,
+) -> NowAndNext:
     """Each room's session on now (with its talk running now and the minutes left) and its next one,
-    cancelled sessions left out; "today" is the viewer's day in `zone` (the event's by default)."""
+    cancelled sessions left out; "today" is the viewer's day in `zone` (the event's by default).
+
+    `data` may be the programme as the day goes (app.live.running_late): `scheduled` then names the
+    programme's times of the sessions moved, and `room_delays` the rooms running late."""
+    scheduled = scheduled or {}
+    room_delays = room_delays or {}
     shown_zone = zone or event.timezone
     tz = ZoneInfo(shown_zone)
     sessions = sorted(
@@ -129,11 +147,19 @@ def now_and_next(data: ProgrammeData, event: Event, now: datetime, zone: str | N
                     current,
                     talk=_talk_now(index.talks_of_session.get(current.id, []), now),
                     minutes_left=_minutes(current.end_at - now),
+                    scheduled=scheduled.get(current.id),
                 )
                 if current is not None
                 else None,
-                next=Slot(following, starts_in=_minutes(following.start_at - now)) if following else None,
+                next=Slot(
+                    following,
+                    starts_in=_minutes(following.start_at - now),
+                    scheduled=scheduled.get(following.id),
+                )
+                if following
+                else None,
                 later_today=tuple(s for s in upcoming[1:] if _day_of(s.start_at, tz) == today),
+                delay=room_delays.get(room.id, 0) if room is not None else 0,
             )
         )
     return NowAndNext(phase, now, shown_zone, starts_at, ends_at, tuple(lines))

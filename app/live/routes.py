@@ -21,6 +21,7 @@ from app.events.access import PublicEvent, public_event
 from app.events.models import Event
 from app.i18n import _, current_locale
 from app.live.now import NowAndNext, Phase, now_and_next
+from app.live.running_late import AdjustedProgramme, adjusted_programme, adjustments_of
 from app.programme.access import PublicProgramme
 from app.programme.releases import published_programme
 from app.programme.views import read_display_zone
@@ -36,6 +37,7 @@ NOW_PAGE = "live/now.html"
 BANNER = "live/_banner.html"
 SCREEN_PAGE = "live/screen.html"
 SCREENS_PAGE = "live/screens.html"
+SESSION_NOTICE = "live/_session_notice.html"
 
 
 def _qr_svg(url: str) -> Markup:
@@ -76,7 +78,7 @@ def _live_response(
     now: datetime,
     page: str,
     tz: str,
-    build: Callable[[Event, NowAndNext], PageParts],
+    build: Callable[[Event, NowAndNext, AdjustedProgramme], PageParts],
 ) -> Callable[[DbSession], Response]:
     """The work of a live page in one database thread: the event and its programme looked up, then the
     page of this minute answered with 304 to a screen that holds it, else built once per minute."""
@@ -88,19 +90,24 @@ def _live_response(
         notices: list[str] = []
         zone = read_display_zone(event, tz, notices)
         minute = now.replace(second=0, microsecond=0)
+        adjustments = adjustments_of(db, event)
         key = LivePageKey(
             base_url=str(request.base_url),
             page=page,
             event_id=event.id or 0,
             version=published.version_key,
+            live=(len(adjustments), adjustments[-1].id if adjustments else 0),
             minute=minute,
             tz=zone,
             notices=tuple(notices),
             locale=current_locale.get(),
             fragment=wants_fragment(request),
         )
-        board = now_and_next(published.data, event, minute, zone)
-        parts = build(event, board)
+        adjusted = adjusted_programme(published.data, adjustments, event, minute)
+        board = now_and_next(
+            adjusted.data, event, minute, zone, scheduled=adjusted.scheduled, room_delays=adjusted.room_delays
+        )
+        parts = build(event, board, adjusted)
 
         def body() -> bytes:
             context = {
@@ -119,7 +126,7 @@ def _live_response(
 async def now_page(request: Request, slug: str, now: Now, tz: str = "") -> Response:
     """What is on in each room and what comes next, in the viewer's time zone (`?tz=`)."""
     work = _live_response(
-        request, slug, now, "now", tz, lambda event, board: PageParts(NOW_PAGE, ["now_board"])
+        request, slug, now, "now", tz, lambda event, board, adjusted: PageParts(NOW_PAGE, ["now_board"])
     )
     return await run_with_db(request, work)
 
@@ -127,7 +134,7 @@ async def now_page(request: Request, slug: str, now: Now, tz: str = "") -> Respo
 @router.get("/events/{slug}/now/banner", response_class=HTMLResponse)
 async def now_banner(request: Request, slug: str, now: Now, tz: str = "") -> Response:
     """The line the event and programme pages show during the event's days (empty on other days)."""
-    work = _live_response(request, slug, now, "banner", tz, lambda event, board: PageParts(BANNER))
+    work = _live_response(request, slug, now, "banner", tz, lambda event, board, adjusted: PageParts(BANNER))
     return await run_with_db(request, work)
 
 
@@ -136,7 +143,7 @@ async def room_screen(request: Request, slug: str, room_id: int, now: Now) -> Re
     """Full screen, for the screen at the room's door or behind the stage: now, next, the rest of the
     day and a QR code to the session on now, in large type, in the event's time zone."""
 
-    def screen(event: Event, board: NowAndNext) -> PageParts:
+    def screen(event: Event, board: NowAndNext, adjusted: AdjustedProgramme) -> PageParts:
         line = board.room(room_id)
         if line is None:
             raise not_found(_("This room is not part of the programme of {event}.").format(event=event.title))
@@ -150,6 +157,22 @@ async def room_screen(request: Request, slug: str, room_id: int, now: Now) -> Re
         return PageParts(SCREEN_PAGE, ["screen_board"], context)
 
     work = _live_response(request, slug, now, f"screen:{room_id}", "", screen)
+    return await run_with_db(request, work)
+
+
+@router.get("/events/{slug}/sessions/{session_id}/live", response_class=HTMLResponse)
+async def session_live_notice(
+    request: Request, slug: str, session_id: int, now: Now, tz: str = ""
+) -> Response:
+    """The session page's line when its room runs late: the expected times, the scheduled ones struck
+    through (empty when the session keeps its time). The session page stays cached per version."""
+
+    def notice(event: Event, board: NowAndNext, adjusted: AdjustedProgramme) -> PageParts:
+        session = adjusted.data.index.sessions.get(session_id)
+        scheduled = adjusted.scheduled.get(session_id)
+        return PageParts(SESSION_NOTICE, context=lambda: {"session": session, "scheduled": scheduled})
+
+    work = _live_response(request, slug, now, f"session:{session_id}", tz, notice)
     return await run_with_db(request, work)
 
 

@@ -38,6 +38,7 @@ LINKED_ROUTES: dict[str, tuple[str, ...]] = {
     "registration_manage_page": ("token",),
     "registration_calendar": ("calendar_secret",),
     "speaker_portal_page": ("token",),
+    "session_join_page": ("token",),
 }
 
 
@@ -120,12 +121,12 @@ def check_draft(db: DbSession, event: Event, draft: Draft) -> CheckedDraft:
     return CheckedDraft(draft, subject, body, recipients)
 
 
-def _join_links(db: DbSession, event: Event, recipient: Recipient) -> str:
+def _join_links(db: DbSession, event: Event, recipient: Recipient, links: Links) -> str:
     if recipient.registration is None:
         return ""
     return "\n".join(
         f"{link.session.title} ({local_moment(link.session.start_at, event)}): {link.url}"
-        for link in stream_links(db, event, recipient.registration)
+        for link in stream_links(db, event, recipient.registration, links)
     )
 
 
@@ -142,7 +143,7 @@ def _values(
         if "calendar_link" in needed:
             values["calendar_link"] = links.registration.calendar_url(registration)
         if "join_links" in needed:
-            values["join_links"] = _join_links(db, event, recipient)
+            values["join_links"] = _join_links(db, event, recipient, links.registration)
     if speaker is not None and "portal_link" in needed:
         ensure_portal_secret(speaker)
         db.add(speaker)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlmodel import col, select
 
-from app.db import DbSession
+from app.db import DbSession, saved_id
 from app.events.models import Event
 from app.programme import releases
 from app.programme.models import Room, Session
@@ -71,17 +71,33 @@ def attendee_sessions(db: DbSession, event: Event, registration: Registration) -
 @dataclass(frozen=True)
 class StreamLink:
     session: Session
-    url: str
+    url: str  # the attendee's own join link (app/live/joins.py), never the stream's address
 
 
-def stream_links(db: DbSession, event: Event, registration: Registration) -> list[StreamLink]:
-    """Join and stream links are for confirmed online attendees only; everyone else gets none."""
-    if registration.mode != AttendanceChoice.online or registration.status != RegistrationStatus.confirmed:
+def is_joinable(session: Session, room: Room | None) -> bool:
+    """A session online attendees can join: it takes place, in a room with a stream, and its speakers did
+    not ask not to be streamed."""
+    return (
+        room is not None and bool(room.stream_url) and not session.is_cancelled and not session.do_not_stream
+    )
+
+
+def may_join_online(registration: Registration) -> bool:
+    return (
+        registration.mode == AttendanceChoice.online and registration.status == RegistrationStatus.confirmed
+    )
+
+
+def stream_links(db: DbSession, event: Event, registration: Registration, links: Links) -> list[StreamLink]:
+    """Join links are for confirmed online attendees only, one per streamed session of their programme;
+    everyone else gets none. Each leads through the attendee's personal join page, which keeps the
+    stream's address to itself until the session opens."""
+    if not may_join_online(registration):
         return []
     return [
-        StreamLink(line.session, line.room.stream_url)
+        StreamLink(line.session, links.join_url(registration, saved_id(line.session)))
         for line in attendee_sessions(db, event, registration)
-        if line.room is not None and line.room.stream_url and not line.session.is_cancelled
+        if is_joinable(line.session, line.room)
     ]
 
 
@@ -97,6 +113,6 @@ def mail_extras(db: DbSession, event: Event, registration: Registration, links: 
             logger.exception("could not build the calendar of registration %s", registration.id)
     joins = tuple(
         JoinLink(link.session.title, link.session.start_at, link.url)
-        for link in stream_links(db, event, registration)
+        for link in stream_links(db, event, registration, links)
     )
     return AttendeeExtras(calendar=calendar, join_links=joins)

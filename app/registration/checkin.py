@@ -68,6 +68,12 @@ def refusal_reason(registration: Registration, event: Event, now: datetime) -> s
     """Why this person cannot be checked in, in the words the door staff read; None if they can."""
     if registration.checked_in_at is not None:
         return _("Already checked in at {time}.").format(time=_clock(registration.checked_in_at, event, now))
+    return attendance_refusal(registration)
+
+
+def attendance_refusal(registration: Registration) -> str | None:
+    """Why the registration gives this person no place in the room (its status or mode), in the words
+    the door staff read; None if it does. The event's door and each session's door (app/live) ask."""
     if registration.status == RegistrationStatus.pending:
         return _("This registration is still awaiting approval.")
     if registration.status == RegistrationStatus.waiting:

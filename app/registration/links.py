@@ -1,7 +1,8 @@
-"""Links attendees get by email: the signed manage link, the personal calendar feed, the check-in URL.
+"""Links attendees get by email: the signed manage link, the personal calendar feed, the check-in URL,
+and an online attendee's personal link to join each session.
 
-The manage link is a RevocableLink (app/security.py): regenerating the registration's secret (when its
-personal data is deleted) kills every link sent before.
+The manage and join links are RevocableLinks (app/security.py): regenerating the registration's secret
+(when its personal data is deleted, or the organiser renews its link) kills every link sent before.
 """
 
 from collections.abc import Callable
@@ -14,7 +15,7 @@ from app.i18n import _
 from app.registration.checkin import checkin_code
 from app.registration.invitations import invitation_token
 from app.registration.models import Invitation, Registration
-from app.security import RevocableLink, TokenExpired, TokenInvalid
+from app.security import RevocableLink, TokenExpired, TokenInvalid, read_token, sign_token
 from app.site import Site, SiteUrls
 
 MANAGE_PURPOSE = "registration-manage"
@@ -60,6 +61,42 @@ def registration_for_manage_token(
     return registration
 
 
+JOIN_PURPOSE = "session-join"
+# Join links travel in the emails and the calendar file sent at registration, months ahead.
+JOIN_TOKEN_MAX_AGE_SECONDS = MANAGE_TOKEN_MAX_AGE_SECONDS
+
+
+@dataclass(frozen=True)
+class SessionRevocableLink(RevocableLink):
+    """A RevocableLink that also names one session: the session's id is signed with the record's, so a
+    link to one session never opens another, and a new secret still revokes them all."""
+
+    def sign_for_session(self, secret_key: str, record_id: int, record_secret: str, session_id: int) -> str:
+        payload = {self.id_key: record_id, "s": session_id, "k": self._digest(record_secret)}
+        return sign_token(secret_key, self.purpose, payload)
+
+    def read_for_session(self, secret_key: str, token: str, max_age_seconds: int) -> tuple[int, int, str]:
+        """The record id, session id and secret digest; TokenExpired or TokenInvalid when it cannot be
+        trusted."""
+        payload = read_token(secret_key, self.purpose, token, max_age_seconds)
+        if (
+            not isinstance(payload, dict)
+            or not isinstance(payload.get(self.id_key), int)
+            or not isinstance(payload.get("s"), int)
+            or not isinstance(payload.get("k"), str)
+        ):
+            raise TokenInvalid("a token of another shape")
+        return payload[self.id_key], payload["s"], payload["k"]
+
+
+JOIN_LINK = SessionRevocableLink(purpose=JOIN_PURPOSE, id_key="r", label="join")
+
+
+def join_token(secret_key: str, registration: Registration, session_id: int) -> str:
+    assert registration.id is not None  # noqa: S101 - a saved registration has its id
+    return JOIN_LINK.sign_for_session(secret_key, registration.id, registration.secret, session_id)
+
+
 # Builds an attendee's own calendar (.ics), given by the app: the exports that render it stand above
 # registration.
 AttendeeCalendar = Callable[[DbSession, Event, Registration], bytes]
@@ -83,6 +120,10 @@ class Links:
 
     def manage_url(self, registration: Registration) -> str:
         return self.urls.url("registration_manage_page", token=manage_token(self.secret_key, registration))
+
+    def join_url(self, registration: Registration, session_id: int) -> str:
+        """An online attendee's own link to one session (app/live/joins.py): never the stream's address."""
+        return self.urls.url("session_join_page", token=join_token(self.secret_key, registration, session_id))
 
     def calendar_url(self, registration: Registration) -> str:
         return self.urls.url("registration_calendar", calendar_secret=registration.calendar_secret)

@@ -275,7 +275,8 @@ def _manage_context(
         "seats_by_mode": capacity.seats_left_by_mode(db, event, registration_form),
         "country_options": country_options(),
         "ticket": tickets.ticket_for(event, registration, links),
-        "stream_links": service.stream_links(db, event, registration),
+        "stream_links": service.stream_links(db, event, registration, links),
+        "join_opens_minutes": site.settings.join_opens_minutes,
         "programme": service.attendee_sessions(db, event, registration),
         "calendar_url": links.calendar_url(registration),
     }

@@ -204,10 +204,11 @@ class Tasks:
         """The links of attendees' emails written by a worker: manage link, ticket, calendar file."""
         urls = self._site_urls()
         base_url = str(self.settings.base_url)
+        join_links = Links(urls, self.settings.resolved_secret_key())
 
         def calendar(db: DbSession, event: Event, registration: Registration) -> bytes:
             return attendee_calendar(
-                db, event, registration, None, booklet_links(base_url, urls.router, event)
+                db, event, registration, None, booklet_links(base_url, urls.router, event), join_links
             )
 
         return Links(urls, self.settings.resolved_secret_key(), calendar)

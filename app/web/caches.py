@@ -107,6 +107,8 @@ class LivePageKey:
     page: str
     event_id: int
     version: Hashable
+    # The rooms' running-late state: how many adjustments were said, and the last one's id.
+    live: Hashable
     minute: datetime
     tz: str
     notices: tuple[str, ...]

@@ -100,11 +100,49 @@
     });
   }
 
+  // Rooms running late (said by their stage managers on the day): the moved sessions' expected times,
+  // the scheduled ones struck through. Fetched apart, so the grid stays cached per programme version.
+  function showLateSessions() {
+    var grid = document.getElementById("programme-grid");
+    if (!grid || !grid.dataset.lateUrl || !window.fetch || !window.Intl) return;
+    var clock = new Intl.DateTimeFormat("en-GB", {
+      hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: grid.dataset.tz || undefined,
+    });
+    window.fetch(grid.dataset.lateUrl, { headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (late) {
+        if (!late) return;
+        late.sessions.forEach(function (moved) {
+          var when = grid.querySelector('.session-time[data-session-id="' + moved.id + '"]');
+          var time = when && when.querySelector("time");
+          if (!time) return;
+          var scheduled = when.querySelector("del.scheduled");
+          if (!scheduled) {
+            scheduled = document.createElement("del");
+            scheduled.className = "scheduled";
+            scheduled.textContent = time.textContent;
+            when.insertBefore(scheduled, time);
+            when.insertBefore(document.createTextNode(" "), time);
+          }
+          time.textContent = clock.format(new Date(moved.start)) + "–" + clock.format(new Date(moved.end));
+          time.setAttribute("datetime", moved.start);
+          when.dataset.start = moved.start;
+          when.dataset.end = moved.end;
+          when.classList.add("is-late");
+        });
+        markSessionsOnNow();
+      })
+      .catch(function () { /* the scheduled times stay: nothing to correct */ });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    showLateSessions();
+    window.setInterval(showLateSessions, 60000);
     markSessionsOnNow();
     window.setInterval(markSessionsOnNow, 60000);
   });
   document.addEventListener("htmx:after:swap", markSessionsOnNow);
+  document.addEventListener("htmx:after:swap", showLateSessions);
   document.addEventListener("DOMContentLoaded", setUpZoneButton);
   document.addEventListener("DOMContentLoaded", foldFiltersOnPhones);
   document.addEventListener("DOMContentLoaded", listOnPhones);

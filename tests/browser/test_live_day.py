@@ -4,7 +4,7 @@ screen without scrolling and asks the server again by itself."""
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, LiveServer
+from tests.browser.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, ARTIFACTS, LiveServer
 
 pytestmark = pytest.mark.browser
 
@@ -54,3 +54,45 @@ def test_the_live_day_in_a_browser(live_server: LiveServer, browser_page: object
     page.locator(".screen-room").wait_for()  # type: ignore[attr-defined]
     assert page.locator("#screen-board").count() == 1  # type: ignore[attr-defined]
     assert _fits(page)
+
+
+def test_a_stage_manager_on_a_phone_makes_the_room_late_on_every_screen(
+    live_server: LiveServer, browser_page: object
+) -> None:
+    live_server.cli(
+        "generate", "--slug", SLUG, "--sessions", "40", "--rooms", "4", "--days", "1", "--start", "now"
+    )
+    page = browser_page
+    page.goto(f"{live_server.url}/login")  # type: ignore[attr-defined]
+    page.get_by_label("Email").fill(ADMIN_EMAIL)  # type: ignore[attr-defined]
+    page.get_by_label("Password").fill(ADMIN_PASSWORD)  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Log in").click()  # type: ignore[attr-defined]
+    page.wait_for_url(f"{live_server.url}/manage")  # type: ignore[attr-defined]
+
+    page.goto(f"{live_server.url}/manage/events/{SLUG}/stage")  # type: ignore[attr-defined]
+    page.get_by_label("Room").select_option(label="Main auditorium")  # type: ignore[attr-defined]
+    page.get_by_label("Given to").fill("Camille, stage manager")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Make a stage link").click()  # type: ignore[attr-defined]
+    stage_url = page.locator("input.copy-link").last.input_value()  # type: ignore[attr-defined]
+
+    phone = page.context.browser.new_context(viewport={"width": 390, "height": 844})  # type: ignore[attr-defined]
+    try:
+        stage = phone.new_page()
+        stage.route("https://cdn.jsdelivr.net/**", lambda route: route.abort())
+        stage.goto(stage_url)
+        stage.get_by_role("button", name="10 min").click()
+        stage.get_by_text("10 minutes late").first.wait_for()
+        stage.screenshot(path=str(ARTIFACTS / "live-stage-phone.png"), full_page=True)
+    finally:
+        phone.close()
+
+    page.goto(f"{live_server.url}/events/{SLUG}/screens")  # type: ignore[attr-defined]
+    page.get_by_role("link", name="Main auditorium").click()  # type: ignore[attr-defined]
+    page.locator(".screen-late").get_by_text("10 minutes late").wait_for()  # type: ignore[attr-defined]
+    page.goto(f"{live_server.url}/events/{SLUG}/now")  # type: ignore[attr-defined]
+    page.locator(".now-room del").first.wait_for()  # type: ignore[attr-defined]
+    page.goto(f"{live_server.url}/events/{SLUG}/programme")  # type: ignore[attr-defined]
+    page.locator(".session-time.is-late del.scheduled").first.wait_for()  # type: ignore[attr-defined]
+    page.screenshot(path=str(ARTIFACTS / "live-programme-late.png"))  # type: ignore[attr-defined]
+    page.goto(f"{live_server.url}/manage/events/{SLUG}/stage")  # type: ignore[attr-defined]
+    assert "Camille, stage manager" in page.locator("table").last.inner_text()  # type: ignore[attr-defined]

@@ -7,10 +7,11 @@ from sqlmodel import select
 from app.programme import service as programme_service
 from app.programme.models import Room
 from app.programme.releases import release_programme
+from app.registration.links import JOIN_LINK
 from app.registration.models import AttendanceChoice, Registration, RegistrationStatus
 from tests.factories import at, make_hybrid_day
 from tests.registration.manage_factories import make_registration_form
-from tests.registration.public_factories import links, register
+from tests.registration.public_factories import SECRET_KEY, links, register
 
 FEED = "/events/prelude-test/programme.ics"
 
@@ -111,7 +112,7 @@ def confirmed(db, event, smtp, number, mode):
 
 
 def test_join_links_are_in_personal_feeds_of_online_attendees_only(db, client, smtp):
-    event, _rooms, _track, _sessions = hybrid_day(db)
+    event, _rooms, _track, (keynote, _panel, _coffee) = hybrid_day(db)
     make_registration_form(db, event, in_person_seats=100, online_places=500)
     release_programme(db, event, "", None)
     online = confirmed(db, event, smtp, 1, AttendanceChoice.online)
@@ -132,9 +133,17 @@ def test_join_links_are_in_personal_feeds_of_online_attendees_only(db, client, s
         if hasattr(item, "conference")
     }
 
+    def opens(join_url: str) -> tuple[int, int]:
+        """The registration and session a join link names (the attendee's own, never the stream's)."""
+        token = join_url.split("/join/", 1)[1]
+        registration_id, session_id, _digest = JOIN_LINK.read_for_session(SECRET_KEY, token, 60)
+        return registration_id, session_id
+
     stream = db.exec(select(Room.stream_url).where(Room.name == "Amphithéâtre")).one()
-    assert conference_lines(links().calendar_url(online)) == {"Opening keynote": stream}
-    assert vobject_conference == {"Opening keynote": stream}
+    feed_joins = {title: opens(url) for title, url in conference_lines(links().calendar_url(online)).items()}
+    assert feed_joins == {"Opening keynote": (online.id, keynote.id)}
+    assert {title: opens(url) for title, url in vobject_conference.items()} == feed_joins
+    assert stream.encode() not in online_feed
     assert conference_lines(links().calendar_url(in_person)) == {}
     assert b"CONFERENCE" not in client.get(FEED).content
     assert b"stream.example.org" not in client.get(FEED).content

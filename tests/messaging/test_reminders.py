@@ -2,6 +2,7 @@
 their own sessions in the event's zone and theirs, their ticket or join links, their calendar file and
 their personal link, in their language; nobody waiting, cancelled or registered afterwards gets one."""
 
+import re
 import threading
 import time
 from dataclasses import replace
@@ -95,7 +96,7 @@ def reminder_links() -> Links:
 
     def calendar(db: DbSession, event: Event, registration: Registration) -> bytes:
         return attendee_calendar(
-            db, event, registration, None, SiteLinks("testserver", "http://testserver/s/")
+            db, event, registration, None, SiteLinks("testserver", "http://testserver/s/"), links()
         )
 
     return replace(links(), attendee_calendar=calendar)
@@ -163,9 +164,10 @@ def test_confirmed_attendees_are_reminded_once_with_their_own_sessions(
     assert "Keynote on cell atlases" in attachments["prelude-test.ics"].get_content()
 
     chen = mail_text(_delivered(smtp, "chen@example.org"))
-    # Her own zone too, and the stream, since she is confirmed online.
+    # Her own zone too, and her join link (never the stream's address), since she is confirmed online.
     assert "- Monday 3 May 2027, 09:00 CEST (Mon 3 May 2027, 15:00 +08 where you are): Keynote" in chen
-    assert "https://stream.example/amphi" in chen
+    assert len(re.findall(r"https?://\S+/join/[A-Za-z0-9_.\-]+", chen)) == 1
+    assert "https://stream.example/amphi" not in chen
     assert "ticket" not in chen.lower()
 
 

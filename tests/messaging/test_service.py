@@ -12,7 +12,7 @@ from app.errors import InvalidInput
 from app.messaging import service
 from app.messaging.models import Audience, GroupMessage, GroupMessageStatus
 from app.outbox.models import OutgoingMessage
-from app.registration.links import registration_for_manage_token
+from app.registration.links import JOIN_LINK, registration_for_manage_token
 from app.registration.models import AttendanceChoice
 from app.speakers.links import speaker_for_portal_token
 from tests.factories import make_event, make_session
@@ -56,6 +56,14 @@ def _registrations_opened_by(db, text):
     ]
 
 
+def _joins_in(text):
+    """The registration and session each join link in the text opens."""
+    return [
+        JOIN_LINK.read_for_session(SECRET_KEY, token, 60)[:2]
+        for token in re.findall(r"/join/([A-Za-z0-9_.\-]+)", text)
+    ]
+
+
 def _start(db, event, draft, author):
     handed = []
     message = service.start_group_message(db, event, author, draft, now=utcnow(), hand_over=handed.append)
@@ -90,9 +98,10 @@ def test_each_recipient_reads_their_own_name_and_links_only(db, crowd, links, or
         others = [crowd.people[other] for other in ("anna", "bruno", "chloe", "dario") if other != key]
         for other in others:
             assert registration_links.calendar_url(other) not in copy.text
-    # Join links are for the confirmed online attendee only.
-    assert "https://stream.example.org/amphi?room=1;hd" in copies["dario@example.org"].text
-    assert "stream.example.org" not in copies["anna@example.org"].text
+    # Join links are for the confirmed online attendee only: their own, never the stream's address.
+    assert _joins_in(copies["dario@example.org"].text) == [(crowd.people["dario"].id, crowd.keynote.id)]
+    assert _joins_in(copies["anna@example.org"].text) == []
+    assert [copy.recipient for copy in copies.values() if "stream.example.org" in copy.text] == []
     db.refresh(message)
     assert (message.status, message.total_recipients) == (GroupMessageStatus.sent, 4)
 
@@ -148,7 +157,8 @@ def test_preview_renders_for_the_first_recipient_and_saves_nothing(db, crowd, li
 
     assert (preview.count, preview.rendered.recipient.email) == (1, "dario@example.org")
     assert preview.rendered.subject == "For Dario"
-    assert "https://stream.example.org/amphi?room=1;hd" in preview.rendered.text
+    assert _joins_in(preview.rendered.text) == [(crowd.people["dario"].id, crowd.keynote.id)]
+    assert "stream.example.org" not in preview.rendered.text
     assert _copies(db) == []
 
 

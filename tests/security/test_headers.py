@@ -82,7 +82,7 @@ def test_every_get_route_answers_with_the_security_headers(
         headers = _security_headers(response)
         expected_referrer = (
             "no-referrer"
-            if path.startswith(("/speaker-portal/", "/registrations/"))
+            if path.startswith(("/speaker-portal/", "/registrations/", "/join/", "/stage/"))
             else "strict-origin-when-cross-origin"
         )
         if headers != {

@@ -51,6 +51,9 @@ ROUTE_LEVELS: dict[str, str] = {
     "checkin_page": CHECK_IN,
     "checkin_ticket_page": CHECK_IN,
     "checkin_mark": CHECK_IN,
+    "attendance_page": CHECK_IN,
+    "session_checkin_page": CHECK_IN,
+    "session_checkin_mark": CHECK_IN,
     # Everything else of an event.
     **dict.fromkeys(
         [
@@ -127,6 +130,10 @@ ROUTE_LEVELS: dict[str, str] = {
             "group_message_page",
             "group_message_stop",
             "reminder_save",
+            "attendance_csv",
+            "stage_links_page",
+            "stage_link_create",
+            "stage_link_revoke",
         ],  # fmt: skip
         MANAGE,
     ),

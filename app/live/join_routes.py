@@ -1,0 +1,60 @@
+"""An online attendee's personal join link: the waiting page before the session opens, then the stream.
+
+The page and the redirect are personal (the address is the key): no cache keeps them, and no referrer
+carries the link to the streaming site.
+"""
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app.live import joins, running_late
+from app.timezones import all_timezones
+from app.web import CurrentSite, Db, render
+from app.web.clock import Now
+
+router = APIRouter()
+
+JOIN_PAGE = "live/join.html"
+
+
+def _private(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _waiting_context(waiting: joins.JoinWaiting, opens_minutes: int) -> dict[str, Any]:
+    return {
+        "waiting": waiting,
+        "event": waiting.target.event,
+        "session": waiting.target.session,
+        "room": waiting.target.room,
+        "opens_minutes": opens_minutes,
+        "zones": [(zone, zone.replace("_", " ")) for zone in [*all_timezones(), "UTC"]],
+    }
+
+
+@router.get("/join/{token}", name="session_join_page")
+def session_join_page(
+    request: Request, db: Db, site: CurrentSite, now: Now, token: str, tz: str = ""
+) -> Response:
+    opens_minutes = site.settings.join_opens_minutes
+    try:
+        target = joins.join_target(db, site.secret_key, token)
+        outcome = joins.join_session(
+            db,
+            target,
+            now=now,
+            opens_minutes=opens_minutes,
+            zone=tz,
+            expected_start=running_late.expected_start(db, target.event, target.session.id or 0, now),
+        )
+    except joins.JoinRefused as refused:
+        context = {"refused": refused.message}
+        return _private(render(request, JOIN_PAGE, context, status_code=refused.status_code))
+    if isinstance(outcome, joins.JoinOpen):
+        return _private(RedirectResponse(outcome.stream_url, status_code=303))
+    return _private(render(request, JOIN_PAGE, _waiting_context(outcome, opens_minutes)))
