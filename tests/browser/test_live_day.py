@@ -96,3 +96,42 @@ def test_a_stage_manager_on_a_phone_makes_the_room_late_on_every_screen(
     page.screenshot(path=str(ARTIFACTS / "live-programme-late.png"))  # type: ignore[attr-defined]
     page.goto(f"{live_server.url}/manage/events/{SLUG}/stage")  # type: ignore[attr-defined]
     assert "Camille, stage manager" in page.locator("table").last.inner_text()  # type: ignore[attr-defined]
+
+
+def test_a_room_screen_survives_an_outage_and_many_refreshes(
+    live_server: LiveServer, browser_page: object
+) -> None:
+    """A day of polling compressed: the screen's block swapped 120 times keeps the same number of
+    elements; requests failing while the server is away change nothing, and the next answer shows again."""
+    live_server.cli(
+        "generate", "--slug", SLUG, "--sessions", "40", "--rooms", "4", "--days", "1", "--start", "now"
+    )
+    page = browser_page
+    page.set_viewport_size({"width": 1920, "height": 1080})  # type: ignore[attr-defined]
+    page.goto(f"{live_server.url}/events/{SLUG}/screens")  # type: ignore[attr-defined]
+    page.get_by_role("link", name="Main auditorium").click()  # type: ignore[attr-defined]
+    page.locator(".screen-room").wait_for()  # type: ignore[attr-defined]
+    url = page.url  # type: ignore[attr-defined]
+    count_elements = "() => document.getElementsByTagName('*').length"
+    before = page.evaluate(count_elements)  # type: ignore[attr-defined]
+
+    def refresh() -> None:
+        page.evaluate(  # type: ignore[attr-defined]
+            "(url) => htmx.ajax('GET', url, {target: '#screen-board', swap: 'outerHTML'})", url
+        )
+
+    for _ in range(120):
+        refresh()
+    page.wait_for_timeout(500)  # type: ignore[attr-defined]
+    assert page.evaluate(count_elements) == before  # type: ignore[attr-defined]
+
+    # The server is away: the screen keeps what it shows; back, the next poll shows the board again.
+    page.route("**/screen", lambda route: route.abort())  # type: ignore[attr-defined]
+    refresh()
+    page.wait_for_timeout(500)  # type: ignore[attr-defined]
+    assert page.locator(".screen-room").count() == 1  # type: ignore[attr-defined]
+    page.unroute("**/screen")  # type: ignore[attr-defined]
+    with page.expect_response(lambda response: "/screen" in response.url, timeout=25_000):  # type: ignore[attr-defined]
+        pass
+    page.locator(".screen-room").wait_for()  # type: ignore[attr-defined]
+    assert page.evaluate(count_elements) == before  # type: ignore[attr-defined]
