@@ -153,15 +153,23 @@ def adjustments_of(db: DbSession, event: Event) -> list[LiveAdjustment]:
     )
 
 
-def expected_start(db: DbSession, event: Event, session_id: int, now: datetime) -> datetime | None:
-    """The session's expected start when its room runs late (None: it keeps its time)."""
+def expected_times(db: DbSession, event: Event, now: datetime) -> dict[int, tuple[datetime, datetime]]:
+    """The expected start and end of every session moved by a room running late (none moved: empty)."""
     adjustments = adjustments_of(db, event)
     if not adjustments:
-        return None
+        return {}
     adjusted = adjusted_programme(published_programme(db, event).data, adjustments, event, now)
-    if session_id not in adjusted.scheduled:
-        return None
-    return adjusted.data.index.sessions[session_id].start_at
+    sessions = adjusted.data.index.sessions
+    return {
+        session_id: (sessions[session_id].start_at, sessions[session_id].end_at)
+        for session_id in adjusted.scheduled
+    }
+
+
+def expected_start(db: DbSession, event: Event, session_id: int, now: datetime) -> datetime | None:
+    """The session's expected start when its room runs late (None: it keeps its time)."""
+    expected = expected_times(db, event, now).get(session_id)
+    return expected[0] if expected is not None else None
 
 
 def record_adjustment(

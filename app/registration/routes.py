@@ -17,6 +17,7 @@ from app.events.models import Event, Visibility
 from app.events.permissions import can_manage_event, is_publicly_viewable
 from app.events.queries import event_by_slug
 from app.i18n import _
+from app.live import running_late
 from app.registration import capacity, invitations, service, tickets
 from app.registration.forms import (
     AttendeeDetails,
@@ -275,6 +276,8 @@ def _manage_context(
         "seats_by_mode": capacity.seats_left_by_mode(db, event, registration_form),
         "country_options": country_options(),
         "ticket": tickets.ticket_for(event, registration, links),
+        # A room running late on the day moves the attendee's sessions (app.live.running_late).
+        "expected_times": running_late.expected_times(db, event, utcnow()),
         "stream_links": service.stream_links(db, event, registration, links),
         "join_opens_minutes": site.settings.join_opens_minutes,
         "programme": service.attendee_sessions(db, event, registration),

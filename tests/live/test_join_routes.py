@@ -226,3 +226,26 @@ def test_when_the_room_runs_late_the_countdown_waits_for_the_expected_start(db, 
     assert "(the room runs late)" in text and "Starts in 30 minutes." in text
     clock(day.keynote.start_at + timedelta(minutes=6))
     assert client.get(f"/join/{token_for(day.online, day.keynote)}").status_code == 303
+
+
+def test_the_attendees_own_page_shows_the_expected_time_of_a_late_room(db, client, clock):
+    from app.live.models import AdjustmentKind, LiveAdjustment
+    from app.registration.links import manage_token
+    from tests.registration.public_factories import SECRET_KEY
+
+    day = streamed_day(db)
+    db.add(
+        LiveAdjustment(
+            event_id=day.event.id,
+            room_id=day.plenary.id,
+            kind=AdjustmentKind.delay,
+            minutes=15,
+            happened_at=day.keynote.start_at - timedelta(minutes=30),
+            made_by="Stage manager",
+        )
+    )
+    db.commit()
+    page = client.get(f"/registrations/{manage_token(SECRET_KEY, day.online)}")
+    assert page.status_code == 200
+    text = _text(page.text)
+    assert "09:00 Wed 5 Oct 2022, 09:15" in text and "(the room runs late)" in text
