@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from app.live import joins, running_late
 from app.timezones import all_timezones
 from app.web import CurrentSite, Db, render
+from app.web.caches import caches_of
 from app.web.clock import Now
 
 router = APIRouter()
@@ -44,13 +45,15 @@ def session_join_page(
     opens_minutes = site.settings.join_opens_minutes
     try:
         target = joins.join_target(db, site.secret_key, token)
+        cache = caches_of(request.app).programme_data
         outcome = joins.join_session(
             db,
             target,
             now=now,
             opens_minutes=opens_minutes,
             zone=tz,
-            expected_start=running_late.expected_start(db, target.event, target.session.id or 0, now),
+            expected_start=running_late.expected_start(db, target.event, target.session.id or 0, now, cache),
+            cache=cache,
         )
     except joins.JoinRefused as refused:
         context = {"refused": refused.message}

@@ -19,7 +19,8 @@ from app.events.models import Event
 from app.i18n import _, current_locale, ngettext
 from app.live import attendance
 from app.programme.models import Room, Session
-from app.registration.attendee_programme import attendee_sessions, is_joinable
+from app.programme.releases import ProgrammeDataCache
+from app.registration.attendee_programme import in_attendee_programme, is_joinable
 from app.registration.links import JOIN_LINK, JOIN_TOKEN_MAX_AGE_SECONDS
 from app.registration.models import AttendanceChoice, Registration, RegistrationStatus
 from app.security import TokenExpired, TokenInvalid
@@ -44,6 +45,10 @@ class SessionNotStreamed(JoinRefused):
 
 
 class SessionCancelled(JoinRefused):
+    status_code = 410
+
+
+class SessionEnded(JoinRefused):
     status_code = 410
 
 
@@ -145,7 +150,7 @@ def join_target(
     return JoinTarget(event, registration, session, room)
 
 
-def check_may_join(db: DbSession, target: JoinTarget) -> None:
+def check_may_join(db: DbSession, target: JoinTarget, cache: ProgrammeDataCache | None = None) -> None:
     """Only a confirmed online attendee joins, and only a streamed session of their programme that still
     takes place; anyone else learns why, and nobody learns the stream's address."""
     registration, session = target.registration, target.session
@@ -173,8 +178,7 @@ def check_may_join(db: DbSession, target: JoinTarget) -> None:
         raise SessionCancelled(_("This session was cancelled."))
     if not is_joinable(session, target.room):
         raise SessionNotStreamed(_("This session is not streamed: there is nothing to join online."))
-    programme = {line.session.id for line in attendee_sessions(db, target.event, registration)}
-    if session.id not in programme:
+    if not in_attendee_programme(db, target.event, registration, session, cache):
         raise JoinRefused(_("This session is not in your programme: you have no place in it."))
 
 
@@ -195,11 +199,19 @@ def join_session(
     opens_minutes: int,
     zone: str = "",
     expected_start: datetime | None = None,
+    cache: ProgrammeDataCache | None = None,
 ) -> JoinWaiting | JoinOpen:
     """From `opens_minutes` before its start (the expected one when its room runs late), the link leads to
     the stream and the attendee's first join is recorded; before that, the waiting page. Anyone who may
     not join is refused (JoinRefused)."""
-    check_may_join(db, target)
+    check_may_join(db, target, cache)
+    session = target.session
+    ends_at = session.end_at + ((expected_start - session.start_at) if expected_start else timedelta())
+    if now >= ends_at:
+        # Nothing to join any more, and a late click must not count as attending.
+        raise SessionEnded(
+            _("This session has ended. Its slides and recording, when there are some, are on its page.")
+        )
     opens_at = (expected_start or target.session.start_at) - timedelta(minutes=opens_minutes)
     if now < opens_at:
         return JoinWaiting(target, attendee_zone(target, zone), now, opens_at, expected_start)

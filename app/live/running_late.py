@@ -19,7 +19,7 @@ from app.events.models import Event
 from app.i18n import _
 from app.live.models import AdjustmentKind, LiveAdjustment, StageLink
 from app.live.now import NowAndNext, now_and_next
-from app.programme.releases import published_programme
+from app.programme.releases import ProgrammeDataCache, published_programme
 from app.programme.snapshot import ProgrammeData, SessionData
 from app.security import RevocableLink, TokenExpired, TokenInvalid
 
@@ -153,12 +153,14 @@ def adjustments_of(db: DbSession, event: Event) -> list[LiveAdjustment]:
     )
 
 
-def expected_times(db: DbSession, event: Event, now: datetime) -> dict[int, tuple[datetime, datetime]]:
+def expected_times(
+    db: DbSession, event: Event, now: datetime, cache: ProgrammeDataCache | None = None
+) -> dict[int, tuple[datetime, datetime]]:
     """The expected start and end of every session moved by a room running late (none moved: empty)."""
     adjustments = adjustments_of(db, event)
     if not adjustments:
         return {}
-    adjusted = adjusted_programme(published_programme(db, event).data, adjustments, event, now)
+    adjusted = adjusted_programme(published_programme(db, event, cache).data, adjustments, event, now)
     sessions = adjusted.data.index.sessions
     return {
         session_id: (sessions[session_id].start_at, sessions[session_id].end_at)
@@ -166,9 +168,11 @@ def expected_times(db: DbSession, event: Event, now: datetime) -> dict[int, tupl
     }
 
 
-def expected_start(db: DbSession, event: Event, session_id: int, now: datetime) -> datetime | None:
+def expected_start(
+    db: DbSession, event: Event, session_id: int, now: datetime, cache: ProgrammeDataCache | None = None
+) -> datetime | None:
     """The session's expected start when its room runs late (None: it keeps its time)."""
-    expected = expected_times(db, event, now).get(session_id)
+    expected = expected_times(db, event, now, cache).get(session_id)
     return expected[0] if expected is not None else None
 
 

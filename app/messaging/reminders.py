@@ -101,6 +101,11 @@ class ReminderPlan:
     def is_past(self) -> bool:
         return self.goes_out_at is not None and self.goes_out_at <= utcnow()
 
+    @property
+    def is_missed(self) -> bool:
+        """Set after the event started: none goes out."""
+        return self.goes_out_at is not None and self.sent == 0 and self.starts_at <= utcnow()
+
 
 def reminder_plan(db: DbSession, event: Event) -> ReminderPlan:
     """What the organisers see: the setting, when the reminder goes out, and how many were sent."""

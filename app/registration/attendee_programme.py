@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from app.db import DbSession, saved_id
 from app.events.models import Event
 from app.programme import releases
-from app.programme.models import Room, Session
+from app.programme.models import Room, Session, SessionKind
 from app.registration import capacity
 from app.registration.links import Links
 from app.registration.models import (
@@ -68,6 +68,28 @@ def attendee_sessions(db: DbSession, event: Event, registration: Registration) -
     return sessions
 
 
+def in_attendee_programme(
+    db: DbSession,
+    event: Event,
+    registration: Registration,
+    session: Session,
+    cache: releases.ProgrammeDataCache | None = None,
+) -> bool:
+    """Whether `session` is one of `attendee_sessions` (the same rules), asked for one session: a join
+    link opened at a keynote's start asks this thousands of times a minute."""
+    choice = db.exec(
+        select(SessionChoice.status).where(
+            SessionChoice.registration_id == registration.id, SessionChoice.session_id == session.id
+        )
+    ).first()
+    if capacity.offers_a_choice(session) and not session.is_cancelled and choice != ChoiceStatus.confirmed:
+        return False
+    if choice is None and releases.latest_release(db, event) is not None:
+        released = releases.published_programme(db, event, cache).data.index.sessions
+        return session.id in released
+    return True
+
+
 @dataclass(frozen=True)
 class StreamLink:
     session: Session
@@ -75,10 +97,14 @@ class StreamLink:
 
 
 def is_joinable(session: Session, room: Room | None) -> bool:
-    """A session online attendees can join: it takes place, in a room with a stream, and its speakers did
-    not ask not to be streamed."""
+    """A session online attendees can join: it takes place, in a room with a stream, its speakers did not
+    ask not to be streamed, and it is not a break (nothing to follow)."""
     return (
-        room is not None and bool(room.stream_url) and not session.is_cancelled and not session.do_not_stream
+        room is not None
+        and bool(room.stream_url)
+        and not session.is_cancelled
+        and not session.do_not_stream
+        and session.kind != SessionKind.break_
     )
 
 

@@ -65,6 +65,13 @@ def is_chosen_at_registration() -> ColumnElement[bool]:
     return or_(col(Session.kind) == SessionKind.workshop, limited)
 
 
+def offers_a_choice(session: Session) -> bool:
+    """The same rule as `is_chosen_at_registration`, for one session already loaded."""
+    return session.kind == SessionKind.workshop or (
+        session.seat_limit is not None and session.kind in SEAT_LIMIT_KINDS
+    )
+
+
 def choice_sessions(db: DbSession, event: Event) -> list[Session]:
     """The sessions people choose a seat in when they register: workshops and those with a seat limit."""
     statement = (

@@ -25,6 +25,8 @@ from app.registration.models import (
 from app.registration.tickets import ticket_for
 from app.timezones import DATE_TIME, LONG_DATE_TIME, format_local, in_zone, zone_or_none
 
+JOIN_LINKS_IN_EMAILS = 12
+
 
 @dataclass(frozen=True)
 class ChosenSeat:
@@ -117,10 +119,13 @@ def _compose(
             }
             for seat in seats
         ],
+        # A congress's whole programme would make an email of thousands of lines: the next ones, then the
+        # registration page, which lists them all.
         "join_links": [
             {"title": link.title, "when": local_moment(link.start_at, event), "url": link.url}
-            for link in (extras.join_links if extras is not None else ())
+            for link in (extras.join_links if extras is not None else ())[:JOIN_LINKS_IN_EMAILS]
         ],
+        "more_join_links": max(0, len(extras.join_links) - JOIN_LINKS_IN_EMAILS) if extras is not None else 0,
         "ticket_code": ticket.code if ticket is not None else None,
         "calendar_file": calendar_file,
         "manage_url": links.manage_url(registration),

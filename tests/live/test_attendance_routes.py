@@ -106,7 +106,8 @@ def test_csv_download(db, day, organiser_client):
 def test_event_management_page_links_to_attendance(db, day, organiser_client):
     page = organiser_client.get(f"/manage/events/{day.event.slug}")
 
-    assert f'<a class="button" href="http://testserver{_base(day)}">Attendance</a>' in page.text
+    assert f'<a class="button" href="http://testserver{_base(day)}">Attendance per session</a>' in page.text
+    assert f"/manage/events/{day.event.slug}/stage" in page.text
 
 
 def test_session_door_finds_and_checks_in_a_person_without_javascript(db, day, organiser_client, clock):

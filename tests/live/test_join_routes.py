@@ -17,7 +17,7 @@ from app.live.models import SessionJoin
 from app.registration.models import AttendanceChoice, RegistrationStatus
 from app.registration.service import renew_manage_link
 from app.web.clock import current_time
-from tests.live.test_join_links import STREAM, person, streamed_day, token_for
+from tests.live.test_join_links import STREAM, joins_recorded, person, streamed_day, token_for
 from tests.registration.public_factories import links
 
 
@@ -249,3 +249,15 @@ def test_the_attendees_own_page_shows_the_expected_time_of_a_late_room(db, clien
     assert page.status_code == 200
     text = _text(page.text)
     assert "09:00 Wed 5 Oct 2022, 09:15" in text and "(the room runs late)" in text
+
+
+def test_once_the_session_has_ended_the_link_says_so_and_counts_nobody(db, client, clock):
+    day = streamed_day(db)
+    clock(day.keynote.end_at + timedelta(minutes=1))
+
+    response = client.get(f"/join/{token_for(day.online, day.keynote)}", follow_redirects=False)
+
+    assert response.status_code == 410
+    assert "This session has ended." in _text(response.text)
+    assert STREAM not in response.text
+    assert joins_recorded(db) == []

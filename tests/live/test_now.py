@@ -175,7 +175,7 @@ def test_now_page_shows_each_room_in_the_viewers_zone(
 
     new_york = client.get(f"/events/{SLUG}/now?tz=America/New_York")
     assert "05:00–06:30" in visible(new_york.text)
-    assert "Times in America/New_York" in new_york.text
+    assert "Times in America/New York" in new_york.text
 
     unknown = client.get(f"/events/{SLUG}/now?tz=Mars/Base")
     assert unknown.status_code == 200

@@ -1,0 +1,227 @@
+"""A keynote starting: online attendees opening their personal join links at once, on one app process.
+
+    .venv/bin/python bench/join_bench.py                         # 2000 attendees, 32 clients, 10 s of repeats
+    .venv/bin/python bench/join_bench.py --attendees 500 --seconds 5
+
+Builds a throw-away SQLite database in a temporary directory (`python -m app migrate`, then
+`python -m app generate --slug bench-join --sessions 200 --rooms 10 --days 1 --start now`: a published
+hybrid event with a session running now in its streamed main auditorium), adds `--attendees` confirmed
+online registrations, and starts the real server (uvicorn, one process, 127.0.0.1). Then:
+
+1. **first joins**: every attendee opens their own `/join/{token}` once, `--concurrency` at a time (a
+   thread with a keep-alive `httpx.Client` each): each answer must be the 303 to the room's stream; the
+   rate, the latency p50 / p95 and the server's CPU per answer are printed, and the joins recorded
+   (`live_session_join`) must be exactly one per attendee;
+2. **joins again**: the same clients open links already used, for `--seconds` (a reload, a second tab):
+   the rate and CPU per answer of a join that records nothing new.
+
+The issue's target is 500 joins per second on one process; with the load generator on the same two cores
+the server's CPU per answer is the figure to compare (2 ms per answer is 500 per second of one core). The
+load average is printed with each figure. Only 127.0.0.1 is contacted, the server started here is stopped
+by its PID, and the temporary directory is removed. Exit status 1 if any join was not the expected 303 or
+the joins recorded are not one per attendee.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+from sqlalchemy import func, insert, select
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_DIR))
+
+from app.db import DbSession, make_engine, utcnow  # noqa: E402 - the project is put on the path just above
+from app.events.models import Event  # noqa: E402
+from app.live.models import SessionJoin  # noqa: E402
+from app.programme.models import Room, Session  # noqa: E402
+from app.registration.links import join_token  # noqa: E402
+from app.registration.models import AttendanceChoice, Registration, RegistrationStatus  # noqa: E402
+from bench._harness import (  # noqa: E402
+    HOST,
+    SECRET_KEY,
+    free_port,
+    percentile,
+    print_log_tail,
+    process_cpu_seconds,
+    start_server,
+    stop_server,
+    wait_until_healthy,
+)
+
+SLUG = "bench-join"
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load {one:.2f}/{five:.2f}/{fifteen:.2f}"
+
+
+def cli(url: str, *args: str) -> None:
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET_KEY}
+    subprocess.run(
+        [sys.executable, "-m", "app", *args], cwd=PROJECT_DIR, env=env, check=True, capture_output=True
+    )
+
+
+def prepare(url: str, attendees: int) -> tuple[list[str], str]:
+    """The attendees' join paths to the session running now in a streamed room, and that room's stream."""
+    cli(url, "migrate")
+    cli(
+        url, "generate", "--slug", SLUG, "--sessions", "200", "--rooms", "10", "--days", "1", "--start", "now"
+    )
+    engine = make_engine(url)
+    try:
+        with DbSession(engine, expire_on_commit=False) as db:
+            event = db.exec(select(Event).where(Event.slug == SLUG)).scalars().one()  # type: ignore[call-overload]
+            now = utcnow()
+            session, room = db.execute(
+                select(Session, Room)
+                .join(Room, Room.id == Session.room_id)  # type: ignore[arg-type]
+                .where(Session.event_id == event.id, Session.start_at <= now, Session.end_at > now)  # type: ignore[arg-type]
+                .where(Room.stream_url.is_not(None))  # type: ignore[union-attr]
+                .order_by(Session.end_at.desc())  # type: ignore[attr-defined]
+            ).first()
+            db.execute(
+                insert(Registration),
+                [
+                    {
+                        "event_id": event.id,
+                        "email": f"viewer{number}@example.org",
+                        "name": f"Viewer {number}",
+                        "mode": AttendanceChoice.online,
+                        "status": RegistrationStatus.confirmed,
+                        "secret": uuid.uuid4().hex,
+                        "calendar_secret": uuid.uuid4().hex,
+                    }
+                    for number in range(attendees)
+                ],
+            )
+            db.commit()
+            registrations = (
+                db.exec(select(Registration).where(Registration.event_id == event.id)).scalars().all()
+            )  # type: ignore[call-overload]
+            paths = [
+                f"/join/{join_token(SECRET_KEY, registration, session.id)}" for registration in registrations
+            ]
+            return paths, room.stream_url
+    finally:
+        engine.dispose()
+
+
+def joins_recorded(url: str) -> int:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.execute(select(func.count()).select_from(SessionJoin)).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def run_joins(
+    base_url: str, paths: list[str], stream: str, concurrency: int, seconds: float | None, server_pid: int
+) -> tuple[int, float, float, float, float, list[str]]:
+    """Each path opened once (seconds None), or the paths again in turn for `seconds`; returns the
+    answers, seconds taken, p50 and p95 latency, the server's CPU seconds and the failures."""
+    latencies: list[float] = []
+    failures: list[str] = []
+    lock = threading.Lock()
+    queue = list(reversed(paths))
+    stop_at = time.perf_counter() + (seconds or 0)
+
+    def worker(number: int) -> None:
+        mine: list[float] = []
+        failed: list[str] = []
+        turn = number
+        with httpx.Client(base_url=base_url, timeout=30, follow_redirects=False) as client:
+            while True:
+                if seconds is None:
+                    with lock:
+                        if not queue:
+                            break
+                        path = queue.pop()
+                else:
+                    if time.perf_counter() >= stop_at:
+                        break
+                    path = paths[turn % len(paths)]
+                    turn += concurrency
+                started = time.perf_counter()
+                response = client.get(path)
+                elapsed = time.perf_counter() - started
+                if response.status_code == 303 and response.headers.get("location") == stream:
+                    mine.append(elapsed)
+                else:
+                    failed.append(f"{response.status_code} {response.text[:80]!r}")
+        with lock:
+            latencies.extend(mine)
+            failures.extend(failed)
+
+    cpu_before = process_cpu_seconds(server_pid)
+    threads = [threading.Thread(target=worker, args=(number,)) for number in range(concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    took = time.perf_counter() - started
+    cpu = process_cpu_seconds(server_pid) - cpu_before
+    return len(latencies), took, percentile(latencies, 0.5), percentile(latencies, 0.95), cpu, failures
+
+
+def report(label: str, answers: int, took: float, p50: float, p95: float, cpu: float) -> None:
+    rate = answers / took if took else 0.0
+    per_answer = cpu / answers * 1000 if answers else float("nan")
+    print(
+        f"{label:12} {answers:6d} joins in {took:6.2f} s = {rate:6.0f}/s · p50 {p50 * 1000:6.1f} ms · "
+        f"p95 {p95 * 1000:6.1f} ms · server CPU {per_answer:.2f} ms per join "
+        f"(= {1000 / per_answer if answers else 0:.0f}/s of one core) · {load_average()}"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--attendees", type=int, default=2000, help="online attendees joining (2000)")
+    parser.add_argument("--concurrency", type=int, default=32, help="clients at once (32)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="of joins again (10)")
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="plenary-join-bench-") as directory:
+        url = f"sqlite:///{Path(directory) / 'bench.sqlite3'}"
+        paths, stream = prepare(url, options.attendees)
+        print(f"{len(paths)} online attendees of a session running now · {load_average()}")
+        port = free_port()
+        log_path = Path(directory) / "server.log"
+        server = start_server(url, port, log_path, {"VAR_DIR": str(Path(directory) / "var")})
+        base_url = f"http://{HOST}:{port}"
+        failed = False
+        try:
+            wait_until_healthy(base_url, server)
+            answers, took, p50, p95, cpu, failures = run_joins(
+                base_url, paths, stream, options.concurrency, None, server.pid
+            )
+            report("first joins", answers, took, p50, p95, cpu)
+            recorded = joins_recorded(url)
+            print(f"joins recorded: {recorded} for {len(paths)} attendees")
+            failed = bool(failures) or recorded != len(paths)
+            answers, took, p50, p95, cpu, again_failures = run_joins(
+                base_url, paths, stream, options.concurrency, options.seconds, server.pid
+            )
+            report("joins again", answers, took, p50, p95, cpu)
+            failed = failed or bool(again_failures) or joins_recorded(url) != len(paths)
+            for failure in (failures + again_failures)[:5]:
+                print("failed:", failure)
+        finally:
+            stop_server(server)
+            if failed:
+                print_log_tail(log_path)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
