@@ -41,7 +41,7 @@ sys.path.insert(0, str(PROJECT_DIR))
 from app.db import DbSession, make_engine, utcnow  # noqa: E402 - the project is put on the path just above
 from app.events.models import Event  # noqa: E402
 from app.live.models import SessionJoin  # noqa: E402
-from app.programme.models import Room, Session  # noqa: E402
+from app.programme.models import Room, Session, SessionKind  # noqa: E402
 from app.registration.links import join_token  # noqa: E402
 from app.registration.models import AttendanceChoice, Registration, RegistrationStatus  # noqa: E402
 from bench._harness import (  # noqa: E402
@@ -87,6 +87,7 @@ def prepare(url: str, attendees: int) -> tuple[list[str], str]:
                 .join(Room, Room.id == Session.room_id)  # type: ignore[arg-type]
                 .where(Session.event_id == event.id, Session.start_at <= now, Session.end_at > now)  # type: ignore[arg-type]
                 .where(Room.stream_url.is_not(None))  # type: ignore[union-attr]
+                .where(Session.kind != SessionKind.break_, Session.do_not_stream.is_(False))  # type: ignore[attr-defined]
                 .order_by(Session.end_at.desc())  # type: ignore[attr-defined]
             ).first()
             db.execute(

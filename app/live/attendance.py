@@ -70,6 +70,16 @@ def _insert_once(db: DbSession, table: type[SQLModel], values: dict[str, Any]) -
 def record_first_join(db: DbSession, registration_id: int, session_id: int, now: datetime) -> bool:
     """Only an attendee's first join of a session is kept; a later or simultaneous one changes nothing.
     True when this join was the first."""
+    # Asked first: a reload or a second tab, the commonest case at a keynote, then writes nothing (on SQLite
+    # a write waits for the one writer's lock).
+    already = db.exec(
+        select(SessionJoin.id).where(
+            SessionJoin.registration_id == registration_id, SessionJoin.session_id == session_id
+        )
+    ).first()
+    if already is not None:
+        db.rollback()  # end the read: the connection goes back to the pool without a transaction open
+        return False
     values = {"registration_id": registration_id, "session_id": session_id, "joined_at": now}
     return _insert_once(db, SessionJoin, values)
 

@@ -24,6 +24,7 @@ from app.live.now import NowAndNext, Phase, now_and_next
 from app.live.running_late import AdjustedProgramme, adjusted_programme, adjustments_of
 from app.programme.access import PublicProgramme
 from app.programme.releases import published_programme
+from app.programme.snapshot import ProgrammeData
 from app.programme.views import read_display_zone
 from app.timezones import all_timezones
 from app.web import not_found, render, run_with_db, wants_fragment
@@ -79,9 +80,11 @@ def _live_response(
     page: str,
     tz: str,
     build: Callable[[Event, NowAndNext, AdjustedProgramme], PageParts],
+    check: Callable[[Event, ProgrammeData], None] | None = None,
 ) -> Callable[[DbSession], Response]:
-    """The work of a live page in one database thread: the event and its programme looked up, then the
-    page of this minute answered with 304 to a screen that holds it, else built once per minute."""
+    """The work of a live page in one database thread: the event and its programme looked up (and
+    `check`ed), then the page of this minute answered with 304 to a screen that holds it, else built once
+    per minute: the board is worked out only then."""
 
     def work(db: DbSession) -> Response:
         user = optional_user(request, db)
@@ -103,13 +106,20 @@ def _live_response(
             locale=current_locale.get(),
             fragment=wants_fragment(request),
         )
-        adjusted = adjusted_programme(published.data, adjustments, event, minute)
-        board = now_and_next(
-            adjusted.data, event, minute, zone, scheduled=adjusted.scheduled, room_delays=adjusted.room_delays
-        )
-        parts = build(event, board, adjusted)
+        if check is not None:
+            check(event, published.data)
 
         def body() -> bytes:
+            adjusted = adjusted_programme(published.data, adjustments, event, minute)
+            board = now_and_next(
+                adjusted.data,
+                event,
+                minute,
+                zone,
+                scheduled=adjusted.scheduled,
+                room_delays=adjusted.room_delays,
+            )
+            parts = build(event, board, adjusted)
             context = {
                 **_now_context(request, event, board, notices),
                 **parts.context(),
@@ -143,10 +153,13 @@ async def room_screen(request: Request, slug: str, room_id: int, now: Now) -> Re
     """Full screen, for the screen at the room's door or behind the stage: now, next, the rest of the
     day and a QR code to the session on now, in large type, in the event's time zone."""
 
+    def room_exists(event: Event, data: ProgrammeData) -> None:
+        if room_id not in data.index.rooms:
+            raise not_found(_("This room is not part of the programme of {event}.").format(event=event.title))
+
     def screen(event: Event, board: NowAndNext, adjusted: AdjustedProgramme) -> PageParts:
         line = board.room(room_id)
-        if line is None:
-            raise not_found(_("This room is not part of the programme of {event}.").format(event=event.title))
+        assert line is not None  # noqa: S101 - room_exists checked it
 
         def context() -> dict[str, Any]:
             # Drawn only when the minute's page is built: the QR code of the session on now (or next).
@@ -156,7 +169,7 @@ async def room_screen(request: Request, slug: str, room_id: int, now: Now) -> Re
 
         return PageParts(SCREEN_PAGE, ["screen_board"], context)
 
-    work = _live_response(request, slug, now, f"screen:{room_id}", "", screen)
+    work = _live_response(request, slug, now, f"screen:{room_id}", "", screen, room_exists)
     return await run_with_db(request, work)
 
 

@@ -275,3 +275,13 @@ def test_screens_polling_within_the_minute_get_304(
 def prelude_room_id(client: TestClient) -> int:
     rooms = client.get(f"/api/events/{SLUG}/now").json()["rooms"]
     return next(room["room_id"] for room in rooms if room["room"] == "Main auditorium")
+
+
+def test_the_json_answers_304_within_the_minute(
+    client: TestClient, prelude: Event, clock: list[datetime]
+) -> None:
+    first = client.get(f"/api/events/{SLUG}/now")
+    assert first.json()["now"] == "2022-10-05T11:30:00+02:00"
+    clock[0] = clock[0] + timedelta(seconds=40)
+    again = client.get(f"/api/events/{SLUG}/now", headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
