@@ -5,18 +5,24 @@ from datetime import datetime
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
-from app.events.access import PublicEvent
+from app.accounts.access import optional_user
+from app.db import DbSession
+from app.events.access import PublicEvent, public_event
+from app.live.caching import LiveLookup, not_modified, page_key, remember_lookup
 from app.live.now import Phase, RoomNow, Slot
 from app.live.running_late import adjusted_programme, adjustments_of, live_board
 from app.programme.access import PublicProgramme
-from app.programme.views import read_display_zone
+from app.programme.releases import published_programme
 from app.timezones import in_zone
-from app.web import Db
-from app.web.caches import LivePageKey, caches_of
+from app.web import Db, run_with_db
+from app.web.caches import caches_of
 from app.web.clock import Now
 from app.web.conditional import conditional_response
 
 router = APIRouter(prefix="/api", tags=["live"])
+
+
+JSON = "application/json"
 
 
 class TalkNow(BaseModel):
@@ -94,50 +100,45 @@ def _room(line: RoomNow, zone: str, url_prefix: str) -> RoomNowPublic:
 
 
 @router.get("/events/{slug}/now", response_model=NowPublic)
-def api_now(
-    request: Request, db: Db, event: PublicEvent, published: PublicProgramme, now: Now, tz: str = ""
-) -> Response:
+async def api_now(request: Request, slug: str, now: Now, tz: str = "") -> Response:
     """Each room's session on now (minutes left, its talk running now) and its next one, as of the minute.
     Times carry the offset of `tz` (an IANA zone; the event's by default); an unknown zone falls back to
     the event's. An ETag names the minute's answer: signage polling within the minute gets 304."""
-    zone = read_display_zone(event, tz, [])
-    minute = now.replace(second=0, microsecond=0)
-    adjustments = adjustments_of(db, event)
-    key = LivePageKey(
-        base_url=str(request.base_url),
-        page="api:now",
-        event_id=event.id or 0,
-        version=published.version_key,
-        live=(len(adjustments), adjustments[-1].id if adjustments else 0),
-        minute=minute,
-        tz=zone,
-        notices=(),
-        locale="",
-        fragment=False,
-    )
+    answered = not_modified(request, slug, "api:now", tz, now, JSON)
+    if answered is not None:
+        return answered
 
-    def body() -> bytes:
-        board = live_board(published.data, event, adjustments, minute, zone)
-        url_prefix = str(request.url_for("session_page", slug=event.slug, session_id="0")).removesuffix("0")
-        answer = NowPublic(
-            event=event.slug,
-            phase=board.phase,
-            time_zone=zone,
-            now=in_zone(minute, zone),
-            starts_at=in_zone(board.starts_at, zone) if board.starts_at else None,
-            ends_at=in_zone(board.ends_at, zone) if board.ends_at else None,
-            rooms=[_room(line, zone, url_prefix) for line in board.rooms],
+    def work(db: DbSession) -> Response:
+        user = optional_user(request, db)
+        event = public_event(slug, db, user)
+        lookup = LiveLookup(
+            event,
+            published_programme(db, event, caches_of(request.app).programme_data),
+            adjustments_of(db, event),
         )
-        return answer.model_dump_json().encode()
+        remember_lookup(request, slug, lookup)
+        key, _notices, zone, minute = page_key(request, lookup, "api:now", tz, now)
 
-    return conditional_response(
-        request,
-        key,
-        body,
-        "application/json",
-        cache=caches_of(request.app).live_pages,
-        cache_control="public, no-cache",
-    )
+        def body() -> bytes:
+            board = live_board(lookup.published.data, event, lookup.adjustments, minute, zone)
+            url_prefix = str(request.url_for("session_page", slug=event.slug, session_id="0")).removesuffix(
+                "0"
+            )
+            answer = NowPublic(
+                event=event.slug,
+                phase=board.phase,
+                time_zone=zone,
+                now=in_zone(minute, zone),
+                starts_at=in_zone(board.starts_at, zone) if board.starts_at else None,
+                ends_at=in_zone(board.ends_at, zone) if board.ends_at else None,
+                rooms=[_room(line, zone, url_prefix) for line in board.rooms],
+            )
+            return answer.model_dump_json().encode()
+
+        cache = caches_of(request.app).live_pages
+        return conditional_response(request, key, body, JSON, cache=cache, cache_control="public, no-cache")
+
+    return await run_with_db(request, work)
 
 
 class MovedSession(BaseModel):

@@ -19,16 +19,16 @@ from app.accounts.access import optional_user
 from app.db import DbSession
 from app.events.access import PublicEvent, public_event
 from app.events.models import Event
-from app.i18n import _, current_locale
+from app.i18n import _
+from app.live.caching import LiveLookup, not_modified, page_key, remember_lookup
 from app.live.now import NowAndNext, Phase, now_and_next
 from app.live.running_late import AdjustedProgramme, adjusted_programme, adjustments_of
 from app.programme.access import PublicProgramme
 from app.programme.releases import published_programme
 from app.programme.snapshot import ProgrammeData
-from app.programme.views import read_display_zone
 from app.timezones import all_timezones
-from app.web import not_found, render, run_with_db, wants_fragment
-from app.web.caches import LivePageKey, caches_of
+from app.web import not_found, render, run_with_db
+from app.web.caches import caches_of
 from app.web.clock import Now
 from app.web.conditional import public_page_response
 
@@ -73,7 +73,7 @@ class PageParts:
     context: Callable[[], dict[str, Any]] = dict
 
 
-def _live_response(
+async def _live_answer(
     request: Request,
     slug: str,
     now: datetime,
@@ -81,36 +81,27 @@ def _live_response(
     tz: str,
     build: Callable[[Event, NowAndNext, AdjustedProgramme], PageParts],
     check: Callable[[Event, ProgrammeData], None] | None = None,
-) -> Callable[[DbSession], Response]:
-    """The work of a live page in one database thread: the event and its programme looked up (and
-    `check`ed), then the page of this minute answered with 304 to a screen that holds it, else built once
-    per minute: the board is worked out only then."""
+) -> Response:
+    """A live page: the 304 straight away when the visitor holds it, else the work in a database thread
+    (the event and its programme looked up and `check`ed, then the minute's page, built once: the board is
+    worked out only then)."""
+    answered = not_modified(request, slug, page, tz, now)
+    if answered is not None:
+        return answered
 
     def work(db: DbSession) -> Response:
         user = optional_user(request, db)
         event = public_event(slug, db, user)
         published = published_programme(db, event, caches_of(request.app).programme_data)
-        notices: list[str] = []
-        zone = read_display_zone(event, tz, notices)
-        minute = now.replace(second=0, microsecond=0)
-        adjustments = adjustments_of(db, event)
-        key = LivePageKey(
-            base_url=str(request.base_url),
-            page=page,
-            event_id=event.id or 0,
-            version=published.version_key,
-            live=(len(adjustments), adjustments[-1].id if adjustments else 0),
-            minute=minute,
-            tz=zone,
-            notices=tuple(notices),
-            locale=current_locale.get(),
-            fragment=wants_fragment(request),
-        )
+        lookup = LiveLookup(event, published, adjustments_of(db, event))
+        if user is None:
+            remember_lookup(request, slug, lookup)
+        key, notices, zone, minute = page_key(request, lookup, page, tz, now)
         if check is not None:
             check(event, published.data)
 
         def body() -> bytes:
-            adjusted = adjusted_programme(published.data, adjustments, event, minute)
+            adjusted = adjusted_programme(published.data, lookup.adjustments, event, minute)
             board = now_and_next(
                 adjusted.data,
                 event,
@@ -129,23 +120,23 @@ def _live_response(
 
         return public_page_response(request, key, body, user, caches_of(request.app).live_pages)
 
-    return work
+    return await run_with_db(request, work)
 
 
 @router.get("/events/{slug}/now", response_class=HTMLResponse)
 async def now_page(request: Request, slug: str, now: Now, tz: str = "") -> Response:
     """What is on in each room and what comes next, in the viewer's time zone (`?tz=`)."""
-    work = _live_response(
+    return await _live_answer(
         request, slug, now, "now", tz, lambda event, board, adjusted: PageParts(NOW_PAGE, ["now_board"])
     )
-    return await run_with_db(request, work)
 
 
 @router.get("/events/{slug}/now/banner", response_class=HTMLResponse)
 async def now_banner(request: Request, slug: str, now: Now, tz: str = "") -> Response:
     """The line the event and programme pages show during the event's days (empty on other days)."""
-    work = _live_response(request, slug, now, "banner", tz, lambda event, board, adjusted: PageParts(BANNER))
-    return await run_with_db(request, work)
+    return await _live_answer(
+        request, slug, now, "banner", tz, lambda event, board, adjusted: PageParts(BANNER)
+    )
 
 
 @router.get("/events/{slug}/rooms/{room_id}/screen", response_class=HTMLResponse)
@@ -169,8 +160,7 @@ async def room_screen(request: Request, slug: str, room_id: int, now: Now) -> Re
 
         return PageParts(SCREEN_PAGE, ["screen_board"], context)
 
-    work = _live_response(request, slug, now, f"screen:{room_id}", "", screen, room_exists)
-    return await run_with_db(request, work)
+    return await _live_answer(request, slug, now, f"screen:{room_id}", "", screen, room_exists)
 
 
 @router.get("/events/{slug}/sessions/{session_id}/live", response_class=HTMLResponse)
@@ -185,8 +175,7 @@ async def session_live_notice(
         scheduled = adjusted.scheduled.get(session_id)
         return PageParts(SESSION_NOTICE, context=lambda: {"session": session, "scheduled": scheduled})
 
-    work = _live_response(request, slug, now, f"session:{session_id}", tz, notice)
-    return await run_with_db(request, work)
+    return await _live_answer(request, slug, now, f"session:{session_id}", tz, notice)
 
 
 @router.get("/events/{slug}/screens", response_class=HTMLResponse)

@@ -7,9 +7,9 @@ and nothing is ever invalidated: old keys just fall out of the least-recently-us
 """
 
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Annotated, cast
+from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request
 from starlette.applications import Starlette
@@ -132,6 +132,8 @@ class Caches:
     booklets: RenderedViews[RenderedExportKey, CompressedBody]
     # Now and next and the room screens: each minute's page, asked for by every screen polling it.
     live_pages: RenderedViews[LivePageKey, CompressedBody]
+    # Per event slug, when a live page last looked its version up, and what it found (app.live.routes).
+    live_lookups: dict[str, tuple[float, Any]] = field(default_factory=dict)
 
     @classmethod
     def new(cls) -> "Caches":

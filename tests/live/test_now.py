@@ -285,3 +285,24 @@ def test_the_json_answers_304_within_the_minute(
     clock[0] = clock[0] + timedelta(seconds=40)
     again = client.get(f"/api/events/{SLUG}/now", headers={"If-None-Match": first.headers["etag"]})
     assert again.status_code == 304
+
+
+def test_a_screen_holding_the_minutes_page_gets_its_304_without_the_database(
+    app: FastAPI, client: TestClient, prelude: Event, clock: list[datetime]
+) -> None:
+    from sqlalchemy import event as sa_event
+
+    path = f"/events/{SLUG}/rooms/{prelude_room_id(client)}/screen"
+    tag = client.get(path, headers={"HX-Request": "true"}).headers["etag"]
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    sa_event.listen(app.state.engine, "before_cursor_execute", count)
+    try:
+        again = client.get(path, headers={"HX-Request": "true", "If-None-Match": tag})
+    finally:
+        sa_event.remove(app.state.engine, "before_cursor_execute", count)
+    assert again.status_code == 304
+    assert statements == []
