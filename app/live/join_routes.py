@@ -52,7 +52,7 @@ def session_join_page(
             now=now,
             opens_minutes=opens_minutes,
             zone=tz,
-            expected_start=running_late.expected_start(db, target.event, target.session.id or 0, now, cache),
+            expected_start=running_late.expected_start(db, target.event, target.session.id or 0, cache),
             cache=cache,
         )
     except joins.JoinRefused as refused:

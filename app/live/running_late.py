@@ -62,9 +62,10 @@ def _room_days(
     """Each room's state per day, from that day's adjustments in the order they were made."""
     days: dict[tuple[int, date], _RoomDay] = {}
     by_room: dict[int, list[SessionData]] = {}
+    adjusted_rooms = {adjustment.room_id for adjustment in adjustments}
     for in_order in sorted(sessions.values(), key=lambda s: s.start_at):
-        if in_order.room_id is not None:
-            by_room.setdefault(in_order.room_id, []).append(in_order)
+        if in_order.room_id in adjusted_rooms:
+            by_room.setdefault(in_order.room_id or 0, []).append(in_order)
     for adjustment in sorted(adjustments, key=lambda a: (a.happened_at, a.id or 0)):
         state = days.setdefault((adjustment.room_id, _local_day(adjustment.happened_at, zone)), _RoomDay())
         at = adjustment.happened_at
@@ -103,6 +104,24 @@ def _expected(session: SessionData, state: _RoomDay) -> tuple[datetime, datetime
     return start, end
 
 
+def _moved(
+    data: ProgrammeData, adjustments: Sequence[LiveAdjustment], event: Event
+) -> tuple[dict[int, tuple[datetime, datetime]], dict[tuple[int, date], _RoomDay]]:
+    """The expected (start, end) of each session the day's adjustments move, and the rooms' states."""
+    zone = ZoneInfo(event.timezone)
+    sessions = data.index.sessions
+    days = _room_days(sessions, adjustments, zone)
+    moved: dict[int, tuple[datetime, datetime]] = {}
+    for session in sessions.values():
+        state = days.get((session.room_id or 0, _local_day(session.start_at, zone)))
+        if state is None or session.room_id is None:
+            continue
+        expected = _expected(session, state)
+        if expected != (session.start_at, session.end_at):
+            moved[session.id] = expected
+    return moved, days
+
+
 def adjusted_programme(
     data: ProgrammeData, adjustments: Sequence[LiveAdjustment], event: Event, now: datetime
 ) -> AdjustedProgramme:
@@ -110,24 +129,18 @@ def adjusted_programme(
     delays are those of `now`'s day (in the event's zone)."""
     if not adjustments:
         return AdjustedProgramme(data, {}, {})
-    zone = ZoneInfo(event.timezone)
-    sessions = {session.id: session for session in data.sessions}
-    days = _room_days(sessions, adjustments, zone)
-    moved: list[SessionData] = []
-    scheduled: dict[int, tuple[datetime, datetime]] = {}
-    for session in data.sessions:
-        state = days.get((session.room_id or 0, _local_day(session.start_at, zone)))
-        if state is None or session.room_id is None:
-            moved.append(session)
-            continue
-        start, end = _expected(session, state)
-        if (start, end) != (session.start_at, session.end_at):
-            scheduled[session.id] = (session.start_at, session.end_at)
-            session = replace(session, start_at=start, end_at=end)
-        moved.append(session)
-    today = _local_day(now, zone)
+    moved, days = _moved(data, adjustments, event)
+    sessions = tuple(
+        replace(session, start_at=moved[session.id][0], end_at=moved[session.id][1])
+        if session.id in moved
+        else session
+        for session in data.sessions
+    )
+    index = data.index.sessions
+    scheduled = {session_id: (index[session_id].start_at, index[session_id].end_at) for session_id in moved}
+    today = _local_day(now, ZoneInfo(event.timezone))
     delays = {room: state.delay for (room, day), state in days.items() if day == today and state.delay}
-    return AdjustedProgramme(replace(data, sessions=tuple(moved)), scheduled, delays)
+    return AdjustedProgramme(replace(data, sessions=sessions), scheduled, delays)
 
 
 def live_board(
@@ -154,25 +167,21 @@ def adjustments_of(db: DbSession, event: Event) -> list[LiveAdjustment]:
 
 
 def expected_times(
-    db: DbSession, event: Event, now: datetime, cache: ProgrammeDataCache | None = None
+    db: DbSession, event: Event, cache: ProgrammeDataCache | None = None
 ) -> dict[int, tuple[datetime, datetime]]:
     """The expected start and end of every session moved by a room running late (none moved: empty)."""
     adjustments = adjustments_of(db, event)
     if not adjustments:
         return {}
-    adjusted = adjusted_programme(published_programme(db, event, cache).data, adjustments, event, now)
-    sessions = adjusted.data.index.sessions
-    return {
-        session_id: (sessions[session_id].start_at, sessions[session_id].end_at)
-        for session_id in adjusted.scheduled
-    }
+    # Asked per join and per attendee page: the moved sessions only, not a whole adjusted programme.
+    return _moved(published_programme(db, event, cache).data, adjustments, event)[0]
 
 
 def expected_start(
-    db: DbSession, event: Event, session_id: int, now: datetime, cache: ProgrammeDataCache | None = None
+    db: DbSession, event: Event, session_id: int, cache: ProgrammeDataCache | None = None
 ) -> datetime | None:
     """The session's expected start when its room runs late (None: it keeps its time)."""
-    expected = expected_times(db, event, now, cache).get(session_id)
+    expected = expected_times(db, event, cache).get(session_id)
     return expected[0] if expected is not None else None
 
 

@@ -277,7 +277,7 @@ def _manage_context(
         "country_options": country_options(),
         "ticket": tickets.ticket_for(event, registration, links),
         # A room running late on the day moves the attendee's sessions (app.live.running_late).
-        "expected_times": running_late.expected_times(db, event, utcnow()),
+        "expected_times": running_late.expected_times(db, event),
         "stream_links": service.stream_links(db, event, registration, links),
         "join_opens_minutes": site.settings.join_opens_minutes,
         "programme": service.attendee_sessions(db, event, registration),
