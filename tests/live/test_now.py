@@ -102,17 +102,18 @@ def test_before_and_after_the_event_it_says_when_it_starts_or_that_it_ended(
 
 
 def test_the_rest_of_the_day_is_the_viewers_day_across_midnight(db: DbSession, prelude: Event) -> None:
-    # 16:15 in Paris is 23:15 in Tokyo: the forum at 16:30 Paris (23:30 Tokyo) is still "today" there,
-    # the evening's later sessions (after midnight in Tokyo) are not.
-    paris_view = board_at(db, prelude, paris(5, 16, 15))
-    tokyo_view = board_at(db, prelude, paris(5, 16, 15), "Asia/Tokyo")
-    assert titles(paris_view) == titles(tokyo_view)
-    paris_later = {s.title for line in paris_view.rooms for s in line.later_today}
-    tokyo_later = {s.title for line in tokyo_view.rooms for s in line.later_today}
-    assert tokyo_later <= paris_later
-    for line in tokyo_view.rooms:
-        for session in line.later_today:
-            assert session.start_at.astimezone(ZoneInfo("Asia/Tokyo")).date() == date(2022, 10, 5)
+    # Noon in Paris is 19:00 in Tokyo and 23:00 in Auckland: the afternoon's sessions (14:30 and 16:30 in
+    # Paris) are still "today" in Tokyo, and already tomorrow in Auckland.
+    def later(zone: str | None) -> list[str]:
+        hall = board_at(db, prelude, paris(5, 12, 0), zone).rooms[0]
+        return [session.title.split(":")[0] for session in hall.later_today]
+
+    afternoon = ["Understanding patients' perspective in personalised healthcare", "Stakeholder Forum"]
+    assert later(None) == afternoon
+    assert later("Asia/Tokyo") == afternoon
+    assert later("Pacific/Auckland") == []
+    auckland = board_at(db, prelude, paris(5, 12, 0), "Pacific/Auckland")
+    assert titles(auckland) == titles(board_at(db, prelude, paris(5, 12, 0)))
 
 
 def test_minutes_left_are_right_across_the_autumn_clock_change(db: DbSession) -> None:
