@@ -3,6 +3,7 @@
 The handle is always called ``db``: in Plenary a Session is a programme item.
 """
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -10,6 +11,8 @@ from typing import Any, Protocol
 
 from sqlalchemy import DateTime, Engine, MetaData, event, make_url, text
 from sqlalchemy import Enum as SAEnum
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session as DbSession
@@ -172,3 +175,20 @@ def lock_for_transaction(db: DbSession, name: str) -> None:
         begin_write_transaction(db)
         return
     db.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name})
+
+
+def insert_once(db: DbSession, table: type[SQLModel], values: dict[str, Any], unique: Sequence[str]) -> bool:
+    """Inserts the row unless one with the same `unique` columns exists (ON CONFLICT DO NOTHING), in the
+    current transaction; True when this insert wrote it. Two clicks at once write one row, and nothing
+    waits for a lock on PostgreSQL."""
+    insert = sqlite_insert if db.get_bind().dialect.name == "sqlite" else postgresql_insert
+    columns = table.__table__.c  # type: ignore[attr-defined]
+    primary = next(iter(table.__table__.primary_key.columns))  # type: ignore[attr-defined]
+    statement = (
+        insert(table.__table__)  # type: ignore[attr-defined]
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=list(unique))
+        # A row comes back only when this insert wrote it (rowcount is not told by every driver here).
+        .returning(columns[primary.name])
+    )
+    return db.execute(statement).first() is not None

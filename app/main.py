@@ -18,6 +18,9 @@ from app.accounts import admin_routes as account_admin_routes
 from app.accounts import routes as account_routes
 from app.accounts.access import LoginRequired
 from app.accounts.throttle import LoginThrottle
+from app.audience import routes as audience_routes
+from app.audience.questions import LIVE_CHANNELS
+from app.audience.rate_limit import AudienceLimits
 from app.db import database_answers, make_engine
 from app.errors import DomainError
 from app.events import account_routes as account_page_routes
@@ -43,6 +46,7 @@ from app.programme import api as programme_api
 from app.programme import builder_routes, release_routes
 from app.programme import routes as programme_routes
 from app.programme.models import ROLE_LABELS, SESSION_KIND_LABELS
+from app.pubsub import LiveHub, broker_for
 from app.registration import manage_routes as registration_manage_routes
 from app.registration import routes as registration_routes
 from app.settings import Settings, describe_settings_error, get_settings
@@ -126,6 +130,7 @@ def include_routes(app: FastAPI) -> None:
         registration_routes,
         registration_manage_routes,
         live_join_routes,
+        audience_routes,
         live_manage_routes,
         material_routes,
         material_manage_routes,
@@ -178,6 +183,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.storage = storage_from_settings(settings)
     app.state.login_throttle = LoginThrottle(settings.redis_url)
+    # Live question pages: every process hears every change through the database's or Redis's pub/sub.
+    app.state.live = LiveHub(broker_for(settings.database_url, settings.redis_url), LIVE_CHANNELS)
+    app.state.audience_limits = AudienceLimits.new(settings.redis_url)
     # Work done off the request (imports, booklets) is queued here and run by a worker.
     app.state.tasks = serve_tasks(settings, app, app.state.engine)
     logger.info(describe_base_url(str(settings.base_url), derived=settings.base_url_derived))

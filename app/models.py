@@ -1,8 +1,17 @@
 """Every domain's tables, imported so the metadata (and Alembic) sees them all."""
 
 from app.accounts.models import User
+from app.audience.models import (
+    AudienceQuestion,
+    AudienceSettings,
+    Poll,
+    PollBallot,
+    PollOption,
+    QuestionVote,
+)
 from app.events.models import Event, EventOrganiser
 from app.exports.models import StoredBooklet
+from app.feedback.models import SessionFeedback
 from app.imports.models import ImportJob
 from app.live.models import LiveAdjustment, SessionCheckIn, SessionJoin, StageLink
 from app.materials.models import Material, MaterialVersion
@@ -20,6 +29,13 @@ from app.registration.models import (
 from app.speakers.models import Speaker
 
 __all__ = [
+    "AudienceQuestion",
+    "AudienceSettings",
+    "Poll",
+    "PollBallot",
+    "PollOption",
+    "QuestionVote",
+    "SessionFeedback",
     "Material",
     "MaterialVersion",
     "Answer",

@@ -45,3 +45,12 @@ def printable(value: str) -> str:
 
 
 SingleLine = Annotated[str, AfterValidator(check_single_line)]
+
+
+# A cell starting with one of these is a formula to a spreadsheet: the export must not run it.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: str) -> str:
+    """The text as a spreadsheet shows it, never as a formula it would run."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value

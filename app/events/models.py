@@ -1,7 +1,7 @@
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Text, UniqueConstraint, true
+from sqlalchemy import Text, UniqueConstraint, false, true
 from sqlmodel import Field, SQLModel
 
 from app.db import UTCDateTime, string_enum, utcnow
@@ -61,6 +61,8 @@ class Event(SQLModel, table=True):
     # Confirmed registrants are reminded this long before the event starts (app.messaging.reminders);
     # None: no reminder.
     reminder_minutes_before: int | None = None
+    # Who may rate a session after it ended (app.feedback): confirmed registrants only, or anyone.
+    feedback_from_anyone: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
     @property
     def days(self) -> list[date]:

@@ -1,0 +1,556 @@
+"""The audience's question page of a session (asked from the room through the QR code, or online from an
+attendee's join page), the moderator's page (a signed link, no account), the projector view, and the
+live streams (server-sent events) that keep them current without a reload.
+
+Every page works as plain HTML: forms post and come back (303), and the page can be reloaded. With
+JavaScript (static/js/audience.js) the forms post in the background and the stream brings every change.
+"""
+
+import secrets
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlmodel import col, select
+from sse_starlette import EventSourceResponse
+from starlette.concurrency import run_in_threadpool
+
+from app.audience import polls as poll_service
+from app.audience import questions as question_service
+from app.audience.links import online_asker, session_from_moderator_token
+from app.audience.models import QUESTION_ORIGIN_LABELS, QuestionState
+from app.audience.questions import AUDIENCE_STREAM, MODERATION_STREAM, Asker
+from app.audience.rate_limit import AudienceLimits
+from app.db import DbSession
+from app.errors import DomainError, NotFound
+from app.events.access import is_publicly_viewable
+from app.events.models import Event
+from app.i18n import _
+from app.programme.models import Session, Talk
+from app.pubsub import RESYNC, LiveHub
+from app.web import CurrentSite, Db, SubmittedForm, not_found, render
+from app.web.clock import Now
+from app.web.csrf import require_csrf
+from app.web.qr import qr_svg
+
+router = APIRouter(dependencies=[Depends(require_csrf)])
+
+AUDIENCE_PAGE = "audience/questions.html"
+MODERATION_PAGE = "audience/moderate.html"
+PROJECTOR_PAGE = "audience/projector.html"
+BROWSER_KEY = "audience_id"
+# Keep-alive comments through proxies that close a quiet connection.
+PING_SECONDS = 15
+
+
+def live_hub(request: Request) -> LiveHub:
+    return request.app.state.live
+
+
+def _limits(request: Request) -> AudienceLimits:
+    return request.app.state.audience_limits
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _private(response: Response) -> Response:
+    # Personal (own questions, join or moderator link in the address): no cache, no referrer.
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _wants_json(request: Request) -> bool:
+    return "application/json" in request.headers.get("accept", "")
+
+
+# Loading -----------------------------------------------------------------------------------------
+
+
+def _public_session(db: DbSession, slug: str, session_id: int) -> tuple[Event, Session]:
+    event = db.exec(select(Event).where(col(Event.slug) == slug)).first()
+    session = db.get(Session, session_id)
+    if event is None or not is_publicly_viewable(event) or session is None or session.event_id != event.id:
+        raise not_found(_("This session is not part of the programme."))
+    return event, session
+
+
+def _asker(request: Request, db: DbSession, secret_key: str, session_id: int, join: str) -> Asker:
+    if join:
+        online = online_asker(db, secret_key, join, session_id)
+        if online is not None:
+            return online
+    browser = request.session.get(BROWSER_KEY)
+    if not isinstance(browser, str):
+        browser = secrets.token_urlsafe(12)
+        request.session[BROWSER_KEY] = browser
+    return Asker.browser(browser)
+
+
+@dataclass(frozen=True)
+class AudiencePage:
+    event: Event
+    session: Session
+    asker: Asker
+    join: str
+
+
+def audience_page_target(
+    request: Request, db: Db, site: CurrentSite, slug: str, session_id: int, join: str = ""
+) -> AudiencePage:
+    event, session = _public_session(db, slug, session_id)
+    return AudiencePage(event, session, _asker(request, db, site.secret_key, session_id, join), join)
+
+
+def moderated_session(db: Db, site: CurrentSite, token: str) -> Session:
+    try:
+        return session_from_moderator_token(db, site.secret_key, token)
+    except DomainError as error:
+        raise not_found(error.message) from error
+
+
+# Contexts ----------------------------------------------------------------------------------------
+
+
+def _labels() -> dict[str, Any]:
+    return {"origins": {origin.value: str(label) for origin, label in QUESTION_ORIGIN_LABELS.items()}}
+
+
+def _talk_titles(db: DbSession, session_id: int) -> list[Talk]:
+    return list(db.exec(select(Talk).where(col(Talk.session_id) == session_id).order_by(col(Talk.position))))
+
+
+def _polls_context(db: DbSession, session_id: int, voter_key: str | None, *, moderator: bool) -> list[Any]:
+    polls = poll_service.polls_of_session(db, session_id)
+    ballots = poll_service.own_ballots(db, [p.id or 0 for p in polls], voter_key) if voter_key else {}
+    return [
+        {
+            "poll": poll,
+            "data": poll_service.poll_data(
+                poll, poll_service.poll_options(db, poll.id or 0), moderator=moderator
+            ),
+            "ballot": ballots.get(poll.id or 0),
+        }
+        for poll in polls
+    ]
+
+
+def _audience_context(
+    request: Request, db: DbSession, page: AudiencePage, now: Any, sort: str, **extra: Any
+) -> dict[str, Any]:
+    session_id = page.session.id or 0
+    settings = question_service.audience_settings(db, session_id)
+    order = "time" if sort == "time" else "votes"
+    slug = page.event.slug
+    query = f"?join={page.join}" if page.join else ""
+
+    def action(name: str, **ids: int) -> str:
+        url = str(request.url_for(name, slug=slug, session_id=session_id, **dict.fromkeys(ids, 0)))
+        # The page's scripts put each question's or poll's id in place of __ID__.
+        return url.replace("/0/", "/__ID__/") + query
+
+    page_url = str(request.url_for("audience_questions_page", slug=slug, session_id=session_id)) + query
+    stream_url = request.url_for("audience_questions_stream", slug=slug, session_id=session_id)
+    return {
+        "event": page.event,
+        "session": page.session,
+        "talks": _talk_titles(db, session_id),
+        "settings": settings,
+        "is_open": question_service.questions_open(settings, page.session, now),
+        "questions": question_service.sort_questions(
+            question_service.public_questions(db, session_id), order
+        ),
+        "own_held": question_service.own_held_questions(db, session_id, page.asker.key),
+        "held": question_service.held_count(db, session_id),
+        "voted": question_service.voted_question_ids(db, session_id, page.asker.key),
+        "polls": _polls_context(db, session_id, page.asker.key, moderator=False),
+        "revision": question_service.current_revision(db, session_id),
+        "sort": order,
+        "join": page.join,
+        "online": page.asker.origin.value == "online",
+        "page_url": page_url,
+        "stream_url": str(stream_url),
+        "vote_action": action("audience_question_vote", question_id=0),
+        "poll_vote_action": action("audience_poll_vote", poll_id=0),
+        "labels": _labels(),
+        "errors": {},
+        "values": {},
+        **extra,
+    }
+
+
+def _moderation_context(
+    request: Request, db: DbSession, site_secret: str, token: str, session: Session, now: Any, **extra: Any
+) -> dict[str, Any]:
+    session_id = session.id or 0
+    event = db.get(Event, session.event_id)
+    settings = question_service.audience_settings(db, session_id)
+    questions = question_service.all_questions(db, session_id)
+    audience_url = request.url_for(
+        "audience_questions_page", slug=event.slug if event else "", session_id=session_id
+    )
+    return {
+        "event": event,
+        "session": session,
+        "token": token,
+        "settings": settings,
+        "is_open": question_service.questions_open(settings, session, now),
+        "held_questions": [q for q in questions if q.state == QuestionState.held],
+        "questions": question_service.sort_questions(
+            [q for q in questions if q.state in (QuestionState.visible, QuestionState.answered)], "votes"
+        ),
+        "hidden_questions": [q for q in questions if q.state == QuestionState.hidden],
+        "held": sum(1 for q in questions if q.state == QuestionState.held),
+        "polls": _polls_context(db, session_id, None, moderator=True),
+        "revision": question_service.current_revision(db, session_id),
+        "stream_url": str(request.url_for("moderation_stream", token=token)),
+        "audience_url": str(audience_url),
+        "projector_url": str(
+            request.url_for("audience_projector", slug=event.slug if event else "", session_id=session_id)
+        ),
+        "labels": _labels(),
+        "errors": {},
+        "values": {},
+        **extra,
+    }
+
+
+# The audience ------------------------------------------------------------------------------------
+
+
+AudienceTarget = Depends(audience_page_target)
+
+
+@router.get("/events/{slug}/sessions/{session_id}/questions", response_class=HTMLResponse)
+def audience_questions_page(
+    request: Request, db: Db, now: Now, page: AudiencePage = AudienceTarget, sort: str = "votes"
+) -> Response:
+    context = _audience_context(request, db, page, now, sort)
+    return _private(render(request, AUDIENCE_PAGE, context, blocks=["audience_board"]))
+
+
+@router.post("/events/{slug}/sessions/{session_id}/questions", response_class=HTMLResponse)
+def audience_question_ask(
+    request: Request, db: Db, now: Now, data: SubmittedForm, page: AudiencePage = AudienceTarget
+) -> Response:
+    values = {key: str(data.get(key) or "") for key in ("text", "name", "talk_id")}
+    if not _limits(request).may_ask(page.asker.key, _address(request)):
+        return _refused(
+            request, db, page, now, values, _("You asked several questions just now. Wait a minute."), 429
+        )
+    talk = values["talk_id"]
+    try:
+        question = question_service.ask_question(
+            db,
+            live_hub(request),
+            page.session,
+            page.asker,
+            text=values["text"],
+            name=values["name"],
+            talk_id=int(talk) if talk.isdigit() else None,
+            now=now,
+        )
+    except DomainError as error:
+        return _refused(
+            request, db, page, now, values, error.message, error.status_code, error.field or "text"
+        )
+    if _wants_json(request):
+        return _private(JSONResponse({"question": question_service.question_data(question, moderator=False)}))
+    return _back_to(request, page, f"#question-{question.id}")
+
+
+def _refused(
+    request: Request,
+    db: DbSession,
+    page: AudiencePage,
+    now: Any,
+    values: dict[str, str],
+    message: str,
+    status_code: int,
+    field: str = "text",
+) -> Response:
+    if _wants_json(request):
+        return _private(JSONResponse({"detail": message, "field": field}, status_code=status_code))
+    context = _audience_context(request, db, page, now, "votes", errors={field: message}, values=values)
+    return _private(render(request, AUDIENCE_PAGE, context, status_code=status_code))
+
+
+def _back_to(request: Request, page: AudiencePage, anchor: str = "") -> Response:
+    url = request.url_for("audience_questions_page", slug=page.event.slug, session_id=page.session.id)
+    target = str(url.include_query_params(join=page.join) if page.join else url) + anchor
+    return _private(Response(status_code=303, headers={"Location": target}))
+
+
+@router.post("/events/{slug}/sessions/{session_id}/questions/{question_id}/vote", response_class=HTMLResponse)
+def audience_question_vote(
+    request: Request, db: Db, now: Now, question_id: int, page: AudiencePage = AudienceTarget
+) -> Response:
+    if not _limits(request).may_vote(page.asker.key, _address(request)):
+        return _vote_refused(request, _("You voted many times just now. Wait a minute."), 429)
+    try:
+        question = question_service.question_of_session(db, page.session.id or 0, question_id)
+        votes = question_service.vote_for_question(
+            db, live_hub(request), question, page.session, page.asker.key, now
+        )
+    except DomainError as error:
+        return _vote_refused(request, error.message, error.status_code)
+    if _wants_json(request):
+        return _private(JSONResponse({"id": question_id, "votes": votes, "voted": True}))
+    return _back_to(request, page, f"#question-{question_id}")
+
+
+def _vote_refused(request: Request, message: str, status_code: int) -> Response:
+    if _wants_json(request):
+        return _private(JSONResponse({"detail": message}, status_code=status_code))
+    return _private(
+        render(
+            request, "error.html", {"status_code": status_code, "detail": message}, status_code=status_code
+        )
+    )
+
+
+@router.post("/events/{slug}/sessions/{session_id}/polls/{poll_id}/vote", response_class=HTMLResponse)
+def audience_poll_vote(
+    request: Request, db: Db, now: Now, data: SubmittedForm, poll_id: int, page: AudiencePage = AudienceTarget
+) -> Response:
+    if not _limits(request).may_vote(page.asker.key, _address(request)):
+        return _vote_refused(request, _("You voted many times just now. Wait a minute."), 429)
+    chosen = [int(value) for value in data.getlist("option") if str(value).isdigit()]
+    try:
+        poll = poll_service.poll_of_session(db, page.session.id or 0, poll_id)
+        counted = poll_service.vote_in_poll(
+            db, live_hub(request), poll, page.session, page.asker.key, chosen, now
+        )
+    except DomainError as error:
+        return _vote_refused(request, error.message, error.status_code)
+    if _wants_json(request):
+        return _private(JSONResponse({"id": poll_id, "counted": counted, "choices": chosen}))
+    return _back_to(request, page, f"#poll-{poll_id}")
+
+
+@router.get("/events/{slug}/sessions/{session_id}/questions/projector", response_class=HTMLResponse)
+def audience_projector(request: Request, db: Db, slug: str, session_id: int) -> Response:
+    event, session = _public_session(db, slug, session_id)
+    questions = question_service.public_questions(db, session_id)
+    polls = _polls_context(db, session_id, None, moderator=False)
+    page_url = str(request.url_for("audience_questions_page", slug=slug, session_id=session_id))
+    context = {
+        "event": event,
+        "session": session,
+        "pinned": next((q for q in questions if q.pinned), None),
+        "projected": next((p for p in polls if p["poll"].on_projector), None),
+        "revision": question_service.current_revision(db, session_id),
+        "stream_url": str(request.url_for("audience_questions_stream", slug=slug, session_id=session_id)),
+        "page_url": page_url,
+        "qr": qr_svg(page_url),
+        "labels": _labels(),
+    }
+    response = render(request, PROJECTOR_PAGE, context)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+# The live streams ----------------------------------------------------------------------------------
+
+
+def _last_event_id(request: Request, after: int) -> int:
+    header = request.headers.get("last-event-id", "")
+    return int(header) if header.isdigit() else max(after, 0)
+
+
+async def _stream(
+    request: Request,
+    stream: str,
+    session_id: int,
+    seen: int,
+    catch_up: Callable[[int], list[str]],
+) -> AsyncIterator[bytes]:
+    hub = live_hub(request)
+    async with hub.subscribe(stream, str(session_id)) as subscription:
+        # Subscribed first, then read: a change committed in between comes twice, never not at all.
+        for frame in await run_in_threadpool(catch_up, seen):
+            seen = max(seen, _frame_id(frame.encode()))
+            yield frame.encode()
+        while not subscription.overflowed:
+            frame = await subscription.queue.get()
+            if frame == RESYNC or subscription.overflowed:
+                for missed in await run_in_threadpool(catch_up, seen):
+                    seen = max(seen, _frame_id(missed.encode()))
+                    yield missed.encode()
+                continue
+            seen = max(seen, _frame_id(frame))
+            yield frame
+
+
+def _frame_id(frame: bytes) -> int:
+    if not frame.startswith(b"id: "):
+        return 0
+    end = frame.find(b"\n")
+    number = frame[4:end]
+    return int(number) if number.isdigit() else 0
+
+
+def _catch_up(request: Request, session_id: int, *, moderator: bool) -> Callable[[int], list[str]]:
+    def frames(revision: int) -> list[str]:
+        with DbSession(request.app.state.engine) as db:
+            return question_service.changes_since(db, session_id, revision, moderator=moderator)
+
+    return frames
+
+
+def _event_source(frames: AsyncIterator[bytes]) -> EventSourceResponse:
+    return EventSourceResponse(
+        frames,
+        ping=PING_SECONDS,
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no", "Referrer-Policy": "no-referrer"},
+    )
+
+
+@router.get("/events/{slug}/sessions/{session_id}/questions/stream", name="audience_questions_stream")
+async def audience_questions_stream(request: Request, slug: str, session_id: int, after: int = 0) -> Response:
+    def check() -> None:
+        with DbSession(request.app.state.engine) as db:
+            _public_session(db, slug, session_id)
+
+    await run_in_threadpool(check)
+    seen = _last_event_id(request, after)
+    catch_up = _catch_up(request, session_id, moderator=False)
+    return _event_source(_stream(request, AUDIENCE_STREAM, session_id, seen, catch_up))
+
+
+# The moderators ----------------------------------------------------------------------------------
+
+
+@router.get("/moderate/{token}", response_class=HTMLResponse, name="moderation_page")
+def moderation_page(request: Request, db: Db, site: CurrentSite, now: Now, token: str) -> Response:
+    session = moderated_session(db, site, token)
+    context = _moderation_context(request, db, site.secret_key, token, session, now)
+    return _private(render(request, MODERATION_PAGE, context, blocks=["moderation_board"]))
+
+
+def _moderation_done(request: Request, token: str, anchor: str = "") -> Response:
+    if _wants_json(request):
+        return _private(JSONResponse({"ok": True}))
+    return _private(
+        Response(
+            status_code=303,
+            headers={"Location": str(request.url_for("moderation_page", token=token)) + anchor},
+        )
+    )
+
+
+def _moderation_refused(
+    request: Request, db: DbSession, site: Any, token: str, session: Session, now: Any, error: DomainError
+) -> Response:
+    if _wants_json(request):
+        return _private(
+            JSONResponse({"detail": error.message, "field": error.field}, status_code=error.status_code)
+        )
+    context = _moderation_context(
+        request, db, site.secret_key, token, session, now, errors={error.field or "__all__": error.message}
+    )
+    return _private(render(request, MODERATION_PAGE, context, status_code=error.status_code))
+
+
+@router.post("/moderate/{token}/questions/{question_id}", name="moderation_question_action")
+def moderation_question_action(
+    request: Request, db: Db, site: CurrentSite, now: Now, token: str, question_id: int, data: SubmittedForm
+) -> Response:
+    session = moderated_session(db, site, token)
+    action = str(data.get("action") or "")
+    try:
+        question = question_service.question_of_session(db, session.id or 0, question_id)
+        if action == "merge":
+            into_id = str(data.get("into") or "")
+            into = question_service.question_of_session(
+                db, session.id or 0, int(into_id) if into_id.isdigit() else 0
+            )
+            question_service.merge_questions(db, live_hub(request), question, into)
+        else:
+            question_service.moderate_question(db, live_hub(request), question, action)
+    except DomainError as error:
+        return _moderation_refused(request, db, site, token, session, now, error)
+    return _moderation_done(request, token, f"#question-{question_id}")
+
+
+@router.post("/moderate/{token}/settings", name="moderation_settings")
+def moderation_settings(
+    request: Request, db: Db, site: CurrentSite, token: str, data: SubmittedForm
+) -> Response:
+    session = moderated_session(db, site, token)
+    question_service.update_settings(
+        db,
+        live_hub(request),
+        session,
+        moderated=data.get("moderated") == "on",
+        closes_at_end=data.get("closes_at_end") == "on",
+    )
+    return _moderation_done(request, token)
+
+
+@router.post("/moderate/{token}/polls", name="moderation_poll_create")
+def moderation_poll_create(
+    request: Request, db: Db, site: CurrentSite, now: Now, token: str, data: SubmittedForm
+) -> Response:
+    session = moderated_session(db, site, token)
+    options = [str(value) for value in data.getlist("option")]
+    if not data.getlist("option"):
+        options = str(data.get("options") or "").splitlines()
+    try:
+        poll = poll_service.create_poll(
+            db,
+            live_hub(request),
+            session,
+            question=str(data.get("question") or ""),
+            options=options,
+            multiple_choice=data.get("multiple_choice") == "on",
+            results_hidden=data.get("results_hidden") == "on",
+            now=now,
+        )
+    except DomainError as error:
+        return _moderation_refused(request, db, site, token, session, now, error)
+    return _moderation_done(request, token, f"#poll-{poll.id}")
+
+
+@router.post("/moderate/{token}/polls/{poll_id}", name="moderation_poll_action")
+def moderation_poll_action(
+    request: Request, db: Db, site: CurrentSite, now: Now, token: str, poll_id: int, data: SubmittedForm
+) -> Response:
+    session = moderated_session(db, site, token)
+    try:
+        poll = poll_service.poll_of_session(db, session.id or 0, poll_id)
+        poll_service.change_poll(db, live_hub(request), poll, str(data.get("action") or ""))
+    except DomainError as error:
+        return _moderation_refused(request, db, site, token, session, now, error)
+    return _moderation_done(request, token, f"#poll-{poll_id}")
+
+
+@router.get("/moderate/{token}/questions.csv", name="moderation_questions_csv")
+def moderation_questions_csv(db: Db, site: CurrentSite, token: str) -> Response:
+    session = moderated_session(db, site, token)
+    body = question_service.questions_csv(db, [session])
+    filename = f"questions-session-{session.id}.csv"
+    headers = {
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "private, no-store",
+    }
+    return Response(body, media_type=question_service.CSV_MEDIA_TYPE, headers=headers)
+
+
+@router.get("/moderate/{token}/stream", name="moderation_stream")
+async def moderation_stream(request: Request, token: str, after: int = 0) -> Response:
+    def check() -> int:
+        with DbSession(request.app.state.engine) as db:
+            try:
+                return session_from_moderator_token(db, request.app.state.secret_key, token).id or 0
+            except NotFound as error:
+                raise not_found(error.message) from error
+
+    session_id = await run_in_threadpool(check)
+    seen = _last_event_id(request, after)
+    catch_up = _catch_up(request, session_id, moderator=True)
+    return _event_source(_stream(request, MODERATION_STREAM, session_id, seen, catch_up))
