@@ -20,9 +20,11 @@ _SECRET_PATHS = (
     re.compile(r"^(/speaker-portal/)([^/?#]+)()"),
     re.compile(r"^(/join/)([^/?#]+)()"),
     re.compile(r"^(/stage/)([^/?#]+)()"),
+    re.compile(r"^(/moderate/)([^/?#]+)()"),
 )
-# Query parameters that carry a secret: the invitation link of an invitation-only event.
-SECRET_QUERY_KEYS = frozenset({"invitation", "token"})
+# Query parameters that carry a secret: the invitation link of an invitation-only event, and the join
+# link an online attendee's question page carries.
+SECRET_QUERY_KEYS = frozenset({"invitation", "token", "join"})
 
 
 def carries_secret(path: str) -> bool:

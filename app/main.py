@@ -185,7 +185,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.login_throttle = LoginThrottle(settings.redis_url)
     # Live question pages: every process hears every change through the database's or Redis's pub/sub.
     app.state.live = LiveHub(broker_for(settings.database_url, settings.redis_url), LIVE_CHANNELS)
-    app.state.audience_limits = AudienceLimits.new(settings.redis_url)
+    app.state.audience_limits = AudienceLimits.new(
+        settings.redis_url, settings.audience_questions_per_minute, settings.audience_votes_per_minute
+    )
     # Work done off the request (imports, booklets) is queued here and run by a worker.
     app.state.tasks = serve_tasks(settings, app, app.state.engine)
     logger.info(describe_base_url(str(settings.base_url), derived=settings.base_url_derived))

@@ -14,6 +14,7 @@ per `flush_seconds` per key, so a hundred votes a second are one message a secon
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import threading
 from abc import ABC, abstractmethod
@@ -72,10 +73,14 @@ class PostgresBroker(Broker):
 
 
 class RedisBroker(Broker):
-    def __init__(self, redis_url: str) -> None:
+    """Redis pub/sub. Its channels are named for the database too (`namespace`): two sites sharing one
+    Redis server never hear each other, as PostgreSQL's notifications stay within their database."""
+
+    def __init__(self, redis_url: str, namespace: str) -> None:
         import redis
 
         self.redis_url = redis_url
+        self.prefix = f"{namespace}:"
         self.client = redis.Redis.from_url(redis_url)
 
     def send_in_transaction(self, db: DbSession, messages: Sequence[tuple[str, str]]) -> bool:
@@ -85,7 +90,7 @@ class RedisBroker(Broker):
         try:
             with self.client.pipeline(transaction=False) as pipeline:
                 for channel, payload in messages:
-                    pipeline.publish(channel, payload)
+                    pipeline.publish(self.prefix + channel, payload)
                 pipeline.execute()
         except Exception:
             # The change is saved; pages catch up when they next reconnect or poll.
@@ -97,11 +102,12 @@ class RedisBroker(Broker):
         client = redis.asyncio.Redis.from_url(self.redis_url)
         try:
             async with client.pubsub(ignore_subscribe_messages=True) as pubsub:
-                await pubsub.subscribe(*channels)
+                await pubsub.subscribe(*(self.prefix + channel for channel in channels))
                 yield "", ""
                 async for message in pubsub.listen():
                     if message.get("type") == "message":
-                        yield message["channel"].decode(), message["data"].decode()
+                        channel = message["channel"].decode().removeprefix(self.prefix)
+                        yield channel, message["data"].decode()
         finally:
             await client.aclose()
 
@@ -144,7 +150,8 @@ def broker_for(database_url: str, redis_url: str | None) -> Broker:
     if make_url(database_url).get_backend_name() == "postgresql":
         return PostgresBroker(database_url)
     if redis_url:
-        return RedisBroker(redis_url)
+        namespace = hashlib.sha256(make_url(database_url).render_as_string().encode()).hexdigest()[:12]
+        return RedisBroker(redis_url, f"plenary-live-{namespace}")
     return InProcessBroker()
 
 
@@ -161,7 +168,7 @@ class Channel:
     combine: Callable[[str, dict[str, int]], bytes] | None = None
 
 
-@dataclass
+@dataclass(eq=False)  # each page is its own subscriber, kept in sets
 class Subscription:
     queue: asyncio.Queue[bytes]
     # Set when the page could not keep up: its stream ends and the browser reconnects and catches up.

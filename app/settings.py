@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     secure_cookies: bool = False
     # Registrations one address may submit per minute on the public form; 0 turns the limit off.
     registration_rate_limit: int = Field(default=10, ge=0)
+    # Questions and votes one person may send per minute on a session's question page (an address, which
+    # may be a whole room behind the venue's wifi, 24 and 50 times that); 0 turns the limits off.
+    audience_questions_per_minute: int = Field(default=5, ge=0)
+    audience_votes_per_minute: int = Field(default=60, ge=0)
     # An online attendee's personal join link leads to the stream from this many minutes before the
     # session starts; before that it shows a waiting page with a countdown.
     join_opens_minutes: int = Field(default=15, ge=0, le=24 * 60)

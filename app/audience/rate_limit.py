@@ -1,5 +1,6 @@
-"""How often one person and one address may ask and vote: moving windows of one minute, kept by `limits`
-(in Redis when REDIS_URL is set, so every app process shares them).
+"""How often one person and one address may ask and vote (Settings.audience_*_per_minute): moving
+windows of one minute, kept by `limits` (in Redis when REDIS_URL is set, so every app process shares
+them).
 
 The address limits are high on purpose: a venue's wifi shows the whole room as one address.
 """
@@ -8,10 +9,9 @@ from dataclasses import dataclass
 
 from app.registration.rate_limit import RegistrationLimiter
 
-QUESTIONS_PER_PERSON = 5
-QUESTIONS_PER_ADDRESS = 120
-VOTES_PER_PERSON = 60
-VOTES_PER_ADDRESS = 3000
+# How many people one address may stand for (a room behind the venue's wifi).
+QUESTION_ADDRESS_FACTOR = 24
+VOTE_ADDRESS_FACTOR = 50
 
 
 @dataclass(frozen=True)
@@ -22,15 +22,15 @@ class AudienceLimits:
     votes_by_address: RegistrationLimiter
 
     @classmethod
-    def new(cls, redis_url: str | None) -> "AudienceLimits":
+    def new(cls, redis_url: str | None, questions_per_minute: int, votes_per_minute: int) -> "AudienceLimits":
         def limiter(per_minute: int, name: str) -> RegistrationLimiter:
             return RegistrationLimiter(per_minute, redis_url, key_prefix=f"plenary-audience-{name}")
 
         return cls(
-            limiter(QUESTIONS_PER_PERSON, "questions-person"),
-            limiter(QUESTIONS_PER_ADDRESS, "questions-address"),
-            limiter(VOTES_PER_PERSON, "votes-person"),
-            limiter(VOTES_PER_ADDRESS, "votes-address"),
+            limiter(questions_per_minute, "questions-person"),
+            limiter(questions_per_minute * QUESTION_ADDRESS_FACTOR, "questions-address"),
+            limiter(votes_per_minute, "votes-person"),
+            limiter(votes_per_minute * VOTE_ADDRESS_FACTOR, "votes-address"),
         )
 
     def may_ask(self, person: str, address: str) -> bool:

@@ -1,0 +1,222 @@
+"""The question pages through HTTP, as the room, an online attendee and the moderator use them without
+JavaScript (plain forms and 303s) and with it (JSON answers); what each of them may see."""
+
+import re
+
+from fastapi.testclient import TestClient
+from sqlmodel import select
+
+from app.audience.models import AudienceQuestion
+from app.audience.questions import update_settings
+from tests.audience.conftest import QuestionDay
+from tests.conftest import csrf_from
+
+
+def _ask(client: TestClient, page: str, text: str, **fields: str) -> object:
+    token = csrf_from(client.get(page).text)
+    return client.post(page, data={"text": text, "csrf_token": token, **fields})
+
+
+def _texts(html: str) -> list[str]:
+    return re.findall(r'<p class="question-text" data-field="text">([^<]*)</p>', html)
+
+
+def _own(html: str) -> str:
+    return html.split('id="own-questions"', 1)[1].split("</ul>", 1)[0]
+
+
+def _public(html: str) -> str:
+    return html.split('id="question-list"', 1)[1].split("</ul>", 1)[0]
+
+
+def _moderate(
+    client: TestClient, question_day: QuestionDay, question_id: int, action: str, **extra: str
+) -> object:
+    token = csrf_from(client.get(question_day.moderator).text)
+    return client.post(
+        f"{question_day.moderator}/questions/{question_id}",
+        data={"action": action, "csrf_token": token, **extra},
+    )
+
+
+def _moderated(db, client: TestClient, question_day: QuestionDay) -> None:
+    keynote = question_day.day.keynote
+    update_settings(db, client.app.state.live, keynote, moderated=True, closes_at_end=True)
+
+
+def _new_browser(client: TestClient) -> TestClient:
+    return TestClient(client.app, follow_redirects=False)
+
+
+def test_a_question_from_the_room_shows_escaped_with_its_origin(client, question_day):
+    response = _ask(client, question_day.page, "Is <b>consent</b> enough?", name="Ana Lopes")
+
+    assert response.status_code == 303
+    assert response.headers["location"].endswith(question_day.page + "#question-1")
+    page = client.get(question_day.page).text
+    assert _texts(_public(page)) == ["Is &lt;b&gt;consent&lt;/b&gt; enough?"]
+    assert '<span class="badge origin" data-field="origin">In the room</span>' in page
+    assert "Ana Lopes" in page
+
+
+def test_an_online_attendee_asks_from_their_join_link_and_it_says_online(client, db, question_day):
+    page = client.get(question_day.online_page).text
+    assert "You are asking online." in page
+
+    response = _ask(client, question_day.online_page, "Will the slides be shared?")
+
+    assert response.status_code == 303
+    db.rollback()
+    question = db.exec(select(AudienceQuestion)).one()
+    assert (question.origin.value, question.asker_key) == ("online", f"r{question_day.day.online.id}")
+
+
+def test_a_join_link_of_an_in_person_attendee_or_forged_counts_as_the_room(client, db, question_day):
+    from tests.live.test_join_links import token_for
+
+    day = question_day.day
+    for join in (token_for(day.in_person, day.keynote), token_for(day.online, day.keynote)[:-3] + "abc"):
+        page = client.get(f"{question_day.page}?join={join}").text
+        assert "You are asking from the room." in page
+
+
+def test_an_empty_question_shows_the_form_again_with_the_error(client, question_day):
+    response = _ask(client, question_day.page, "   ", name="Ana")
+
+    assert response.status_code == 422
+    assert "Write your question." in response.text
+    assert 'value="Ana"' in response.text
+
+
+def test_with_javascript_asking_and_voting_answer_json(client, question_day):
+    token = csrf_from(client.get(question_day.page).text)
+    json_headers = {"Accept": "application/json"}
+
+    asked = client.post(
+        question_day.page, data={"text": "Open data?", "csrf_token": token}, headers=json_headers
+    )
+    question_id = asked.json()["question"]["id"]
+    vote_url = f"{question_day.page}/{question_id}/vote"
+    first = client.post(vote_url, data={"csrf_token": token}, headers=json_headers)
+    again = client.post(vote_url, data={"csrf_token": token}, headers=json_headers)
+    empty = client.post(question_day.page, data={"text": "", "csrf_token": token}, headers=json_headers)
+
+    assert asked.json()["question"]["state"] == "visible"
+    assert (first.json(), again.json()) == ({"id": question_id, "votes": 1, "voted": True},) * 2
+    assert (empty.status_code, empty.json()) == (422, {"detail": "Write your question.", "field": "text"})
+
+
+def test_in_a_moderated_session_only_the_asker_and_moderators_see_a_held_question(client, db, question_day):
+    _moderated(db, client, question_day)
+
+    _ask(client, question_day.page, "A question about my own data")
+
+    mine = client.get(question_day.page).text
+    assert _texts(_own(mine)) == ["A question about my own data"]
+    assert "Only you and the moderators see it until it is approved." in mine
+    assert _texts(_public(mine)) == []
+    with _new_browser(client) as stranger:
+        theirs = stranger.get(question_day.page).text
+        projector = stranger.get(question_day.page + "/projector").text
+    assert "my own data" not in theirs and "my own data" not in projector
+    assert "Questions waiting for the moderator: <strong data-held>1</strong>" in theirs
+    assert "my own data" in client.get(question_day.moderator).text
+
+
+def test_the_moderator_approves_and_pins_and_everyone_sees_it(client, db, question_day):
+    _moderated(db, client, question_day)
+    _ask(client, question_day.page, "How is the data anonymised?")
+
+    assert _moderate(client, question_day, 1, "approve").status_code == 303
+    assert _moderate(client, question_day, 1, "pin").status_code == 303
+
+    with _new_browser(client) as stranger:
+        assert _texts(_public(stranger.get(question_day.page).text)) == ["How is the data anonymised?"]
+        projector = stranger.get(question_day.page + "/projector").text
+    assert '<p class="projector-text" data-field="text">How is the data anonymised?</p>' in projector
+
+
+def test_merging_from_the_moderator_page_needs_a_question_of_the_session(client, question_day):
+    _ask(client, question_day.page, "First?")
+    with _new_browser(client) as other:
+        _ask(other, question_day.page, "First??")
+
+    refused = _moderate(client, question_day, 2, "merge", into="99")
+    merged = _moderate(client, question_day, 2, "merge", into="1")
+
+    assert refused.status_code == 404 and "There is no such question in this session." in refused.text
+    assert merged.status_code == 303
+    assert _texts(_public(client.get(question_day.page).text)) == ["First?"]
+
+
+def test_a_forged_or_renewed_moderator_link_opens_nothing(client, db, question_day):
+    from app.audience.questions import renew_moderator_link
+
+    assert client.get(question_day.moderator[:-2] + "xx").status_code == 404
+    renew_moderator_link(db, question_day.day.keynote)
+
+    response = client.get(question_day.moderator)
+
+    assert response.status_code == 404
+    assert "This moderator link was revoked." in response.text
+
+
+def test_after_the_session_questions_are_closed(client, question_day, clock):
+    clock(question_day.after)
+
+    page = client.get(question_day.page)
+    refused = _ask(client, question_day.page, "Too late?")
+
+    assert "Questions for this session are closed." in page.text and 'class="ask-form"' not in page.text
+    assert refused.status_code == 409 and "Questions for this session are closed." in refused.text
+
+
+def test_a_sixth_question_in_a_minute_is_refused(client, question_day):
+    answers = [_ask(client, question_day.page, f"Question number {n}?").status_code for n in range(6)]
+
+    assert answers == [303] * 5 + [429]
+
+
+def test_a_poll_with_hidden_results_shows_them_after_the_reveal(client, question_day):
+    token = csrf_from(client.get(question_day.moderator).text)
+    created = client.post(
+        f"{question_day.moderator}/polls",
+        data={
+            "csrf_token": token,
+            "question": "Share data with industry?",
+            "options": "Yes\nNo",
+            "results_hidden": "on",
+        },
+    )
+    assert created.status_code == 303
+
+    page = client.get(question_day.page).text
+    vote_url = re.search(r'action="([^"]*/polls/1/vote)"', page).group(1)
+    yes = re.search(r'name="option" value="(\d+)"', page).group(1)
+    voted = client.post(vote_url, data={"csrf_token": csrf_from(page), "option": yes})
+    after_vote = client.get(question_day.page).text
+    client.post(f"{question_day.moderator}/polls/1", data={"csrf_token": token, "action": "reveal"})
+    revealed = client.get(question_day.page).text
+
+    assert voted.status_code == 303
+    assert "Thank you, your vote is counted." in after_vote
+    assert 'data-count="p1">1</span>' in after_vote and 'data-count="o1"' not in after_vote
+    assert 'data-count="o1">1</span>' in revealed
+
+
+def test_the_moderator_downloads_every_question_as_csv(client, question_day):
+    _ask(client, question_day.page, "Asked for the report?")
+
+    response = client.get(f"{question_day.moderator}/questions.csv")
+
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.text.splitlines()[1].split(",")[2] == "Asked for the report?"
+
+
+def test_question_pages_are_private_and_send_no_referrer(client, question_day):
+    for url in (question_day.page, question_day.online_page, question_day.moderator):
+        response = client.get(url)
+        assert (response.headers["cache-control"], response.headers["referrer-policy"]) == (
+            "private, no-store",
+            "no-referrer",
+        )

@@ -1,0 +1,149 @@
+"""The live streams through real servers: two app processes on one database (PostgreSQL's notifications in
+the PostgreSQL pass, Redis beside SQLite otherwise), a question asked on one reaching the pages open on
+the other within 2 seconds, held questions only on the moderators' stream, votes as counts, and a page
+that reconnects with Last-Event-ID getting what it missed."""
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import make_url
+
+from app.audience.links import moderator_token
+from app.audience.questions import update_settings
+from app.pubsub import InProcessBroker, LiveHub
+from tests.audience.test_questions import streamed_day
+from tests.concurrency.rush import SECRET_KEY, AppServer, running_app_servers
+from tests.conftest import csrf_from
+from tests.test_pubsub import _redis_url
+
+DELIVERY_SECONDS = 2.0
+
+
+@dataclass
+class Frame:
+    kind: str
+    event_id: str
+    data: dict
+
+
+@contextmanager
+def stream(url: str, last_event_id: str = "") -> Iterator[Callable[[Callable[[Frame], bool]], Frame]]:
+    """Opens an event stream; the function it gives waits (2 s at most) for the first frame that matches."""
+    headers = {"Accept": "text/event-stream", **({"Last-Event-ID": last_event_id} if last_event_id else {})}
+    with httpx.stream(
+        "GET", url, headers=headers, timeout=httpx.Timeout(5, read=DELIVERY_SECONDS)
+    ) as response:
+        assert response.status_code == 200, response.read()
+        assert response.headers["content-type"].startswith("text/event-stream")
+        lines = response.iter_lines()
+
+        def wait_for(match: Callable[[Frame], bool]) -> Frame:
+            deadline = time.monotonic() + DELIVERY_SECONDS
+            kind, event_id = "", ""
+            for line in lines:
+                if line.startswith("event: "):
+                    kind = line[7:]
+                elif line.startswith("id: "):
+                    event_id = line[4:]
+                elif line.startswith("data: "):
+                    frame = Frame(kind, event_id, json.loads(line[6:]))
+                    if match(frame):
+                        return frame
+                    kind, event_id = "", ""
+                if time.monotonic() > deadline:
+                    break
+            raise AssertionError("no matching event within 2 s")
+
+        yield wait_for
+
+
+class Visitor:
+    """A browser on one of the servers: its own cookies and the page's CSRF token."""
+
+    def __init__(self, server: AppServer, page: str) -> None:
+        self.client = httpx.Client(base_url=server.url, timeout=10)
+        self.page = page
+        self.csrf = csrf_from(self.client.get(page).text)
+
+    def post(self, path: str, **data: str) -> dict:
+        response = self.client.post(
+            path, data={"csrf_token": self.csrf, **data}, headers={"Accept": "application/json"}
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+@pytest.fixture
+def two_servers(db, database_url: str, tmp_path: Path) -> Iterator[tuple[list[AppServer], str, str]]:
+    day = streamed_day(db)
+    keynote = day.keynote
+    # The servers run on today's clock: the 2022 keynote keeps its questions open.
+    update_settings(db, LiveHub(InProcessBroker(), ()), keynote, moderated=False, closes_at_end=False)
+    moderator = f"/moderate/{moderator_token(db, SECRET_KEY, keynote)}"
+    page = f"/events/{day.event.slug}/sessions/{keynote.id}/questions"
+    extra = {"AUDIENCE_QUESTIONS_PER_MINUTE": "0", "AUDIENCE_VOTES_PER_MINUTE": "0"}
+    if make_url(database_url).get_backend_name() != "postgresql":
+        extra["REDIS_URL"] = _redis_url()
+    with running_app_servers(database_url, 2, tmp_path, extra) as servers:
+        yield servers, page, moderator
+
+
+def test_a_question_asked_on_one_process_reaches_pages_on_the_other(two_servers):
+    (first, second), page, moderator = two_servers
+    asker = Visitor(second, page)
+
+    with (
+        stream(f"{first.url}{page}/stream") as audience,
+        stream(f"{second.url}{moderator}/stream") as moderation,
+    ):
+        asked = asker.post(page, text="Who pays for the data space?", name="Ana")["question"]
+        heard = audience(lambda frame: frame.kind == "question")
+        moderated = moderation(lambda frame: frame.kind == "question")
+
+        assert (heard.data["text"], heard.data["name"], heard.data["origin"]) == (
+            "Who pays for the data space?",
+            "Ana",
+            "room",
+        )
+        assert heard.event_id == moderated.event_id == str(asked["rev"])
+
+        Visitor(first, page).post(f"{page}/{asked['id']}/vote")
+        counts = audience(lambda frame: frame.kind == "counts")
+        assert counts.data == {f"q{asked['id']}": 1}
+
+
+def test_a_held_question_is_sent_to_the_moderators_only(two_servers):
+    (first, second), page, moderator = two_servers
+    moderator_visitor = Visitor(second, moderator)
+    moderator_visitor.post(f"{moderator}/settings", moderated="on", closes_at_end="")
+
+    with (
+        stream(f"{first.url}{page}/stream") as audience,
+        stream(f"{second.url}{moderator}/stream") as moderation,
+    ):
+        Visitor(first, page).post(page, text="A confidential worry")
+        told = audience(lambda frame: frame.kind in ("question", "gone"))
+        held = moderation(lambda frame: frame.kind == "question")
+
+    assert (told.kind, told.data["held"], "text" in told.data) == ("gone", 1, False)
+    assert (held.data["text"], held.data["state"]) == ("A confidential worry", "held")
+
+
+def test_a_page_that_reconnects_gets_what_it_missed(two_servers):
+    (first, second), page, _moderator = two_servers
+    visitor = Visitor(first, page)
+    seen = visitor.post(page, text="Seen before the drop")["question"]["rev"]
+    visitor.post(page, text="Asked while offline")
+
+    with stream(f"{second.url}{page}/stream", last_event_id=str(seen)) as resumed:
+        missed = resumed(lambda frame: frame.kind == "question")
+        summary = resumed(lambda frame: frame.kind == "summary")
+
+    assert missed.data["text"] == "Asked while offline"
+    assert summary.event_id == str(seen + 1)
