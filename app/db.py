@@ -78,10 +78,13 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-POOL_SIZE = 10
+POOL_SIZE = 20
+# Beyond the kept connections, for work outside requests (a live page catching up, the embedded worker):
+# a connection opened and closed each time, which requests never need.
 POOL_OVERFLOW = 10
-# Requests that may hold a database connection at once in one process (see app.web.get_db).
-POOL_CONNECTIONS = POOL_SIZE + POOL_OVERFLOW
+# Requests that may hold a database connection at once in one process (see app.web.get_db): as many as
+# the pool keeps, so that a busy moment does not open and close a connection per request.
+POOL_CONNECTIONS = POOL_SIZE
 
 
 def make_engine(database_url: str, **kwargs: Any) -> Engine:

@@ -18,6 +18,7 @@ from app.accounts import admin_routes as account_admin_routes
 from app.accounts import routes as account_routes
 from app.accounts.access import LoginRequired
 from app.accounts.throttle import LoginThrottle
+from app.audience import manage_routes as audience_manage_routes
 from app.audience import routes as audience_routes
 from app.audience.questions import LIVE_CHANNELS
 from app.audience.rate_limit import AudienceLimits
@@ -116,6 +117,8 @@ def _register_template_labels() -> None:
 def include_routes(app: FastAPI) -> None:
     """Every page and API route, in the order they must match."""
     for module in (
+        # First: routes are tried in order, and a keynote's start sends thousands of joins a minute.
+        live_join_routes,
         account_routes,
         account_admin_routes,
         account_page_routes,
@@ -129,8 +132,8 @@ def include_routes(app: FastAPI) -> None:
         release_routes,
         registration_routes,
         registration_manage_routes,
-        live_join_routes,
         audience_routes,
+        audience_manage_routes,
         live_manage_routes,
         material_routes,
         material_manage_routes,

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/join_bench.py                         # 2000 attendees, 32 clients, 10 s of repeats
     .venv/bin/python bench/join_bench.py --attendees 500 --seconds 5
+    .venv/bin/python bench/join_bench.py --postgres-url postgresql+psycopg://root@127.0.0.1/plenary_join_bench
 
 Builds a throw-away SQLite database in a temporary directory (`python -m app migrate`, then
 `python -m app generate --slug bench-join --sessions 200 --rooms 10 --days 1 --start now`: a published
@@ -17,9 +18,10 @@ online registrations, and starts the real server (uvicorn, one process, 127.0.0.
 
 The issue's target is 500 joins per second on one process; with the load generator on the same two cores
 the server's CPU per answer is the figure to compare (2 ms per answer is 500 per second of one core). The
-load average is printed with each figure. Only 127.0.0.1 is contacted, the server started here is stopped
-by its PID, and the temporary directory is removed. Exit status 1 if any join was not the expected 303 or
-the joins recorded are not one per attendee.
+load average is printed with each figure. With `--postgres-url`, the same on PostgreSQL (that database is
+created for the run and dropped afterwards) instead of SQLite. Only 127.0.0.1 is contacted, the server
+started here is stopped by its PID, and the temporary directory is removed. Exit status 1 if any join was
+not the expected 303 or the joins recorded are not one per attendee.
 """
 
 import argparse
@@ -33,7 +35,7 @@ import uuid
 from pathlib import Path
 
 import httpx
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, make_url, select
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
@@ -54,6 +56,10 @@ from bench._harness import (  # noqa: E402
     start_server,
     stop_server,
     wait_until_healthy,
+)
+from bench.registration_bench import (  # noqa: E402
+    postgres_server_answers,
+    recreate_database,
 )
 
 SLUG = "bench-join"
@@ -186,42 +192,63 @@ def report(label: str, answers: int, took: float, p50: float, p95: float, cpu: f
     )
 
 
+def measure(url: str, options: argparse.Namespace, directory: Path) -> bool:
+    """Both rounds against the database at `url`; True when every join was the expected 303 and the joins
+    recorded are one per attendee."""
+    paths, stream = prepare(url, options.attendees)
+    print(f"{len(paths)} online attendees of a session running now · {load_average()}")
+    port = free_port()
+    log_path = directory / "server.log"
+    server = start_server(url, port, log_path, {"VAR_DIR": str(directory / "var")})
+    base_url = f"http://{HOST}:{port}"
+    failed = True
+    try:
+        wait_until_healthy(base_url, server)
+        answers, took, p50, p95, cpu, failures = run_joins(
+            base_url, paths, stream, options.concurrency, None, server.pid
+        )
+        report("first joins", answers, took, p50, p95, cpu)
+        recorded = joins_recorded(url)
+        print(f"joins recorded: {recorded} for {len(paths)} attendees")
+        failed = bool(failures) or recorded != len(paths)
+        answers, took, p50, p95, cpu, again_failures = run_joins(
+            base_url, paths, stream, options.concurrency, options.seconds, server.pid
+        )
+        report("joins again", answers, took, p50, p95, cpu)
+        failed = failed or bool(again_failures) or joins_recorded(url) != len(paths)
+        for failure in (failures + again_failures)[:5]:
+            print("failed:", failure)
+    finally:
+        stop_server(server)
+        if failed:
+            print_log_tail(log_path)
+    return not failed
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--attendees", type=int, default=2000, help="online attendees joining (2000)")
     parser.add_argument("--concurrency", type=int, default=32, help="clients at once (32)")
     parser.add_argument("--seconds", type=float, default=10.0, help="of joins again (10)")
+    parser.add_argument(
+        "--postgres-url",
+        default=None,
+        help="measure on this PostgreSQL database instead of SQLite (created for the run, then dropped), "
+        "e.g. postgresql+psycopg://root@127.0.0.1/plenary_join_bench",
+    )
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="plenary-join-bench-") as directory:
-        url = f"sqlite:///{Path(directory) / 'bench.sqlite3'}"
-        paths, stream = prepare(url, options.attendees)
-        print(f"{len(paths)} online attendees of a session running now · {load_average()}")
-        port = free_port()
-        log_path = Path(directory) / "server.log"
-        server = start_server(url, port, log_path, {"VAR_DIR": str(Path(directory) / "var")})
-        base_url = f"http://{HOST}:{port}"
-        failed = False
+        if options.postgres_url is None:
+            sqlite_url = f"sqlite:///{Path(directory) / 'bench.sqlite3'}"
+            return 0 if measure(sqlite_url, options, Path(directory)) else 1
+        if not postgres_server_answers(options.postgres_url):
+            return 1
+        recreate_database(options.postgres_url)
         try:
-            wait_until_healthy(base_url, server)
-            answers, took, p50, p95, cpu, failures = run_joins(
-                base_url, paths, stream, options.concurrency, None, server.pid
-            )
-            report("first joins", answers, took, p50, p95, cpu)
-            recorded = joins_recorded(url)
-            print(f"joins recorded: {recorded} for {len(paths)} attendees")
-            failed = bool(failures) or recorded != len(paths)
-            answers, took, p50, p95, cpu, again_failures = run_joins(
-                base_url, paths, stream, options.concurrency, options.seconds, server.pid
-            )
-            report("joins again", answers, took, p50, p95, cpu)
-            failed = failed or bool(again_failures) or joins_recorded(url) != len(paths)
-            for failure in (failures + again_failures)[:5]:
-                print("failed:", failure)
+            print(f"PostgreSQL: {make_url(options.postgres_url).database}")
+            return 0 if measure(options.postgres_url, options, Path(directory)) else 1
         finally:
-            stop_server(server)
-            if failed:
-                print_log_tail(log_path)
-    return 1 if failed else 0
+            recreate_database(options.postgres_url, drop_only=True)
 
 
 if __name__ == "__main__":

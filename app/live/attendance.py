@@ -12,9 +12,10 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import Insert, func
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import SQLModel, col, select
@@ -48,21 +49,26 @@ class SessionCheckInRefused(DomainError):
 # Writing once --------------------------------------------------------------------------------------
 
 
-def _insert_once(db: DbSession, table: type[SQLModel], values: dict[str, Any]) -> bool:
-    """Inserts the row unless one for the same registration and session exists; True if this one did."""
-    insert = sqlite_insert if db.get_bind().dialect.name == "sqlite" else postgresql_insert
-    columns = table.__table__.c  # type: ignore[attr-defined]
-    statement = (
+@cache
+def _insert_ignoring_duplicate(table: type[SQLModel], dialect: str) -> Insert:
+    # Built once per table: a join at a keynote's start is one of thousands a minute, and the values
+    # travel as parameters, so SQLAlchemy finds the compiled statement by its memoised cache key.
+    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    return (
         insert(table.__table__)  # type: ignore[attr-defined]
-        .values(**values)
         .on_conflict_do_nothing(index_elements=["registration_id", "session_id"])
         # A row comes back only when this insert wrote it (rowcount is not told by every driver here).
-        .returning(columns.id)
+        .returning(table.__table__.c.id)  # type: ignore[attr-defined]
     )
+
+
+def _insert_once(db: DbSession, table: type[SQLModel], values: dict[str, Any]) -> bool:
+    """Inserts the row unless one for the same registration and session exists; True if this one did."""
+    statement = _insert_ignoring_duplicate(table, db.get_bind().dialect.name)
     # SQLite's one writer's lock, taken before writing (a transaction that has read cannot safely start
     # writing); PostgreSQL takes no lock here: the unique constraint settles a race.
     begin_write_transaction(db)
-    written = db.exec(statement).first()
+    written = db.execute(statement, values).first()
     db.commit()
     return written is not None
 
@@ -80,6 +86,12 @@ def record_first_join(db: DbSession, registration_id: int, session_id: int, now:
     if already is not None:
         db.rollback()  # end the read: the connection goes back to the pool without a transaction open
         return False
+    return insert_first_join(db, registration_id, session_id, now)
+
+
+def insert_first_join(db: DbSession, registration_id: int, session_id: int, now: datetime) -> bool:
+    """`record_first_join` for a caller that has just read that no join is recorded: the unique
+    constraint still settles two joins at once. True when this join was the first."""
     values = {"registration_id": registration_id, "session_id": session_id, "joined_at": now}
     return _insert_once(db, SessionJoin, values)
 

@@ -9,9 +9,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app.live import joins, running_late
+from app.db import DbSession
+from app.live import joins
 from app.timezones import all_timezones
-from app.web import CurrentSite, Db, render
+from app.web import current_site, render, run_with_db
 from app.web.caches import caches_of
 from app.web.clock import Now
 
@@ -39,25 +40,22 @@ def _waiting_context(waiting: joins.JoinWaiting, opens_minutes: int) -> dict[str
 
 
 @router.get("/join/{token}", name="session_join_page")
-def session_join_page(
-    request: Request, db: Db, site: CurrentSite, now: Now, token: str, tz: str = ""
-) -> Response:
+async def session_join_page(request: Request, now: Now, token: str, tz: str = "") -> Response:
+    site = current_site(request)
     opens_minutes = site.settings.join_opens_minutes
-    try:
-        target = joins.join_target(db, site.secret_key, token)
-        cache = caches_of(request.app).programme_data
-        outcome = joins.join_session(
-            db,
-            target,
-            now=now,
-            opens_minutes=opens_minutes,
-            zone=tz,
-            expected_start=running_late.expected_start(db, target.event, target.session.id or 0, cache),
-            cache=cache,
-        )
-    except joins.JoinRefused as refused:
-        context = {"refused": refused.message}
-        return _private(render(request, JOIN_PAGE, context, status_code=refused.status_code))
-    if isinstance(outcome, joins.JoinOpen):
-        return _private(RedirectResponse(outcome.stream_url, status_code=303))
-    return _private(render(request, JOIN_PAGE, _waiting_context(outcome, opens_minutes)))
+    cache = caches_of(request.app).programme_data
+
+    def work(db: DbSession) -> Response:
+        try:
+            outcome = joins.open_join_link(
+                db, site.secret_key, token, now=now, opens_minutes=opens_minutes, zone=tz, cache=cache
+            )
+        except joins.JoinRefused as refused:
+            context = {"refused": refused.message}
+            return _private(render(request, JOIN_PAGE, context, status_code=refused.status_code))
+        if isinstance(outcome, joins.JoinOpen):
+            return _private(RedirectResponse(outcome.stream_url, status_code=303))
+        return _private(render(request, JOIN_PAGE, _waiting_context(outcome, opens_minutes)))
+
+    # One thread hop for the whole join, not one per dependency: a keynote's start brings thousands.
+    return await run_with_db(request, work)

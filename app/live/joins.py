@@ -8,21 +8,32 @@ then on it leads to the room's stream, and the attendee's first join is recorded
 """
 
 import math
+from collections.abc import Container
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from babel.dates import format_timedelta
+from sqlalchemy import Select, and_, bindparam, exists
+from sqlalchemy import select as sa_select
+from sqlmodel import col
 
 from app.db import DbSession, saved_id
 from app.errors import DomainError
 from app.events.models import Event
 from app.i18n import _, current_locale, ngettext
-from app.live import attendance
-from app.programme.models import Room, Session
-from app.programme.releases import ProgrammeDataCache
-from app.registration.attendee_programme import in_attendee_programme, is_joinable
+from app.live import attendance, running_late
+from app.live.models import LiveAdjustment, SessionJoin
+from app.programme.models import Release, Room, Session
+from app.programme.releases import ProgrammeDataCache, released_session_ids
+from app.registration.attendee_programme import in_programme_given, is_joinable
 from app.registration.links import JOIN_LINK, JOIN_TOKEN_MAX_AGE_SECONDS
-from app.registration.models import AttendanceChoice, Registration, RegistrationStatus
+from app.registration.models import (
+    AttendanceChoice,
+    ChoiceStatus,
+    Registration,
+    RegistrationStatus,
+    SessionChoice,
+)
 from app.security import TokenExpired, TokenInvalid
 from app.timezones import zone_or_none
 
@@ -60,6 +71,13 @@ class JoinTarget:
     registration: Registration
     session: Session
     room: Room | None
+    # Read in the same query, for what a join decides next: the attendee's choice of this session, the
+    # event's latest release, whether they joined this session already, and whether any of the event's
+    # rooms was said to run late.
+    choice: ChoiceStatus | None = None
+    release_id: int | None = None
+    joined: bool = False
+    adjusted: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,11 +137,48 @@ class JoinOpen:
     first_join: bool
 
 
+def _target_statement() -> Select:
+    registration_id = bindparam("registration_id")
+    session_id = bindparam("session_id")
+    choice = (
+        sa_select(col(SessionChoice.status))
+        .where(
+            col(SessionChoice.registration_id) == registration_id, col(SessionChoice.session_id) == session_id
+        )
+        .scalar_subquery()
+    )
+    release = (
+        sa_select(col(Release.id))
+        .where(col(Release.event_id) == col(Registration.event_id))
+        .order_by(col(Release.number).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    joined = exists().where(
+        col(SessionJoin.registration_id) == registration_id, col(SessionJoin.session_id) == session_id
+    )
+    adjusted = exists().where(col(LiveAdjustment.event_id) == col(Registration.event_id))
+    return (
+        sa_select(Registration, Event, Session, Room, choice, release, joined, adjusted)
+        .outerjoin(Event, col(Event.id) == col(Registration.event_id))
+        .outerjoin(
+            Session, and_(col(Session.id) == session_id, col(Session.event_id) == col(Registration.event_id))
+        )
+        .outerjoin(Room, col(Room.id) == col(Session.room_id))
+        .where(col(Registration.id) == registration_id)
+    )
+
+
+# Built once: SQLAlchemy then finds its compiled form by the statement's memoised cache key.
+_TARGET = _target_statement()
+
+
 def join_target(
     db: DbSession, secret_key: str, token: str, max_age_seconds: int = JOIN_TOKEN_MAX_AGE_SECONDS
 ) -> JoinTarget:
     """The registration and session a join link names; a forged link, one of another shape or one sent
-    before the registration's secret was renewed opens nothing."""
+    before the registration's secret was renewed opens nothing. One query, which also reads what the
+    join decides next (`JoinTarget`): a keynote's start brings thousands of joins a minute."""
     try:
         registration_id, session_id, digest = JOIN_LINK.read_for_session(secret_key, token, max_age_seconds)
     except TokenExpired as error:
@@ -134,20 +189,27 @@ def join_target(
         raise JoinRefused(
             _("This link is not valid. Open the whole link from your email or your registration page.")
         ) from error
-    registration = db.get(Registration, registration_id)
-    if registration is None or not JOIN_LINK.matches(registration.secret, digest):
+    row = db.execute(_TARGET, {"registration_id": registration_id, "session_id": session_id}).first()
+    if row is None or not JOIN_LINK.matches(row[0].secret, digest):
         raise JoinRefused(
             _(
                 "This link no longer works: your registration's links were renewed. Open the one on your "
                 "registration page or in your latest email."
             )
         )
-    session = db.get(Session, session_id)
-    event = db.get(Event, registration.event_id)
-    if session is None or event is None or session.event_id != registration.event_id:
+    registration, event, session, room, choice, release_id, joined, adjusted = row
+    if session is None or event is None:
         raise SessionNotStreamed(_("This session is no longer part of the programme."))
-    room = db.get(Room, session.room_id) if session.room_id is not None else None
-    return JoinTarget(event, registration, session, room)
+    return JoinTarget(
+        event,
+        registration,
+        session,
+        room,
+        choice=ChoiceStatus(choice) if choice is not None else None,
+        release_id=release_id,
+        joined=bool(joined),
+        adjusted=bool(adjusted),
+    )
 
 
 def check_may_join(db: DbSession, target: JoinTarget, cache: ProgrammeDataCache | None = None) -> None:
@@ -178,7 +240,13 @@ def check_may_join(db: DbSession, target: JoinTarget, cache: ProgrammeDataCache 
         raise SessionCancelled(_("This session was cancelled."))
     if not is_joinable(session, target.room):
         raise SessionNotStreamed(_("This session is not streamed: there is nothing to join online."))
-    if not in_attendee_programme(db, target.event, registration, session, cache):
+
+    def released() -> Container[int] | None:
+        if target.release_id is None:
+            return None
+        return released_session_ids(db, saved_id(target.event), target.release_id, cache)
+
+    if not in_programme_given(session, target.choice, released):
         raise JoinRefused(_("This session is not in your programme: you have no place in it."))
 
 
@@ -217,5 +285,40 @@ def join_session(
         return JoinWaiting(target, attendee_zone(target, zone), now, opens_at, expected_start)
     assert target.room is not None and target.room.stream_url  # noqa: S101 - check_may_join saw the stream
     stream_url = target.room.stream_url
-    first = attendance.record_first_join(db, saved_id(target.registration), saved_id(target.session), now)
+    if target.joined:
+        # A reload or a second tab, the commonest join at a keynote: nothing to write.
+        return JoinOpen(stream_url, first_join=False)
+    # Ends the read without expiring what it loaded, as a rollback would: the first join's insert takes
+    # SQLite's writer's lock in a transaction of its own.
+    db.commit()
+    first = attendance.insert_first_join(db, saved_id(target.registration), saved_id(target.session), now)
     return JoinOpen(stream_url, first)
+
+
+def open_join_link(
+    db: DbSession,
+    secret_key: str,
+    token: str,
+    *,
+    now: datetime,
+    opens_minutes: int,
+    zone: str = "",
+    cache: ProgrammeDataCache | None = None,
+) -> JoinWaiting | JoinOpen:
+    """What a join link opens now (`join_target`, then `join_session`), with the session's expected
+    start when its room runs late; JoinRefused when it opens nothing."""
+    target = join_target(db, secret_key, token)
+    expected_start = (
+        running_late.expected_start(db, target.event, saved_id(target.session), cache)
+        if target.adjusted
+        else None
+    )
+    return join_session(
+        db,
+        target,
+        now=now,
+        opens_minutes=opens_minutes,
+        zone=zone,
+        expected_start=expected_start,
+        cache=cache,
+    )

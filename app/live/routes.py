@@ -146,10 +146,16 @@ async def room_screen(request: Request, slug: str, room_id: int, now: Now) -> Re
         assert line is not None  # noqa: S101 - room_exists checked it
 
         def context() -> dict[str, Any]:
-            # Drawn only when the minute's page is built: the QR code of the session on now (or next).
-            shown = line.current or line.next
-            url = f"{_session_url_prefix(request, event)}{shown.session.id}" if shown is not None else ""
-            return {"line": line, "qr_code": qr_svg(url) if url else ""}
+            # Drawn only when the minute's page is built: the QR code of the question page of the session on
+            # now, or of the next session's page.
+            prefix = _session_url_prefix(request, event)
+            if line.current is not None:
+                url, caption = f"{prefix}{line.current.session.id}/questions", _("Ask a question")
+            elif line.next is not None:
+                url, caption = f"{prefix}{line.next.session.id}", _("Details and slides")
+            else:
+                url, caption = "", ""
+            return {"line": line, "qr_code": qr_svg(url) if url else "", "qr_caption": caption}
 
         return PageParts(SCREEN_PAGE, ["screen_board"], context)
 

@@ -15,7 +15,7 @@ published programme shows each speaker's profile as it is now, over the released
 in the speaker portal is public at once and never waits for (or shows up in) the next release.
 """
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Container, Hashable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
@@ -73,7 +73,8 @@ class ProgrammeDataKey:
     # The release shown, or None for the draft of an event never released.
     release_id: int | None
     # The draft's change stamp (Event.updated_at) before the first release; with a release, the speakers'
-    # profile stamp (`_profiles_stamp`), since profiles are live over the released snapshot.
+    # profile stamp (`_profiles_stamp`), since profiles are live over the released snapshot, or () for
+    # the release as stored, for what asks only which sessions it holds (`released_session_ids`).
     stamp: tuple[object, ...]
 
 
@@ -163,6 +164,21 @@ def published_programme(
         last_modified=release.released_at,
         load=lambda: _cached(cache, ProgrammeDataKey(event_id, release.id, profiles), read_release),
     )
+
+
+def released_session_ids(
+    db: DbSession, event_id: int, release_id: int, cache: ProgrammeDataCache | None = None
+) -> Container[int]:
+    """The ids of the sessions a release holds, read once per process: a release is written once, so its
+    id names its sessions for good, and nothing else (profiles, the event's details) need be asked."""
+
+    def read_release() -> ProgrammeData:
+        stored = db.execute(
+            sa_select(col(Release.programme)).where(col(Release.id) == release_id)
+        ).scalar_one()
+        return programme_from_json(stored)
+
+    return _cached(cache, ProgrammeDataKey(event_id, release_id, ()), read_release).index.sessions
 
 
 def _profiles_stamp(db: DbSession, event: Event) -> tuple[datetime | None, int]:

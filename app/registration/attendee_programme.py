@@ -4,6 +4,7 @@ Below the service and the waiting list, which both send emails with the attendee
 """
 
 import logging
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 
 from sqlmodel import col, select
@@ -75,18 +76,32 @@ def in_attendee_programme(
     session: Session,
     cache: releases.ProgrammeDataCache | None = None,
 ) -> bool:
-    """Whether `session` is one of `attendee_sessions` (the same rules), asked for one session: a join
-    link opened at a keynote's start asks this thousands of times a minute."""
+    """Whether `session` is one of `attendee_sessions` (the same rules), asked for one session."""
     choice = db.exec(
         select(SessionChoice.status).where(
             SessionChoice.registration_id == registration.id, SessionChoice.session_id == session.id
         )
     ).first()
+
+    def released() -> Container[int] | None:
+        release = releases.latest_release(db, event)
+        return releases.released_session_ids(db, saved_id(event), release.id, cache) if release else None
+
+    return in_programme_given(session, ChoiceStatus(choice) if choice is not None else None, released)
+
+
+def in_programme_given(
+    session: Session, choice: ChoiceStatus | None, released: Callable[[], Container[int] | None]
+) -> bool:
+    """`in_attendee_programme` once its facts are read: the attendee's choice of the session, and the
+    latest release's session ids (None before the first release), asked for only when the rule needs them.
+    A join link, opened thousands of times a minute at a keynote's start, reads the facts with its other
+    lookups in one query (app.live.joins)."""
     if capacity.offers_a_choice(session) and not session.is_cancelled and choice != ChoiceStatus.confirmed:
         return False
-    if choice is None and releases.latest_release(db, event) is not None:
-        released = releases.published_programme(db, event, cache).data.index.sessions
-        return session.id in released
+    if choice is None:
+        ids = released()
+        return ids is None or session.id in ids
     return True
 
 

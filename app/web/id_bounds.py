@@ -38,8 +38,9 @@ def _out_of_range(value: str | None) -> bool:
     return not SMALLEST_ID <= number <= LARGEST_ID
 
 
-def refuse_out_of_range_ids(request: Request) -> None:
-    """An app-wide dependency: 404 for an int path or query parameter no database row can match."""
+async def refuse_out_of_range_ids(request: Request) -> None:
+    """An app-wide dependency: 404 for an int path or query parameter no database row can match.
+    Async, as it only reads the request: a sync dependency costs every request a thread hop."""
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return
