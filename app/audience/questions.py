@@ -98,13 +98,21 @@ def audience_settings(db: DbSession, session_id: int) -> AudienceSettings:
 
 def _settings_for_writing(db: DbSession, session_id: int) -> AudienceSettings:
     begin_write_transaction(db)
-    fresh = AudienceSettings(session_id=session_id)
-    values = {"session_id": session_id, "moderator_secret": fresh.moderator_secret}
-    insert_once(db, AudienceSettings, values, ["session_id"])
+    _insert_settings(db, session_id)
     settings = db.get(AudienceSettings, session_id)
     if settings is None:  # deleted with its session meanwhile
         raise NotFound(_("This session is no longer in the programme."))
     return settings
+
+
+def _insert_settings(db: DbSession, session_id: int) -> None:
+    fresh = AudienceSettings(session_id=session_id)
+    insert_once(
+        db,
+        AudienceSettings,
+        {"session_id": session_id, "moderator_secret": fresh.moderator_secret},
+        ["session_id"],
+    )
 
 
 def next_revision(db: DbSession, session_id: int) -> int:
@@ -538,3 +546,67 @@ def session_polls(db: DbSession, session_id: int) -> list[Poll]:
     return list(
         db.exec(select(Poll).where(col(Poll.session_id) == session_id).order_by(col(Poll.created_at)))
     )
+
+
+# The organisers' overview -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionQuestions:
+    session: Session
+    settings: AudienceSettings
+    questions: int
+    held: int
+    polls: int
+
+
+def questions_overview(db: DbSession, event_id: int) -> list[SessionQuestions]:
+    """Every session of the event in programme order, with its moderation settings (saved for those that
+    had none, so that each has a moderator link) and how many questions and polls it has."""
+    sessions = list(
+        db.exec(select(Session).where(col(Session.event_id) == event_id).order_by(col(Session.start_at)))
+    )
+    ids = [saved_id(session) for session in sessions]
+    saved = set(db.exec(select(AudienceSettings.session_id).where(col(AudienceSettings.session_id).in_(ids))))
+    if saved != set(ids):
+        begin_write_transaction(db)
+        for session_id in set(ids) - saved:
+            _insert_settings(db, session_id)
+        db.commit()
+    settings = {
+        s.session_id: s
+        for s in db.exec(select(AudienceSettings).where(col(AudienceSettings.session_id).in_(ids)))
+    }
+    counts = dict(
+        db.exec(
+            select(AudienceQuestion.session_id, func.count())
+            .where(col(AudienceQuestion.session_id).in_(ids))
+            .group_by(col(AudienceQuestion.session_id))
+        ).all()
+    )
+    held = dict(
+        db.exec(
+            select(AudienceQuestion.session_id, func.count())
+            .where(
+                col(AudienceQuestion.session_id).in_(ids), col(AudienceQuestion.state) == QuestionState.held
+            )
+            .group_by(col(AudienceQuestion.session_id))
+        ).all()
+    )
+    polls = dict(
+        db.exec(
+            select(Poll.session_id, func.count())
+            .where(col(Poll.session_id).in_(ids))
+            .group_by(col(Poll.session_id))
+        ).all()
+    )
+    return [
+        SessionQuestions(
+            session,
+            settings[session.id],
+            counts.get(session.id, 0),
+            held.get(session.id, 0),
+            polls.get(session.id, 0),
+        )
+        for session in sessions
+    ]

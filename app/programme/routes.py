@@ -33,6 +33,7 @@ from app.timezones import all_timezones
 from app.web import not_found, render, render_block_html, run_with_db, wants_fragment
 from app.web.caches import ProgrammePageKey, SessionPageKey, SpeakerPageKey, SpeakersPageKey, caches_of
 from app.web.conditional import public_page_response
+from app.web.qr import qr_svg
 
 router = APIRouter()
 
@@ -271,6 +272,9 @@ async def session_page(request: Request, slug: str, session_id: int, tz: str = "
             if detail is None:
                 message = _("This session is not part of the programme of {event}.")
                 raise not_found(message.format(event=event.title))
+            questions_url = str(
+                request.url_for("audience_questions_page", slug=event.slug, session_id=session_id)
+            )
             context = {
                 "event": event,
                 "detail": detail,
@@ -281,6 +285,8 @@ async def session_page(request: Request, slug: str, session_id: int, tz: str = "
                 "labels": _card_labels(),
                 "materials": materials,
                 "shared_page": user is None,
+                "questions_url": questions_url,
+                "questions_qr": qr_svg(questions_url),
             }
             return bytes(render(request, "programme/session.html", context).body)
 

@@ -9,7 +9,8 @@ from sqlmodel import select
 from app.audience.models import AudienceQuestion
 from app.audience.questions import update_settings
 from tests.audience.conftest import QuestionDay
-from tests.conftest import csrf_from
+from tests.conftest import BrowserLikeClient, csrf_from
+from tests.registration.manage_factories import make_organiser_of
 
 
 def _ask(client: TestClient, page: str, text: str, **fields: str) -> object:
@@ -220,3 +221,22 @@ def test_question_pages_are_private_and_send_no_referrer(client, question_day):
             "private, no-store",
             "no-referrer",
         )
+
+
+def test_organisers_give_each_session_a_moderator_link_and_can_renew_it(db, client, organiser, question_day):
+    make_organiser_of(db, question_day.day.event, organiser)
+    browser = BrowserLikeClient(client)
+    browser.login(organiser.email)
+    base = f"/manage/events/{question_day.day.event.slug}/questions"
+    _ask(client, question_day.page, "For the organisers' report?")
+
+    page = browser.get(base).text
+    links = re.findall(r'class="link-field" readonly value="http://testserver(/moderate/[^"]+)"', page)
+    renewed = browser.post(f"{base}/{question_day.day.keynote.id}/renew")
+    report = browser.get(f"{base}.csv")
+
+    assert question_day.moderator in links and len(links) == 3
+    assert renewed.status_code == 303
+    assert client.get(question_day.moderator).status_code == 404
+    assert question_day.moderator not in browser.get(base).text
+    assert [row.split(",")[2] for row in report.text.splitlines()[1:]] == ["For the organisers' report?"]
