@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import logging
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -189,12 +190,14 @@ class LiveHub:
         channels: Sequence[Channel],
         *,
         flush_seconds: float = 1.0,
+        batch_seconds: float = 0.2,
         queue_size: int = 500,
         reconnect_seconds: float = 1.0,
     ) -> None:
         self.broker = broker
         self.channels = {channel.name: channel for channel in channels}
         self.flush_seconds = flush_seconds
+        self.batch_seconds = batch_seconds
         self.queue_size = queue_size
         self.reconnect_seconds = reconnect_seconds
         self._subscribers: dict[tuple[str, str], set[Subscription]] = {}
@@ -202,6 +205,12 @@ class LiveHub:
         self._task: asyncio.Task[None] | None = None
         self._flusher: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
+        # Frames gathered for `batch_seconds`, then handed to each page as one write.
+        self._frames: dict[tuple[str, str], list[bytes]] = {}
+        self._frames_due = False
+        # The newest event id heard per key, and since when this process has heard everything.
+        self._last_ids: dict[str, int] = {}
+        self._listening_since: float | None = None
 
     # -- publishing (any thread, inside a database transaction) --
 
@@ -218,6 +227,13 @@ class LiveHub:
     @property
     def subscriber_count(self) -> int:
         return sum(len(subscribers) for subscribers in self._subscribers.values())
+
+    def last_id(self, key: str) -> int:
+        return self._last_ids.get(key, 0)
+
+    def heard_everything_since(self, moment: float) -> bool:
+        """Whether every message published after `moment` (time.monotonic()) reached this process."""
+        return self._listening_since is not None and self._listening_since <= moment
 
     async def started(self) -> None:
         """Waits until this process listens on the broker (started by the first page that asks)."""
@@ -254,7 +270,9 @@ class LiveHub:
             try:
                 async for channel, payload in self.broker.listen(list(self.channels)):
                     if not channel:
+                        self._listening_since = time.monotonic()
                         if not first:
+                            self.flush_frames()
                             self._deliver_everywhere(RESYNC)
                         first = False
                         ready.set()
@@ -264,6 +282,7 @@ class LiveHub:
                 raise
             except Exception:
                 logger.warning("live updates: broker connection lost, reconnecting", exc_info=True)
+            self._listening_since = None
             await asyncio.sleep(self.reconnect_seconds)
 
     def _receive(self, channel_name: str, payload: str) -> None:
@@ -273,13 +292,25 @@ class LiveHub:
             return
         if channel.combine is None:
             frame = body.encode()
+            self._last_ids[key] = max(self._last_ids.get(key, 0), last_event_id(frame))
             for stream in channel.streams:
-                self._deliver(stream, key, frame)
+                if self.batch_seconds <= 0:
+                    self._deliver(stream, key, frame)
+                elif (stream, key) in self._subscribers:
+                    self._frames.setdefault((stream, key), []).append(frame)
+            if self._frames and not self._frames_due:
+                self._frames_due = True
+                asyncio.get_running_loop().call_later(self.batch_seconds, self.flush_frames)
             return
         item, _, value = body.partition("\n")
         with contextlib.suppress(ValueError):
             counts = self._counts[channel_name].by_key.setdefault(key, {})
             counts[item] = max(counts.get(item, 0), int(value))
+
+    def flush_frames(self) -> None:
+        frames, self._frames, self._frames_due = self._frames, {}, False
+        for (stream, key), batch in frames.items():
+            self._deliver(stream, key, batch[0] if len(batch) == 1 else b"".join(batch))
 
     async def _flush_counts(self) -> None:
         while True:
@@ -314,6 +345,16 @@ class LiveHub:
             subscription.queue.put_nowait(frame)
         except asyncio.QueueFull:
             subscription.overflowed = True
+
+
+def last_event_id(frames: bytes) -> int:
+    """The id of the last server-sent event in `frames` that has one (0: none)."""
+    start = frames.rfind(b"\n\nid: ", 0, len(frames) - 2)
+    start = start + 2 if start >= 0 else (0 if frames.startswith(b"id: ") else -1)
+    if start < 0:
+        return 0
+    number = frames[start + 4 : frames.find(b"\n", start)]
+    return int(number) if number.isdigit() else 0
 
 
 def _pending(db: DbSession) -> list[tuple[Broker, str, str]]:

@@ -115,7 +115,7 @@ def test_counts_go_out_gathered_with_the_highest_of_each(engine):
 
 def test_a_page_that_cannot_keep_up_is_told_to_reconnect(engine):
     async def scenario() -> bool:
-        hub = LiveHub(InProcessBroker(), [FRAMES], queue_size=2)
+        hub = LiveHub(InProcessBroker(), [FRAMES], queue_size=2, batch_seconds=0)
         try:
             async with hub.subscribe("page", "7") as slow:
                 for number in range(3):

@@ -7,6 +7,7 @@ JavaScript (static/js/audience.js) the forms post in the background and the stre
 """
 
 import secrets
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +30,7 @@ from app.events.access import is_publicly_viewable
 from app.events.models import Event
 from app.i18n import _
 from app.programme.models import Session, Talk
-from app.pubsub import RESYNC, LiveHub
+from app.pubsub import RESYNC, LiveHub, last_event_id
 from app.web import CurrentSite, Db, SubmittedForm, not_found, render
 from app.web.clock import Now
 from app.web.csrf import require_csrf
@@ -362,36 +363,15 @@ def _last_event_id(request: Request, after: int) -> int:
     return int(header) if header.isdigit() else max(after, 0)
 
 
-async def _stream(
-    request: Request,
-    stream: str,
-    session_id: int,
-    seen: int,
-    catch_up: Callable[[int], list[str]],
-) -> AsyncIterator[bytes]:
-    hub = live_hub(request)
-    async with hub.subscribe(stream, str(session_id)) as subscription:
-        # Subscribed first, then read: a change committed in between comes twice, never not at all.
-        for frame in await run_in_threadpool(catch_up, seen):
-            seen = max(seen, _frame_id(frame.encode()))
-            yield frame.encode()
-        while not subscription.overflowed:
-            frame = await subscription.queue.get()
-            if frame == RESYNC or subscription.overflowed:
-                for missed in await run_in_threadpool(catch_up, seen):
-                    seen = max(seen, _frame_id(missed.encode()))
-                    yield missed.encode()
-                continue
-            seen = max(seen, _frame_id(frame))
-            yield frame
+@dataclass(frozen=True)
+class StreamStart:
+    """What a page missed before it connected, read with the check that it may open the stream."""
 
-
-def _frame_id(frame: bytes) -> int:
-    if not frame.startswith(b"id: "):
-        return 0
-    end = frame.find(b"\n")
-    number = frame[4:end]
-    return int(number) if number.isdigit() else 0
+    session_id: int
+    frames: list[str]
+    # The session's revision when they were read, and the moment just before that read.
+    revision: int
+    read_at: float
 
 
 def _catch_up(request: Request, session_id: int, *, moderator: bool) -> Callable[[int], list[str]]:
@@ -402,7 +382,21 @@ def _catch_up(request: Request, session_id: int, *, moderator: bool) -> Callable
     return frames
 
 
-def _event_source(frames: AsyncIterator[bytes]) -> EventSourceResponse:
+async def _open_stream(
+    request: Request, stream: str, session_of: Callable[[DbSession], int], seen: int, *, moderator: bool
+) -> Response:
+    def start() -> StreamStart:
+        read_at = time.monotonic()
+        with DbSession(request.app.state.engine) as db:
+            session_id = session_of(db)
+            revision = question_service.current_revision(db, session_id)
+            missed = question_service.changes_since(db, session_id, seen, moderator=moderator)
+        return StreamStart(session_id, missed, max(seen, revision), read_at)
+
+    # One thread hop for a page that connects: a keynote's start opens a thousand at once.
+    begun = await run_in_threadpool(start)
+    catch_up = _catch_up(request, begun.session_id, moderator=moderator)
+    frames = _stream(live_hub(request), stream, begun, catch_up)
     return EventSourceResponse(
         frames,
         ping=PING_SECONDS,
@@ -410,16 +404,39 @@ def _event_source(frames: AsyncIterator[bytes]) -> EventSourceResponse:
     )
 
 
+async def _stream(
+    hub: LiveHub, stream: str, begun: StreamStart, catch_up: Callable[[int], list[str]]
+) -> AsyncIterator[bytes]:
+    key = str(begun.session_id)
+    seen = begun.revision
+    async with hub.subscribe(stream, key) as subscription:
+        for frame in begun.frames:
+            yield frame.encode()
+        # A change committed after the read and announced before the subscription: this process heard it
+        # (or was not listening yet), this page did not.
+        if hub.last_id(key) > seen or not hub.heard_everything_since(begun.read_at):
+            for missed in await run_in_threadpool(catch_up, seen):
+                seen = max(seen, last_event_id(missed.encode()))
+                yield missed.encode()
+        while not subscription.overflowed:
+            frames = await subscription.queue.get()
+            if frames == RESYNC or subscription.overflowed:
+                for missed in await run_in_threadpool(catch_up, seen):
+                    seen = max(seen, last_event_id(missed.encode()))
+                    yield missed.encode()
+                continue
+            seen = max(seen, last_event_id(frames))
+            yield frames
+
+
 @router.get("/events/{slug}/sessions/{session_id}/questions/stream", name="audience_questions_stream")
 async def audience_questions_stream(request: Request, slug: str, session_id: int, after: int = 0) -> Response:
-    def check() -> None:
-        with DbSession(request.app.state.engine) as db:
-            _public_session(db, slug, session_id)
+    def session_of(db: DbSession) -> int:
+        _public_session(db, slug, session_id)
+        return session_id
 
-    await run_in_threadpool(check)
     seen = _last_event_id(request, after)
-    catch_up = _catch_up(request, session_id, moderator=False)
-    return _event_source(_stream(request, AUDIENCE_STREAM, session_id, seen, catch_up))
+    return await _open_stream(request, AUDIENCE_STREAM, session_of, seen, moderator=False)
 
 
 # The moderators ----------------------------------------------------------------------------------
@@ -543,14 +560,11 @@ def moderation_questions_csv(db: Db, site: CurrentSite, token: str) -> Response:
 
 @router.get("/moderate/{token}/stream", name="moderation_stream")
 async def moderation_stream(request: Request, token: str, after: int = 0) -> Response:
-    def check() -> int:
-        with DbSession(request.app.state.engine) as db:
-            try:
-                return session_from_moderator_token(db, request.app.state.secret_key, token).id or 0
-            except NotFound as error:
-                raise not_found(error.message) from error
+    def session_of(db: DbSession) -> int:
+        try:
+            return session_from_moderator_token(db, request.app.state.secret_key, token).id or 0
+        except NotFound as error:
+            raise not_found(error.message) from error
 
-    session_id = await run_in_threadpool(check)
     seen = _last_event_id(request, after)
-    catch_up = _catch_up(request, session_id, moderator=True)
-    return _event_source(_stream(request, MODERATION_STREAM, session_id, seen, catch_up))
+    return await _open_stream(request, MODERATION_STREAM, session_of, seen, moderator=True)
