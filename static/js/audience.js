@@ -59,8 +59,9 @@
       element.dataset.count = "q" + q.id;
       element.textContent = q.votes;
     });
+    // setAttribute, not form.action: a form with a button named "action" hides that property.
     item.querySelectorAll("form[data-action-template]").forEach(function (form) {
-      form.action = form.dataset.actionTemplate.replace("__ID__", q.id);
+      form.setAttribute("action", form.dataset.actionTemplate.replace("__ID__", q.id));
     });
     item.querySelectorAll('input[name="into"]').forEach(function (input) { input.id = "merge-" + q.id; });
     item.querySelectorAll('label[for^="merge-"]').forEach(function (element) { element.htmlFor = "merge-" + q.id; });
@@ -225,7 +226,7 @@
     } else if (p.state === "open" && root.dataset.pollVoteAction) {
       var form = element("form", "poll-vote");
       form.method = "post";
-      form.action = root.dataset.pollVoteAction.replace("__ID__", p.id);
+      form.setAttribute("action", root.dataset.pollVoteAction.replace("__ID__", p.id));
       form.dataset.liveForm = "poll";
       var token = element("input");
       token.type = "hidden";
@@ -395,7 +396,7 @@
     if (event.submitter && event.submitter.name) body.append(event.submitter.name, event.submitter.value);
     var buttons = form.querySelectorAll("button");
     buttons.forEach(function (button) { button.disabled = true; });
-    fetch(form.action, {
+    fetch(form.getAttribute("action"), {
       method: "POST",
       body: body,
       credentials: "same-origin",

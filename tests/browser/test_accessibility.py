@@ -40,7 +40,8 @@ def axe_source() -> str:
 def _problems(page, axe_source: str, url: str, console: list[str]) -> dict[str, list[str]]:
     console.clear()
     page.goto(url)
-    page.wait_for_load_state("networkidle")
+    # A live page keeps its event stream open: the network is never idle there.
+    page.wait_for_load_state("load" if "/questions" in url or "/moderate/" in url else "networkidle")
     page.evaluate(axe_source)
     results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     serious = [
@@ -70,15 +71,29 @@ def test_main_pages_pass_axe_and_the_content_security_policy(
 
     page.goto(f"{base}/events/{SLUG}/programme")
     session_url = page.locator("a[href*='/sessions/']").first.get_attribute("href")
-    public = ["/docs", "/", f"/events/{SLUG}", f"/events/{SLUG}/programme", session_url]
+    public = [
+        "/docs",
+        "/",
+        f"/events/{SLUG}",
+        f"/events/{SLUG}/programme",
+        session_url,
+        f"{session_url}/questions",
+        f"{session_url}/questions/projector",
+    ]
     found = {
         url: _problems(page, axe_source, base + url if url.startswith("/") else url, console)
         for url in public
     }
 
     _log_in(page, live_server)
-    for url in (f"/manage/events/{SLUG}", f"/manage/events/{SLUG}/programme"):
+    for url in (
+        f"/manage/events/{SLUG}",
+        f"/manage/events/{SLUG}/programme",
+        f"/manage/events/{SLUG}/questions",
+    ):
         found[url] = _problems(page, axe_source, base + url, console)
+    moderator = page.locator("input.link-field").first.input_value()
+    found["moderator page"] = _problems(page, axe_source, moderator, console)
 
     assert {url: problems for url, problems in found.items() if problems["axe"] or problems["csp"]} == {}
     # htmx read its config from the meta tag and added no style sheet of its own.
