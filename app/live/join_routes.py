@@ -28,9 +28,17 @@ def _private(response: Response) -> Response:
     return response
 
 
-def _waiting_context(waiting: joins.JoinWaiting, opens_minutes: int) -> dict[str, Any]:
+def _waiting_context(
+    request: Request, waiting: joins.JoinWaiting, opens_minutes: int, token: str
+) -> dict[str, Any]:
+    session_id = waiting.target.session.id
+    questions = request.url_for(
+        "audience_questions_page", slug=waiting.target.event.slug, session_id=session_id
+    )
     return {
         "waiting": waiting,
+        # The same link opens the session's questions as this attendee's, from online.
+        "questions_url": str(questions.include_query_params(join=token)),
         "event": waiting.target.event,
         "session": waiting.target.session,
         "room": waiting.target.room,
@@ -55,7 +63,7 @@ async def session_join_page(request: Request, now: Now, token: str, tz: str = ""
             return _private(render(request, JOIN_PAGE, context, status_code=refused.status_code))
         if isinstance(outcome, joins.JoinOpen):
             return _private(RedirectResponse(outcome.stream_url, status_code=303))
-        return _private(render(request, JOIN_PAGE, _waiting_context(outcome, opens_minutes)))
+        return _private(render(request, JOIN_PAGE, _waiting_context(request, outcome, opens_minutes, token)))
 
     # One thread hop for the whole join, not one per dependency: a keynote's start brings thousands.
     return await run_with_db(request, work)

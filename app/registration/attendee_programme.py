@@ -109,6 +109,8 @@ def in_programme_given(
 class StreamLink:
     session: Session
     url: str  # the attendee's own join link (app/live/joins.py), never the stream's address
+    # The session's question page as theirs (app/audience), to ask from online.
+    questions_url: str = ""
 
 
 def is_joinable(session: Session, room: Room | None) -> bool:
@@ -136,7 +138,11 @@ def stream_links(db: DbSession, event: Event, registration: Registration, links:
     if not may_join_online(registration):
         return []
     return [
-        StreamLink(line.session, links.join_url(registration, saved_id(line.session)))
+        StreamLink(
+            line.session,
+            links.join_url(registration, saved_id(line.session)),
+            links.questions_url(event.slug, registration, saved_id(line.session)),
+        )
         for line in attendee_sessions(db, event, registration)
         if is_joinable(line.session, line.room)
     ]

@@ -125,6 +125,12 @@ class Links:
         """An online attendee's own link to one session (app/live/joins.py): never the stream's address."""
         return self.urls.url("session_join_page", token=join_token(self.secret_key, registration, session_id))
 
+    def questions_url(self, slug: str, registration: Registration, session_id: int) -> str:
+        """A session's question page as this online attendee's own: their questions and votes count as
+        theirs, from online (the join link in the address says who they are)."""
+        token = join_token(self.secret_key, registration, session_id)
+        return self.urls.url("audience_questions_page", {"join": token}, slug=slug, session_id=session_id)
+
     def calendar_url(self, registration: Registration) -> str:
         return self.urls.url("registration_calendar", calendar_secret=registration.calendar_secret)
 

@@ -2,6 +2,7 @@
 JavaScript (plain forms and 303s) and with it (JSON answers); what each of them may see."""
 
 import re
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlmodel import select
@@ -240,3 +241,27 @@ def test_organisers_give_each_session_a_moderator_link_and_can_renew_it(db, clie
     assert client.get(question_day.moderator).status_code == 404
     assert question_day.moderator not in browser.get(base).text
     assert [row.split(",")[2] for row in report.text.splitlines()[1:]] == ["For the organisers' report?"]
+
+
+def test_an_online_attendees_page_and_waiting_page_lead_to_their_own_question_page(
+    client, question_day, clock
+):
+    from urllib.parse import urlsplit
+
+    from app.registration.links import manage_token
+    from tests.live.test_join_links import token_for
+    from tests.registration.public_factories import SECRET_KEY
+
+    day = question_day.day
+    own_page = client.get(f"/registrations/{manage_token(SECRET_KEY, day.online)}").text
+    links = re.findall(r'href="([^"]*/questions\?join=[^"]+)"', own_page)
+    clock(day.keynote.start_at - timedelta(hours=2))
+    waiting = client.get(f"/join/{token_for(day.online, day.keynote)}").text
+
+    assert len(links) >= 1
+    keynote_link = next(link for link in links if f"/sessions/{day.keynote.id}/" in link)
+    assert (
+        "You are asking online."
+        in client.get(urlsplit(keynote_link)._replace(scheme="", netloc="").geturl()).text
+    )
+    assert re.search(rf'href="[^"]*/sessions/{day.keynote.id}/questions\?join=', waiting)
