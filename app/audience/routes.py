@@ -117,8 +117,11 @@ def moderated_session(db: Db, site: CurrentSite, token: str) -> Session:
 # Contexts ----------------------------------------------------------------------------------------
 
 
-def _labels() -> dict[str, Any]:
-    return {"origins": {origin.value: str(label) for origin, label in QUESTION_ORIGIN_LABELS.items()}}
+def _labels(talks: list[Talk]) -> dict[str, Any]:
+    return {
+        "origins": {origin.value: str(label) for origin, label in QUESTION_ORIGIN_LABELS.items()},
+        "talks": {talk.id: talk.title for talk in talks},
+    }
 
 
 def _talk_titles(db: DbSession, session_id: int) -> list[Talk]:
@@ -145,6 +148,7 @@ def _audience_context(
 ) -> dict[str, Any]:
     session_id = page.session.id or 0
     settings = question_service.audience_settings(db, session_id)
+    talks = _talk_titles(db, session_id)
     order = "time" if sort == "time" else "votes"
     slug = page.event.slug
     query = f"?join={page.join}" if page.join else ""
@@ -159,7 +163,7 @@ def _audience_context(
     return {
         "event": page.event,
         "session": page.session,
-        "talks": _talk_titles(db, session_id),
+        "talks": talks,
         "settings": settings,
         "is_open": question_service.questions_open(settings, page.session, now),
         "questions": question_service.sort_questions(
@@ -177,7 +181,7 @@ def _audience_context(
         "stream_url": str(stream_url),
         "vote_action": action("audience_question_vote", question_id=0),
         "poll_vote_action": action("audience_poll_vote", poll_id=0),
-        "labels": _labels(),
+        "labels": _labels(talks),
         "errors": {},
         "values": {},
         **extra,
@@ -213,7 +217,7 @@ def _moderation_context(
         "projector_url": str(
             request.url_for("audience_projector", slug=event.slug if event else "", session_id=session_id)
         ),
-        "labels": _labels(),
+        "labels": _labels(_talk_titles(db, session_id)),
         "errors": {},
         "values": {},
         **extra,
@@ -348,7 +352,7 @@ def audience_projector(request: Request, db: Db, slug: str, session_id: int) -> 
         "stream_url": str(request.url_for("audience_questions_stream", slug=slug, session_id=session_id)),
         "page_url": page_url,
         "qr": qr_svg(page_url),
-        "labels": _labels(),
+        "labels": _labels(_talk_titles(db, session_id)),
     }
     response = render(request, PROJECTOR_PAGE, context)
     response.headers["Cache-Control"] = "no-cache"

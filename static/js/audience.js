@@ -8,6 +8,7 @@
   if (!root || !root.dataset.liveStream) return;
   var mode = root.dataset.mode;
   var origins = JSON.parse(root.dataset.origins || "{}");
+  var talks = JSON.parse(root.dataset.talks || "{}");
   var revision = parseInt(root.dataset.revision || "0", 10);
   var statusLine = root.querySelector("[data-live-status]");
   var announcer = root.querySelector("[data-announcer]");
@@ -55,6 +56,7 @@
     setField(item, "text", q.text);
     setField(item, "name", q.name || "");
     setField(item, "origin", origins[q.origin] || "");
+    setField(item, "talk", (q.talk_id && talks[q.talk_id]) || "");
     item.querySelectorAll("[data-count]").forEach(function (element) {
       element.dataset.count = "q" + q.id;
       element.textContent = q.votes;

@@ -265,3 +265,18 @@ def test_an_online_attendees_page_and_waiting_page_lead_to_their_own_question_pa
         in client.get(urlsplit(keynote_link)._replace(scheme="", netloc="").geturl()).text
     )
     assert re.search(rf'href="[^"]*/sessions/{day.keynote.id}/questions\?join=', waiting)
+
+
+def test_a_question_for_one_talk_of_the_session_names_the_talk(client, db, question_day):
+    from tests.factories import make_talk
+
+    talk = make_talk(db, question_day.day.keynote, title="Federated learning in practice")
+    form = client.get(question_day.page).text
+    refused = _ask(client, question_day.page, "Which hospitals?", talk_id="999")
+    asked = _ask(client, question_day.page, "Which hospitals took part?", talk_id=str(talk.id))
+
+    assert f'<option value="{talk.id}">Federated learning in practice</option>' in form
+    assert refused.status_code == 422 and "Choose a talk of this session." in refused.text
+    assert asked.status_code == 303
+    page = client.get(question_day.page).text
+    assert '<span class="question-talk" data-field="talk">Federated learning in practice</span>' in page
