@@ -358,7 +358,8 @@ def last_event_id(frames: bytes) -> int:
 
 
 def _pending(db: DbSession) -> list[tuple[Broker, str, str]]:
-    return db.info.get(_PENDING, [])
+    pending: list[tuple[Broker, str, str]] = db.info.get(_PENDING, [])
+    return pending
 
 
 def _by_broker(pending: list[tuple[Broker, str, str]]) -> Iterator[tuple[Broker, list[tuple[str, str]]]]:

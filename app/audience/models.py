@@ -22,6 +22,10 @@ QUESTION_MAX_LENGTH = 500
 NAME_MAX_LENGTH = 80
 
 
+def new_moderator_secret() -> str:
+    return secrets.token_urlsafe(24)
+
+
 class QuestionOrigin(StrEnum):
     room = "room"
     online = "online"
@@ -55,7 +59,7 @@ class AudienceSettings(SQLModel, table=True):
     # The next change takes revision + 1 (the Last-Event-ID of the live pages).
     revision: int = 0
     # Renewing it revokes every moderator link given before.
-    moderator_secret: str = Field(default_factory=lambda: secrets.token_urlsafe(24), max_length=64)
+    moderator_secret: str = Field(default_factory=new_moderator_secret, max_length=64)
 
 
 class AudienceQuestion(SQLModel, table=True):

@@ -159,7 +159,7 @@ def vote_in_poll(
         db.rollback()
         return False
     voters = db.execute(
-        update(Poll).where(col(Poll.id) == poll.id).values(voters=Poll.voters + 1).returning(Poll.voters)
+        update(Poll).where(col(Poll.id) == poll.id).values(voters=Poll.voters + 1).returning(col(Poll.voters))
     ).scalar_one()
     key = str(poll.session_id)
     live.count(db, COUNTS_CHANNEL, key, f"p{poll.id}", int(voters))
@@ -169,7 +169,7 @@ def vote_in_poll(
             update(PollOption)
             .where(col(PollOption.id) == option_id)
             .values(votes=PollOption.votes + 1)
-            .returning(PollOption.votes)
+            .returning(col(PollOption.votes))
         ).scalar_one()
         live.count(db, option_channel, key, f"o{option_id}", int(votes))
     db.commit()

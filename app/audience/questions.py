@@ -27,6 +27,7 @@ from app.audience.models import (
     QuestionOrigin,
     QuestionState,
     QuestionVote,
+    new_moderator_secret,
 )
 from app.db import DbSession, begin_write_transaction, insert_once, saved_id
 from app.errors import DomainError, InvalidInput, NotFound
@@ -106,11 +107,10 @@ def _settings_for_writing(db: DbSession, session_id: int) -> AudienceSettings:
 
 
 def _insert_settings(db: DbSession, session_id: int) -> None:
-    fresh = AudienceSettings(session_id=session_id)
     insert_once(
         db,
         AudienceSettings,
-        {"session_id": session_id, "moderator_secret": fresh.moderator_secret},
+        {"session_id": session_id, "moderator_secret": new_moderator_secret()},
         ["session_id"],
     )
 
@@ -122,7 +122,7 @@ def next_revision(db: DbSession, session_id: int) -> int:
         update(AudienceSettings)
         .where(col(AudienceSettings.session_id) == session_id)
         .values(revision=AudienceSettings.revision + 1)
-        .returning(AudienceSettings.revision)
+        .returning(col(AudienceSettings.revision))
     )
     return int(db.execute(statement).scalar_one())
 
@@ -158,7 +158,7 @@ def update_settings(
 def renew_moderator_link(db: DbSession, session: Session) -> AudienceSettings:
     """Every moderator link given before stops working."""
     settings = _settings_for_writing(db, saved_id(session))
-    settings.moderator_secret = AudienceSettings().moderator_secret
+    settings.moderator_secret = new_moderator_secret()
     db.add(settings)
     db.commit()
     db.refresh(settings)
@@ -243,7 +243,7 @@ def vote_for_question(
         update(AudienceQuestion)
         .where(col(AudienceQuestion.id) == question_id)
         .values(votes=AudienceQuestion.votes + 1)
-        .returning(AudienceQuestion.votes)
+        .returning(col(AudienceQuestion.votes))
     )
     votes = int(db.execute(statement).scalar_one())
     live.count(db, COUNTS_CHANNEL, str(question.session_id), f"q{question_id}", votes)
@@ -603,10 +603,10 @@ def questions_overview(db: DbSession, event_id: int) -> list[SessionQuestions]:
     return [
         SessionQuestions(
             session,
-            settings[session.id],
-            counts.get(session.id, 0),
-            held.get(session.id, 0),
-            polls.get(session.id, 0),
+            settings[saved_id(session)],
+            counts.get(saved_id(session), 0),
+            held.get(saved_id(session), 0),
+            polls.get(saved_id(session), 0),
         )
         for session in sessions
     ]

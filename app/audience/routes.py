@@ -47,11 +47,13 @@ PING_SECONDS = 15
 
 
 def live_hub(request: Request) -> LiveHub:
-    return request.app.state.live
+    hub: LiveHub = request.app.state.live
+    return hub
 
 
 def _limits(request: Request) -> AudienceLimits:
-    return request.app.state.audience_limits
+    limits: AudienceLimits = request.app.state.audience_limits
+    return limits
 
 
 def _address(request: Request) -> str:
@@ -324,7 +326,7 @@ def audience_poll_vote(
 ) -> Response:
     if not _limits(request).may_vote(page.asker.key, _address(request)):
         return _vote_refused(request, _("You voted many times just now. Wait a minute."), 429)
-    chosen = [int(value) for value in data.getlist("option") if str(value).isdigit()]
+    chosen = [int(str(value)) for value in data.getlist("option") if str(value).isdigit()]
     try:
         poll = poll_service.poll_of_session(db, page.session.id or 0, poll_id)
         counted = poll_service.vote_in_poll(

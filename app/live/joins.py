@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from babel.dates import format_timedelta
-from sqlalchemy import Select, and_, bindparam, exists
+from sqlalchemy import BindParameter, Select, and_, bindparam, exists
 from sqlalchemy import select as sa_select
 from sqlmodel import col
 
@@ -138,8 +138,8 @@ class JoinOpen:
 
 
 def _target_statement() -> Select:
-    registration_id = bindparam("registration_id")
-    session_id = bindparam("session_id")
+    registration_id: BindParameter[int] = bindparam("registration_id")
+    session_id: BindParameter[int] = bindparam("session_id")
     choice = (
         sa_select(col(SessionChoice.status))
         .where(
