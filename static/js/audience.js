@@ -159,19 +159,21 @@
         element.dataset.count = "q" + q.id;
         element.textContent = q.votes;
       });
-      box.hidden = false;
     } else if (String(q.id) === shown) {
       box.dataset.questionId = "";
-      box.hidden = true;
     }
-    updateIdle();
+    updateProjector();
   }
 
-  function updateIdle() {
+  function updateProjector() {
+    // A poll on the projector takes the place of the pinned question; with neither, the invitation to ask.
     var idle = root.querySelector(".projector-idle");
     var question = document.getElementById("projector-question");
     var poll = document.getElementById("projector-poll");
-    if (idle) idle.hidden = !(question && question.hidden && poll && poll.hidden);
+    var polling = !!(poll && poll.dataset.pollId);
+    if (poll) poll.hidden = !polling;
+    if (question) question.hidden = polling || !question.dataset.questionId;
+    if (idle) idle.hidden = !!(polling || (question && question.dataset.questionId));
   }
 
   // Polls ----------------------------------------------------------------------------------------
@@ -287,12 +289,10 @@
       box.appendChild(voterLine(p));
       if (p.revealed) box.appendChild(results(p));
       box.dataset.pollId = p.id;
-      box.hidden = false;
     } else if (String(p.id) === box.dataset.pollId) {
-      box.hidden = true;
       box.dataset.pollId = "";
     }
-    updateIdle();
+    updateProjector();
   }
 
   function refreshModerationPolls() {

@@ -126,6 +126,25 @@ def _ask_approve_vote_pin(browser: object, viewer_url: str, moderator_url: str, 
     projector.locator("#projector-question").get_by_text(QUESTION).wait_for()  # type: ignore[attr-defined]
     projector.locator("#projector-question").get_by_text("Chen, Montréal").wait_for()  # type: ignore[attr-defined]
     projector.screenshot(path=str(ARTIFACTS / f"questions-projector-{name}.png"))  # type: ignore[attr-defined]
+    # A quick poll: it appears on the audience's pages, they vote, the moderator shows the results and puts
+    # them on the projector.
+    moderator.get_by_label("Question", exact=True).fill("Should the recordings stay online after the event?")  # type: ignore[attr-defined]
+    moderator.get_by_label("Answers, one per line").fill("Yes\nNo\nOnly the keynotes")  # type: ignore[attr-defined]
+    moderator.get_by_role("button", name="Open the poll").click()  # type: ignore[attr-defined]
+    poll = viewer.locator("#poll-list .poll")  # type: ignore[attr-defined]
+    poll.get_by_role("heading", name="Should the recordings stay online after the event?").wait_for()
+    poll.get_by_label("Only the keynotes").check()
+    poll.get_by_role("button", name="Vote").click()
+    poll.get_by_text("Thank you, your vote is counted.").wait_for()
+    assert poll.locator("meter").count() == 0  # the results stay hidden until shown
+    third.locator("#poll-list [data-count]").first.get_by_text("1").wait_for()  # type: ignore[attr-defined]
+    moderated_poll = moderator.locator("#poll-list .poll").first  # type: ignore[attr-defined]
+    moderated_poll.get_by_role("button", name="Show the results").click()
+    moderator.locator("#poll-list .poll").first.get_by_role("button", name="Show on the projector").click()  # type: ignore[attr-defined]
+    third.locator("#poll-list .poll-results").get_by_text("Only the keynotes").wait_for()  # type: ignore[attr-defined]
+    projector.locator("#projector-poll").get_by_text("Only the keynotes").wait_for()  # type: ignore[attr-defined]
+    assert projector.locator("#projector-poll meter").count() == 3  # type: ignore[attr-defined]
+    projector.screenshot(path=str(ARTIFACTS / f"questions-projector-poll-{name}.png"))  # type: ignore[attr-defined]
     # Nobody reloaded: each page is still the one it first opened.
     for page, url in ((viewer, audience_url), (third, audience_url), (projector, projector_url)):
         assert page.url == url  # type: ignore[attr-defined]
