@@ -21,6 +21,7 @@ _SECRET_PATHS = (
     re.compile(r"^(/join/)([^/?#]+)()"),
     re.compile(r"^(/stage/)([^/?#]+)()"),
     re.compile(r"^(/moderate/)([^/?#]+)()"),
+    re.compile(r"^(/feedback/)([^/?#]+)()"),
 )
 # Query parameters that carry a secret: the invitation link of an invitation-only event, and the join
 # link an online attendee's question page carries.

@@ -29,6 +29,8 @@ from app.events import api as event_api
 from app.events import routes as event_routes
 from app.events.models import ATTENDANCE_LABELS, EVENT_KIND_LABELS, ORGANISER_ROLE_LABELS, VISIBILITY_LABELS
 from app.exports import routes as export_routes
+from app.feedback import manage_routes as feedback_manage_routes
+from app.feedback import routes as feedback_routes
 from app.i18n import _, current_locale, negotiate_locale
 from app.imports import routes as import_routes
 from app.live import api as live_api
@@ -129,6 +131,8 @@ def include_routes(app: FastAPI) -> None:
         export_routes,
         import_routes,
         programme_routes,
+        feedback_routes,
+        feedback_manage_routes,
         release_routes,
         registration_routes,
         registration_manage_routes,

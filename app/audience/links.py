@@ -3,12 +3,14 @@ relaying online questions in the room, opens the moderation page of one session 
 renewing the session's moderator secret revokes every such link. And an online attendee's own join link,
 which makes their questions and votes theirs (from online) rather than a browser's (from the room)."""
 
+from sqlmodel import col, select
+
 from app.audience.models import AudienceSettings
 from app.audience.questions import Asker, renew_moderator_link
 from app.db import DbSession
 from app.errors import NotFound
 from app.i18n import _
-from app.programme.models import Session
+from app.programme.models import RoleKind, Session, SessionRole
 from app.registration.links import JOIN_LINK, JOIN_TOKEN_MAX_AGE_SECONDS
 from app.registration.models import AttendanceChoice, Registration, RegistrationStatus
 from app.security import RevocableLink, TokenExpired, TokenInvalid
@@ -58,3 +60,15 @@ def online_asker(db: DbSession, secret_key: str, token: str, session_id: int) ->
     ):
         return None
     return Asker.registration(registration_id)
+
+
+def sessions_moderated_by(db: DbSession, speaker_id: int) -> set[int]:
+    """The sessions in which this speaker is the chair or the moderator: their portal gives them the
+    moderator link of each."""
+    roles = db.exec(
+        select(SessionRole.session_id).where(
+            col(SessionRole.speaker_id) == speaker_id,
+            col(SessionRole.role).in_([RoleKind.chair, RoleKind.moderator]),
+        )
+    )
+    return set(roles)

@@ -35,9 +35,9 @@ REGISTRANT_AUDIENCES = frozenset(
 SPEAKER_AUDIENCES = frozenset({Audience.speakers, Audience.speakers_without_slides, Audience.chairs})
 
 # What each kind of audience's people have a link for.
-REGISTRANT_PLACEHOLDERS = ("name", "manage_link", "calendar_link", "join_links")
+REGISTRANT_PLACEHOLDERS = ("name", "manage_link", "calendar_link", "join_links", "feedback_links")
 SPEAKER_PLACEHOLDERS = ("name", "portal_link")
-PLACEHOLDERS = ("name", "manage_link", "calendar_link", "portal_link", "join_links")
+PLACEHOLDERS = ("name", "manage_link", "calendar_link", "portal_link", "join_links", "feedback_links")
 
 
 def placeholders_for(audience: Audience) -> tuple[str, ...]:

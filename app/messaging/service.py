@@ -17,6 +17,7 @@ from app.accounts.models import User
 from app.db import DbSession, begin_write_transaction, utcnow
 from app.errors import InvalidInput
 from app.events.models import Event
+from app.feedback.service import feedback_requests
 from app.i18n import _, speaking
 from app.mail import render_mail
 from app.messaging import placeholders
@@ -39,6 +40,7 @@ LINKED_ROUTES: dict[str, tuple[str, ...]] = {
     "registration_calendar": ("calendar_secret",),
     "speaker_portal_page": ("token",),
     "session_join_page": ("token",),
+    "feedback_link_page": ("token",),
 }
 
 
@@ -130,6 +132,14 @@ def _join_links(db: DbSession, event: Event, recipient: Recipient, links: Links)
     )
 
 
+def _feedback_links(db: DbSession, event: Event, recipient: Recipient, links: Links) -> str:
+    # The sessions ended by the time this copy is written: a follow-up sent after the event has them all.
+    if recipient.registration is None:
+        return ""
+    requests = feedback_requests(db, event, recipient.registration, links.urls, links.secret_key, utcnow())
+    return "\n".join(f"{request.session.title}: {request.url}" for request in requests)
+
+
 def _values(
     db: DbSession, event: Event, recipient: Recipient, needed: set[str], links: MessageLinks
 ) -> dict[str, str]:
@@ -144,6 +154,8 @@ def _values(
             values["calendar_link"] = links.registration.calendar_url(registration)
         if "join_links" in needed:
             values["join_links"] = _join_links(db, event, recipient, links.registration)
+        if "feedback_links" in needed:
+            values["feedback_links"] = _feedback_links(db, event, recipient, links.registration)
     if speaker is not None and "portal_link" in needed:
         ensure_portal_secret(speaker)
         db.add(speaker)

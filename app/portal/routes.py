@@ -13,14 +13,16 @@ from pydantic import BaseModel, Field
 from sqlmodel import select
 from starlette.datastructures import FormData, UploadFile
 
+from app.audience.links import moderator_token, sessions_moderated_by
 from app.db import utcnow
 from app.events.models import Event
+from app.feedback.queries import speaker_feedback
 from app.i18n import _, current_locale
 from app.materials import service as material_service
 from app.materials.models import VISIBILITY_LABELS, Material, MaterialKind, MaterialVisibility
 from app.materials.overview import speaker_materials
 from app.portal import service as portal
-from app.programme.models import Confirmation
+from app.programme.models import Confirmation, Session
 from app.speakers import links as speaker_links
 from app.speakers.models import Speaker
 from app.speakers.photos import MAX_PHOTO_BYTES
@@ -75,7 +77,20 @@ def _private(response: Response) -> Response:
     return response
 
 
+def _moderator_links(request: Request, db: Db, speaker: Speaker) -> dict[int, str]:
+    secret_key: str = request.app.state.secret_key
+    sessions = [db.get(Session, session_id) for session_id in sessions_moderated_by(db, speaker.id or 0)]
+    return {
+        session.id or 0: str(
+            request.url_for("moderation_page", token=moderator_token(db, secret_key, session))
+        )
+        for session in sessions
+        if session is not None
+    }
+
+
 def _portal_context(
+    request: Request,
     db: Db,
     event: Event,
     speaker: Speaker,
@@ -91,6 +106,8 @@ def _portal_context(
         "token": token,
         "sessions": portal.portal_sessions(db, event, speaker),
         "materials": speaker_materials(db, speaker),
+        "feedback": speaker_feedback(db, event, speaker),
+        "moderator_links": _moderator_links(request, db, speaker),
         "profile_form": profile_form,
         "session_forms": session_forms or {},
         "notice": notice,
@@ -114,7 +131,7 @@ def speaker_portal_page(
     request: Request, db: Db, token: str, event: PortalEvent, speaker: PortalSpeaker
 ) -> Response:
     portal.remember_language(db, speaker, current_locale.get())
-    return _private(render(request, PORTAL_PAGE, _portal_context(db, event, speaker, token)))
+    return _private(render(request, PORTAL_PAGE, _portal_context(request, db, event, speaker, token)))
 
 
 def _photo_bytes(data: FormData) -> bytes | None:
@@ -147,7 +164,7 @@ def speaker_portal_profile_save(
     if form.is_valid:
         return redirect_after_post(request, _portal_url(request, token))
     db.refresh(speaker)
-    context = _portal_context(db, event, speaker, token, profile_form=form)
+    context = _portal_context(request, db, event, speaker, token, profile_form=form)
     return _private(render(request, PORTAL_PAGE, context, blocks=["portal_profile"], status_code=422))
 
 
@@ -168,7 +185,7 @@ def speaker_portal_answer(
     status_code = 200 if form.is_valid else 422
     if form.is_valid and not wants_fragment(request):
         return redirect_after_post(request, _portal_url(request, token))
-    context = _portal_context(db, event, speaker, token, session_forms={session_id: form})
+    context = _portal_context(request, db, event, speaker, token, session_forms={session_id: form})
     return _private(
         render(request, PORTAL_PAGE, context, blocks=["portal_sessions"], status_code=status_code)
     )
@@ -194,7 +211,7 @@ def speaker_portal_visibility(
     )
     if form.is_valid and not wants_fragment(request):
         return redirect_after_post(request, _portal_url(request, token))
-    context = _portal_context(db, event, speaker, token)
+    context = _portal_context(request, db, event, speaker, token)
     status_code = 200 if form.is_valid else 422
     return _private(
         render(request, PORTAL_PAGE, context, blocks=["portal_sessions"], status_code=status_code)
@@ -267,7 +284,7 @@ async def speaker_portal_slides_upload(
     )
     if not wants_fragment(request):
         return redirect_after_post(request, _portal_url(request, token))
-    context = await run_in_threadpool(_portal_context, db, event, speaker, token)
+    context = await run_in_threadpool(_portal_context, request, db, event, speaker, token)
     return _private(render(request, PORTAL_PAGE, context, blocks=["portal_sessions"]))
 
 
@@ -283,7 +300,7 @@ async def _slides_form_again(
     status_code: int = 422,
 ) -> Response:
     context = await run_in_threadpool(
-        lambda: _portal_context(db, event, speaker, token, session_forms={session_id: form})
+        lambda: _portal_context(request, db, event, speaker, token, session_forms={session_id: form})
     )
     return _private(
         render(request, PORTAL_PAGE, context, blocks=["portal_sessions"], status_code=status_code)

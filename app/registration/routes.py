@@ -16,6 +16,7 @@ from app.db import utcnow
 from app.events.models import Event, Visibility
 from app.events.permissions import can_manage_event, is_publicly_viewable
 from app.events.queries import event_by_slug
+from app.feedback.service import feedback_requests
 from app.i18n import _
 from app.live import running_late
 from app.registration import capacity, invitations, service, tickets
@@ -282,6 +283,10 @@ def _manage_context(
         "join_opens_minutes": site.settings.join_opens_minutes,
         "programme": service.attendee_sessions(db, event, registration),
         "calendar_url": links.calendar_url(registration),
+        # Each of their sessions that has ended, with the personal link to rate it (app.feedback).
+        "feedback_requests": feedback_requests(
+            db, event, registration, links.urls, links.secret_key, utcnow()
+        ),
     }
 
 

@@ -280,3 +280,27 @@ def test_a_question_for_one_talk_of_the_session_names_the_talk(client, db, quest
     assert asked.status_code == 303
     page = client.get(question_day.page).text
     assert '<span class="question-talk" data-field="talk">Federated learning in practice</span>' in page
+
+
+def test_the_sessions_chair_finds_the_moderator_link_in_their_portal(client, db, question_day):
+    from app.programme.models import RoleKind
+    from app.speakers.links import portal_token
+    from tests.factories import add_role, make_speaker
+    from tests.registration.public_factories import SECRET_KEY
+
+    keynote = question_day.day.keynote
+    chair = make_speaker(
+        db, question_day.day.event, name="Inès Chair", email="ines@example.org", portal_secret="c"
+    )
+    speaker = make_speaker(
+        db, question_day.day.event, name="Tom Speaker", email="tom@example.org", portal_secret="s"
+    )
+    add_role(db, keynote, chair, role=RoleKind.chair)
+    add_role(db, keynote, speaker, role=RoleKind.speaker)
+
+    chair_portal = client.get(f"/speaker-portal/{portal_token(SECRET_KEY, chair)}").text
+    speaker_portal = client.get(f"/speaker-portal/{portal_token(SECRET_KEY, speaker)}").text
+
+    [link] = re.findall(r'<a class="button" href="http://testserver(/moderate/[^"]+)">Moderate', chair_portal)
+    assert link == question_day.moderator
+    assert "/moderate/" not in speaker_portal
