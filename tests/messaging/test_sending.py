@@ -144,12 +144,14 @@ def test_two_workers_writing_one_message_write_one_copy_per_person(
     message = _message(db)
     links = service.MessageLinks.of(app.state.site.urls, app.state.secret_key)
     register(db, event, 31, "Latecomer", AttendanceChoice.online)
+    # Read here: two threads reading an expired attribute of the test's handle at once would both load it.
+    message_id = message.id
 
     batches: list[int] = []
     threads = [
         threading.Thread(
             target=lambda: batches.append(
-                service.write_group_message(app.state.engine, message.id, links, batch_size=4)
+                service.write_group_message(app.state.engine, message_id, links, batch_size=4)
             )
         )
         for _ in range(2)
@@ -161,7 +163,7 @@ def test_two_workers_writing_one_message_write_one_copy_per_person(
 
     db.rollback()
     recipients = db.exec(
-        select(OutgoingMessage.recipient).where(OutgoingMessage.group_message_id == message.id)
+        select(OutgoingMessage.recipient).where(OutgoingMessage.group_message_id == message_id)
     ).all()
     assert len(recipients) == len(set(recipients)) == 31
     assert _message(db).status == GroupMessageStatus.sent
