@@ -51,6 +51,9 @@ SingleLine = Annotated[str, AfterValidator(check_single_line)]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def spreadsheet_cell(value: str) -> str:
-    """The text as a spreadsheet shows it, never as a formula it would run."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+def spreadsheet_cell(value: str | int) -> str | int:
+    """A CSV cell as a spreadsheet shows it, never as a formula it would run: a title typed (or imported)
+    as "=HYPERLINK(...)" stays text."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value

@@ -11,7 +11,7 @@ from app.db import DbSession
 from app.events.models import Event
 from app.feedback.queries import event_feedback
 from app.i18n import _
-from app.registration.export import FORMULA_STARTS
+from app.text import spreadsheet_cell
 from app.timezones import in_zone
 
 MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -21,19 +21,13 @@ def csv_filename(event: Event) -> str:
     return f"{event.slug}-feedback.csv"
 
 
-def _cell(value: str | int) -> str | int:
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def feedback_csv(db: DbSession, event: Event) -> bytes:
     """Session (with its start), speakers, rating, comment, when it was given, and whether a registered
     attendee gave it; in programme order, the newest feedback of a session first."""
     output = io.StringIO()
     writer = csv.writer(output)
     writer.writerow(
-        _cell(value)
+        spreadsheet_cell(value)
         for value in [
             _("Session"),
             _("Start ({zone})").format(zone=event.timezone),
@@ -56,5 +50,5 @@ def feedback_csv(db: DbSession, event: Event) -> bytes:
                 in_zone(entry.given_at, event.timezone).strftime("%Y-%m-%d %H:%M"),
                 _("Yes") if entry.registered else _("No"),
             ]
-            writer.writerow([_cell(value) for value in values])
+            writer.writerow([spreadsheet_cell(value) for value in values])
     return ("\ufeff" + output.getvalue()).encode("utf-8")

@@ -29,7 +29,6 @@ from app.programme.models import Room, Session
 from app.registration import checkin
 from app.registration.attendee_programme import is_joinable
 from app.registration.capacity import is_chosen_at_registration
-from app.registration.export import FORMULA_STARTS
 from app.registration.models import (
     AttendanceChoice,
     ChoiceStatus,
@@ -37,6 +36,7 @@ from app.registration.models import (
     RegistrationStatus,
     SessionChoice,
 )
+from app.text import spreadsheet_cell
 from app.timezones import CLOCK, format_local, in_zone, local_to_utc
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -331,20 +331,13 @@ def csv_filename(event: Event) -> str:
     return f"{event.slug}-attendance.csv"
 
 
-def _cell(value: str | int) -> str | int:
-    # A title typed (or imported) as "=HYPERLINK(...)" must not run as a formula in a spreadsheet.
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def attendance_csv(db: DbSession, event: Event) -> bytes:
     """One row per session of the event, in time order: its time in the event's zone, room, and counts.
     UTF-8 with a byte order mark, for Excel."""
     output = io.StringIO()
     writer = csv.writer(output)
     writer.writerow(
-        _cell(value)
+        spreadsheet_cell(value)
         for value in [
             _("Day"),
             _("Start ({zone})").format(zone=event.timezone),
@@ -373,5 +366,5 @@ def attendance_csv(db: DbSession, event: Event) -> bytes:
             line.checked_in,
             line.joined,
         ]
-        writer.writerow([_cell(value) for value in values])
+        writer.writerow([spreadsheet_cell(value) for value in values])
     return ("\ufeff" + output.getvalue()).encode("utf-8")

@@ -27,17 +27,13 @@ from app.registration.queries import (
     registration_list,
     session_counts,
 )
+from app.text import spreadsheet_cell
 
 MEDIA_TYPE = "text/csv; charset=utf-8"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_filename(event: Event) -> str:
     return f"{event.slug}-registrations.csv"
-
-
-def _cell(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def _local(moment: datetime | None, tz: ZoneInfo) -> str:
@@ -65,7 +61,7 @@ def registrations_csv(db: DbSession, event: Event) -> bytes:
     writer = csv.writer(output)
     # The header too: question labels and session titles are typed by people, and imported.
     writer.writerow(
-        _cell(value)
+        spreadsheet_cell(value)
         for value in [
             _("Name"),
             _("Email"),
@@ -85,7 +81,7 @@ def registrations_csv(db: DbSession, event: Event) -> bytes:
         chosen = {choice.session_id: choice.status for choice in row.sessions}
         writer.writerow(
             [
-                _cell(value)
+                spreadsheet_cell(value)
                 for value in [
                     registration.name,
                     registration.email,

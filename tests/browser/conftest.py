@@ -5,6 +5,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,8 +70,9 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
         yield server
 
 
-@pytest.fixture
-def browser_page(live_server: LiveServer) -> Iterator[object]:
+@contextmanager
+def launched_browser() -> Iterator[object]:
+    """Debian's Chromium through Playwright; a skip without it, except in CI where it must be there."""
     executable = chromium_path()
     if executable is None:
         if os.environ.get("CI") == "true":
@@ -83,13 +85,28 @@ def browser_page(live_server: LiveServer) -> Iterator[object]:
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, timezone_id="America/New_York")
-        page = context.new_page()
-        # No network here: the CDN copy of htmx fails fast and the page falls back to the local copy.
-        page.route("https://cdn.jsdelivr.net/**", lambda route: route.abort())
-        page.set_default_timeout(10_000)
         try:
-            yield page
+            yield browser
+        finally:
+            browser.close()
+
+
+def offline_page(context: object) -> object:
+    """A new page of the context; no network here: the CDN copy of htmx fails fast and the page falls
+    back to the local copy."""
+    page = context.new_page()  # type: ignore[attr-defined]
+    page.route("https://cdn.jsdelivr.net/**", lambda route: route.abort())
+    page.set_default_timeout(10_000)
+    return page
+
+
+@pytest.fixture
+def browser_page(live_server: LiveServer) -> Iterator[object]:
+    with launched_browser() as browser:
+        context = browser.new_context(  # type: ignore[attr-defined]
+            viewport={"width": 1280, "height": 900}, timezone_id="America/New_York"
+        )
+        try:
+            yield offline_page(context)
         finally:
             context.close()
-            browser.close()

@@ -15,9 +15,9 @@ from tests.browser.conftest import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
     ARTIFACTS,
-    CHROMIUM_ARGS,
     LiveServer,
-    chromium_path,
+    launched_browser,
+    offline_page,
 )
 from tests.servers import free_port, running_server
 
@@ -35,8 +35,7 @@ def _generate(server: LiveServer) -> None:
 
 def _moderator_link(browser: object, url: str) -> str:
     context = browser.new_context()  # type: ignore[attr-defined]
-    page = context.new_page()
-    page.route("https://cdn.jsdelivr.net/**", lambda route: route.abort())
+    page = offline_page(context)
     page.goto(f"{url}/login")
     page.get_by_label("Email").fill(ADMIN_EMAIL)
     page.get_by_label("Password").fill(ADMIN_PASSWORD)
@@ -50,31 +49,9 @@ def _moderator_link(browser: object, url: str) -> str:
 
 
 def _page(browser: object, url: str, **options: object) -> object:
-    context = browser.new_context(**options)  # type: ignore[attr-defined]
-    page = context.new_page()
-    page.route("https://cdn.jsdelivr.net/**", lambda route: route.abort())
-    page.set_default_timeout(10_000)
-    page.goto(url)
+    page = offline_page(browser.new_context(**options))  # type: ignore[attr-defined]
+    page.goto(url)  # type: ignore[attr-defined]
     return page
-
-
-def _launch() -> Iterator[object]:
-    executable = chromium_path()
-    if executable is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(
-                "Chromium is missing: CI must install the Debian packages chromium and chromium-driver"
-            )
-        pytest.skip("no Chromium found (apt-get install chromium chromium-driver)")
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def _ask_approve_vote_pin(browser: object, viewer_url: str, moderator_url: str, name: str) -> None:
@@ -154,7 +131,7 @@ def test_a_question_travels_from_viewer_to_moderator_to_audience_and_projector(
     live_server: LiveServer,
 ) -> None:
     _generate(live_server)
-    for browser in _launch():
+    with launched_browser() as browser:
         link = _moderator_link(browser, live_server.url)
         _ask_approve_vote_pin(browser, live_server.url, link, "one-process")
 
@@ -201,7 +178,7 @@ def test_the_same_with_the_people_on_two_app_processes_on_postgresql(
             stack.enter_context(
                 running_server(serve_args, server.env, server.url, tmp_path / f"server-{number}.log")
             )
-        for browser in _launch():
+        with launched_browser() as browser:
             # The moderator and the projector on the second process, the viewer and the third person on
             # the first.
             link = _moderator_link(browser, second.url)
