@@ -30,8 +30,11 @@ from app.outbox.models import MailStatus, OutgoingMessage
 from app.outbox.service import deliver
 from app.security import use_cheap_password_hashing
 from app.settings import PROJECT_DIR, Settings
+from app.tasks.registry import mail_writers
+from tests.site import site_urls
 
 ORGANISER_PASSWORD = "correct horse battery"
+TEST_SECRET_KEY = "test-secret-key-0123456789"  # the `settings` fixture's
 
 # Logging in is not what most tests are about: argon2 at its lowest cost (the login tests that measure
 # hashing set their own).
@@ -170,7 +173,7 @@ def smtp(request: pytest.FixtureRequest) -> Iterator[SmtpServer]:
 def settings(database_url: str, tmp_path: Path, smtp: SmtpServer) -> Settings:
     return Settings(
         database_url=database_url,
-        secret_key="test-secret-key-0123456789",
+        secret_key=TEST_SECRET_KEY,
         upload_dir=tmp_path / "up",
         var_dir=tmp_path / "var",
         smtp_url=smtp.url,
@@ -178,7 +181,9 @@ def settings(database_url: str, tmp_path: Path, smtp: SmtpServer) -> Settings:
 
 
 def deliver_queued_mail(engine: Engine, mailer: Mailer) -> None:
-    """Delivers every message waiting in the database, oldest first, as the workers would."""
+    """Delivers every message waiting in the database, oldest first, as the workers would (writing those
+    saved as a spec with the site's routes and the test key, as a worker of the test's site would)."""
+    writers = mail_writers(site_urls().router, TEST_SECRET_KEY)
     with DbSession(engine) as db:
         waiting = db.exec(
             select(OutgoingMessage.id)
@@ -187,7 +192,7 @@ def deliver_queued_mail(engine: Engine, mailer: Mailer) -> None:
         ).all()
     for message_id in waiting:
         assert message_id is not None
-        deliver(engine, message_id, mailer, max_attempts=1, first_wait=timedelta(seconds=1))
+        deliver(engine, message_id, mailer, max_attempts=1, first_wait=timedelta(seconds=1), writers=writers)
 
 
 @pytest.fixture

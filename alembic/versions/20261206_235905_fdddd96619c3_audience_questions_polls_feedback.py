@@ -122,8 +122,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('event', schema=None) as batch_op:
-        batch_op.drop_column('feedback_from_anyone')
+    # Not a batch rebuild: recreating `event` on SQLite would delete, by cascade, every row that points at it.
+    op.drop_column('event', 'feedback_from_anyone')
 
 
     op.drop_table('audience_question_vote')

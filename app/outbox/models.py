@@ -41,6 +41,10 @@ class OutgoingMessage(SQLModel, table=True):
     subject: str = Field(max_length=500)
     text: str = Field(sa_type=Text)
     html: str | None = Field(default=None, sa_type=Text)
+    # What a worker writes the message from (JSON, app.outbox.service.MailSpec) when the change that caused
+    # it saved only that: subject, text and attachments are empty until then. Writing a confirmation (its
+    # text, ticket and calendar) inside the registration would hold the event's lock for it.
+    spec: str | None = Field(default=None, sa_type=Text)
     status: MailStatus = Field(default=MailStatus.queued, sa_type=string_enum(MailStatus))
     attempts: int = 0
     # What the mail server (or the connection) said the last time it was not sent.

@@ -5,21 +5,27 @@ A message is never lost between the change and the mail server: if the process s
 before the queue has it, `stranded_messages` finds it and the periodic sweep queues it again. A message
 is sent twice only when a worker was stopped while handing it to the mail server (it stays "sending", and
 is tried again after `SENDING_LEASE`).
+
+A message that is costly to write (a confirmation with its ticket and calendar) may be saved as a `MailSpec`
+instead: the worker that takes it writes it (a `MailWriter` of its process), stores what it wrote, then
+sends it; a message is written once, and sent as written, however often it is tried.
 """
 
+import json
 import logging
 import re
 import smtplib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import ColumnElement, Engine, event, func, or_, update
+from sqlalchemy import ColumnElement, Engine, event, func, inspect, or_, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import col, select
 
-from app.db import DbSession, utcnow
+from app.db import DbSession, begin_write_transaction, utcnow
 from app.errors import DomainError
 from app.i18n import N_, _
 from app.mail import Mailer, OutgoingMail
@@ -65,6 +71,45 @@ def queue_mail(db: DbSession, mail: OutgoingMail) -> OutgoingMessage:
     return message
 
 
+@dataclass(frozen=True)
+class MailSpec:
+    """A message to be written by a worker: to whom, what kind, and what the writer named `writer` needs
+    to write it (JSON values: ids and states, never the text)."""
+
+    to: str
+    kind: str
+    writer: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+    event_id: int | None = None
+
+
+# Writes the message of a spec's values in a worker (reading what it needs through `db`).
+MailWriter = Callable[[DbSession, Mapping[str, Any]], OutgoingMail]
+
+
+class MailNotWritten(ValueError):
+    """What the message was to be written from is gone (say, the person's data was deleted): trying again
+    writes nothing either."""
+
+
+def queue_mail_spec(db: DbSession, spec: MailSpec) -> OutgoingMessage:
+    """Writes the spec of a message in the current transaction; once it commits, the message goes to the
+    task queue, whose worker writes it and sends it."""
+    message = OutgoingMessage(
+        event_id=spec.event_id,
+        kind=spec.kind,
+        recipient=one_line(spec.to),
+        subject="",
+        text="",
+        spec=json.dumps({"writer": spec.writer, "values": dict(spec.values)}),
+    )
+    db.add(message)
+    # No flush of its own: the row is inserted with the rest of the transaction, and its id is read once
+    # committed (a round trip fewer while the caller may hold a lock).
+    db.info.setdefault(_PENDING, []).append(message)
+    return message
+
+
 def deliver_through(engine: Engine, dispatch: Dispatch) -> None:
     """Messages committed through `engine` are handed to `dispatch` (the task queue) right after."""
     _dispatchers[engine] = dispatch
@@ -72,9 +117,10 @@ def deliver_through(engine: Engine, dispatch: Dispatch) -> None:
 
 @event.listens_for(OrmSession, "after_commit")
 def _hand_over_committed(session: OrmSession) -> None:
-    ids = session.info.pop(_PENDING, None)
-    if not ids:
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
         return
+    ids = [item if isinstance(item, int) else _committed_id(item) for item in pending]
     bind = session.get_bind()
     dispatch = _dispatchers.get(bind) if isinstance(bind, Engine) else None
     if dispatch is None:
@@ -84,6 +130,13 @@ def _hand_over_committed(session: OrmSession) -> None:
     except Exception:
         # The change and its messages are saved; the sweep hands them over when the queue is back.
         logger.exception("could not queue messages %s; the sweep will", ids)
+
+
+def _committed_id(message: OutgoingMessage) -> int:
+    # Its identity, which a commit keeps: reading `message.id` would load the expired row again.
+    identity = inspect(message).identity
+    assert identity is not None  # noqa: S101 - committed, so inserted
+    return int(identity[0])
 
 
 @event.listens_for(OrmSession, "after_rollback")
@@ -114,25 +167,47 @@ def deliver(
     max_attempts: int,
     first_wait: timedelta,
     now: Callable[[], datetime] = utcnow,
+    writers: Mapping[str, MailWriter] | None = None,
 ) -> Delivery:
-    """Sends one queued message; two workers given the same message send it once."""
+    """Sends one queued message (written first by one of `writers` when it was saved as a spec); two
+    workers given the same message send it once."""
     claimed = _claim(engine, message_id, now())
     if claimed is None:
         return Delivery(None)
     mail, attempts = claimed
     try:
+        if isinstance(mail, MailSpec):
+            mail = _write(engine, message_id, mail, writers or {})
+    except Exception as error:
+        # Not written, not sent: tried again like a message the server did not take (the database may be
+        # back by then); MailNotWritten fails it at once.
+        logger.exception("message %s to %s could not be written", message_id, one_line(mail.to))
+        return _not_sent(engine, message_id, mail.to, error, attempts, max_attempts, first_wait, now)
+    try:
         mailer.send(mail)
     except (OSError, smtplib.SMTPException, ValueError) as error:
-        permanent = is_permanent_refusal(error)
-        if permanent or attempts >= max_attempts:
-            _finish(engine, message_id, MailStatus.failed, now(), error=describe_error(error))
-            logger.warning("message %s to %s failed: %s", message_id, mail.to, describe_error(error))
-            return Delivery(MailStatus.failed)
-        wait = retry_wait(attempts, first_wait)
-        _finish(engine, message_id, MailStatus.retrying, now(), error=describe_error(error), wait=wait)
-        return Delivery(MailStatus.retrying, retry_in=wait)
+        return _not_sent(engine, message_id, mail.to, error, attempts, max_attempts, first_wait, now)
     _finish(engine, message_id, MailStatus.sent, now())
     return Delivery(MailStatus.sent)
+
+
+def _not_sent(
+    engine: Engine,
+    message_id: int,
+    to: str,
+    error: Exception,
+    attempts: int,
+    max_attempts: int,
+    first_wait: timedelta,
+    now: Callable[[], datetime],
+) -> Delivery:
+    if is_permanent_refusal(error) or attempts >= max_attempts:
+        _finish(engine, message_id, MailStatus.failed, now(), error=describe_error(error))
+        logger.warning("message %s to %s failed: %s", message_id, one_line(to), describe_error(error))
+        return Delivery(MailStatus.failed)
+    wait = retry_wait(attempts, first_wait)
+    _finish(engine, message_id, MailStatus.retrying, now(), error=describe_error(error), wait=wait)
+    return Delivery(MailStatus.retrying, retry_in=wait)
 
 
 def is_permanent_refusal(error: Exception) -> bool:
@@ -159,7 +234,7 @@ def _text(answer: bytes | str) -> str:
     return answer.decode("utf-8", "replace") if isinstance(answer, bytes) else answer
 
 
-def _claim(engine: Engine, message_id: int, now: datetime) -> tuple[OutgoingMail, int] | None:
+def _claim(engine: Engine, message_id: int, now: datetime) -> tuple[OutgoingMail | MailSpec, int] | None:
     with DbSession(engine) as db:
         taken = db.execute(
             update(OutgoingMessage)
@@ -174,6 +249,18 @@ def _claim(engine: Engine, message_id: int, now: datetime) -> tuple[OutgoingMail
             return None
         message = db.get(OutgoingMessage, message_id)
         assert message is not None  # noqa: S101 - just updated
+        attempts = message.attempts
+        if message.spec is not None:
+            stored = json.loads(message.spec)
+            spec = MailSpec(
+                to=message.recipient,
+                kind=message.kind,
+                writer=stored["writer"],
+                values=stored["values"],
+                event_id=message.event_id,
+            )
+            db.commit()
+            return spec, attempts
         attachments = db.exec(
             select(OutgoingAttachment)
             .where(OutgoingAttachment.message_id == message_id)
@@ -188,9 +275,56 @@ def _claim(engine: Engine, message_id: int, now: datetime) -> tuple[OutgoingMail
             kind=message.kind,
             event_id=message.event_id,
         )
-        attempts = message.attempts
         db.commit()
     return mail, attempts
+
+
+def _write(
+    engine: Engine, message_id: int, spec: MailSpec, writers: Mapping[str, MailWriter]
+) -> OutgoingMail:
+    """Writes a claimed message from its spec and stores it as written, so that a retry (or a resend)
+    sends the same message and the mail log shows it."""
+    writer = writers.get(spec.writer)
+    if writer is None:
+        # Another worker (made with the site's routes) may write it: tried again, then failed.
+        raise RuntimeError(f"no writer {spec.writer!r} for this message in this process")
+    with DbSession(engine, expire_on_commit=False) as db:
+        mail = writer(db, spec.values)
+        begin_write_transaction(db)  # SQLite: the reads above end, the writer's lock is taken
+        stored = db.execute(
+            update(OutgoingMessage)
+            .where(
+                col(OutgoingMessage.id) == message_id,
+                col(OutgoingMessage.status) == MailStatus.sending,
+                col(OutgoingMessage.spec).is_not(None),
+            )
+            .values(
+                recipient=one_line(mail.to),
+                subject=one_line(mail.subject),
+                text=mail.text,
+                html=mail.html,
+                spec=None,
+            )
+        )
+        if stored.rowcount != 1:  # type: ignore[attr-defined]
+            db.rollback()
+            raise RuntimeError(f"message {message_id} was no longer this worker's to write")
+        for filename, mime_type, content in mail.attachments:
+            db.add(
+                OutgoingAttachment(
+                    message_id=message_id, filename=filename, mime_type=mime_type, content=content
+                )
+            )
+        db.commit()
+    return OutgoingMail(
+        to=one_line(mail.to),
+        subject=one_line(mail.subject),
+        text=mail.text,
+        html=mail.html,
+        attachments=mail.attachments,
+        kind=spec.kind,
+        event_id=spec.event_id,
+    )
 
 
 def _finish(

@@ -7,7 +7,9 @@ are never put on its waiting list. Seats are counted only after
 take the same last seat.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_
 from sqlmodel import col, select
@@ -21,6 +23,7 @@ from app.registration.models import (
     ChoiceStatus,
     Registration,
     RegistrationForm,
+    RegistrationStatus,
     SessionChoice,
 )
 
@@ -45,6 +48,57 @@ def seats_taken(db: DbSession, event: Event, mode: AttendanceChoice, *, excludin
     if excluding is not None:
         statement = statement.where(Registration.id != excluding)
     return db.exec(statement).one()
+
+
+@dataclass(frozen=True)
+class ModeSeats:
+    """Under the event's lock, for someone registering in a mode: the seats taken in it, how many people
+    wait for one, and whether anyone holding a place waits for a seat in a session."""
+
+    taken: int
+    waiting: int
+    waiting_for_sessions: bool
+
+
+def form_and_mode_seats(
+    db: DbSession, event: Event, mode: AttendanceChoice
+) -> tuple[RegistrationForm | None, ModeSeats]:
+    """The form as committed now (even if this transaction read it before) and the counts of the mode,
+    in one statement: every registration of the event waits for the others' statements under the lock."""
+    in_mode = (Registration.event_id == event.id) & (Registration.mode == mode)
+
+    def count_of(statuses: Sequence[RegistrationStatus]) -> Any:
+        return (
+            select(func.count())
+            .select_from(Registration)
+            .where(in_mode, col(Registration.status).in_(statuses))
+            .scalar_subquery()
+        )
+
+    waiting_for_sessions = (
+        select(SessionChoice.id)
+        .join(Registration, col(Registration.id) == SessionChoice.registration_id)
+        .join(Session, col(Session.id) == SessionChoice.session_id)
+        .where(
+            Session.event_id == event.id,
+            is_chosen_at_registration(),
+            col(Session.is_cancelled).is_(False),
+            SessionChoice.status == ChoiceStatus.waiting,
+            col(Registration.status).in_(SEAT_HOLDING_STATUSES),
+        )
+        .exists()
+    )
+    statement = select(
+        RegistrationForm,
+        count_of(SEAT_HOLDING_STATUSES),
+        count_of([RegistrationStatus.waiting]),
+        waiting_for_sessions,
+    ).where(RegistrationForm.event_id == event.id)
+    row = db.exec(statement.execution_options(populate_existing=True)).first()
+    if row is None:
+        return None, ModeSeats(seats_taken(db, event, mode), 0, False)
+    form, taken, waiting, sessions_waited_for = row
+    return form, ModeSeats(taken, waiting, bool(sessions_waited_for))
 
 
 def has_free_seat(
@@ -72,8 +126,10 @@ def offers_a_choice(session: Session) -> bool:
     )
 
 
-def choice_sessions(db: DbSession, event: Event) -> list[Session]:
-    """The sessions people choose a seat in when they register: workshops and those with a seat limit."""
+def choice_sessions(db: DbSession, event: Event, *, fresh: bool = False) -> list[Session]:
+    """The sessions people choose a seat in when they register: workshops and those with a seat limit.
+    `fresh`: as committed now, even those this transaction read before (their seat limits may have changed).
+    """
     statement = (
         select(Session)
         .where(
@@ -81,6 +137,8 @@ def choice_sessions(db: DbSession, event: Event) -> list[Session]:
         )
         .order_by(col(Session.start_at), col(Session.title))
     )
+    if fresh:
+        statement = statement.execution_options(populate_existing=True)
     return list(db.exec(statement))
 
 

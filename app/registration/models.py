@@ -36,6 +36,8 @@ class ChoiceStatus(StrEnum):
 
 ACTIVE_STATUSES = (RegistrationStatus.pending, RegistrationStatus.confirmed, RegistrationStatus.waiting)
 SEAT_HOLDING_STATUSES = (RegistrationStatus.pending, RegistrationStatus.confirmed)
+# The address a registration keeps once its person deleted their data: nobody is written to there.
+ERASED_EMAIL_DOMAIN = "@deleted.invalid"
 
 
 def _new_secret() -> str:

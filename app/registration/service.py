@@ -22,9 +22,16 @@ from app.errors import DomainError
 from app.events.locks import lock_event
 from app.events.models import AttendanceMode, Event, Visibility
 from app.i18n import _, current_locale, known_language
-from app.outbox.service import queue_mail
+from app.outbox.service import queue_mail, queue_mail_spec
 from app.programme.models import Session
-from app.registration import attendee_programme, capacity, invitations, notifications, waiting_list
+from app.registration import (
+    attendee_programme,
+    capacity,
+    confirmations,
+    invitations,
+    notifications,
+    waiting_list,
+)
 from app.registration.attendee_programme import (  # noqa: F401 - the attendee's pages read them here
     AttendeeSession,
     StreamLink,
@@ -36,6 +43,7 @@ from app.registration.models import (
     ACTIVE_STATUSES,
     ATTENDANCE_CHOICE_LABELS,
     ATTENDANCE_CHOICE_PHRASES,
+    ERASED_EMAIL_DOMAIN,
     SEAT_HOLDING_STATUSES,
     Answer,
     AttendanceChoice,
@@ -182,8 +190,12 @@ def checked_answers(questions: list[Question], answers: Mapping[int, Sequence[st
     return checked
 
 
-def _checked_sessions(db: DbSession, event: Event, session_ids: Sequence[int]) -> list[Session]:
-    offered = {session.id: session for session in capacity.choice_sessions(db, event)}
+def _checked_sessions(
+    db: DbSession, event: Event, session_ids: Sequence[int], *, fresh: bool = False
+) -> list[Session]:
+    if not session_ids:
+        return []
+    offered = {session.id: session for session in capacity.choice_sessions(db, event, fresh=fresh)}
     if any(session_id not in offered for session_id in session_ids):
         raise DomainError(_("Choose among the sessions offered."), field="sessions")
     chosen = sorted((offered[session_id] for session_id in set(session_ids)), key=lambda s: s.start_at)
@@ -204,7 +216,8 @@ def _active_registration(db: DbSession, event: Event, email: str) -> Registratio
         Registration.email == email,
         col(Registration.status).in_(ACTIVE_STATUSES),
     )
-    return db.exec(statement).first()
+    # Read again under the event's lock, a registration read before it must show what changed meanwhile.
+    return db.exec(statement.execution_options(populate_existing=True)).first()
 
 
 def signed_invitation_id(secret_key: str, token: str | None) -> int | None:
@@ -238,6 +251,27 @@ def _new_choice_status(
     if holds_seat and capacity.session_has_free_seat(db, session, mode):
         return ChoiceStatus.confirmed
     return ChoiceStatus.waiting
+
+
+def _new_choice_statuses(
+    db: DbSession, sessions: Sequence[Session], holds_seat: bool, mode: AttendanceChoice
+) -> list[ChoiceStatus]:
+    """`_new_choice_status` of each session, their seats counted in one statement."""
+    counted = [
+        s for s in sessions if holds_seat and mode == AttendanceChoice.in_person and s.seat_limit is not None
+    ]
+    taken = capacity.session_seats_taken(db, [saved_id(session) for session in counted])
+    return [
+        ChoiceStatus.confirmed
+        if holds_seat
+        and (
+            mode == AttendanceChoice.online
+            or session.seat_limit is None
+            or taken.get(saved_id(session), 0) < session.seat_limit
+        )
+        else ChoiceStatus.waiting
+        for session in sessions
+    ]
 
 
 def _seats(db: DbSession, registration: Registration) -> list[ChosenSeat]:
@@ -283,18 +317,24 @@ def register_attendee(
 ) -> RegistrationOutcome:
     """Registers a person once per event: an address already registered gets its manage link again by email
     and nothing changes; when the mode is full, the person joins its waiting list if the form has one."""
-    lock_event(db, event)
-    form = registration_form_of(db, event)
-    window = registration_window(form, event, now)
-    if not window.is_open:
-        raise RegistrationClosed(window.message)
+    # Every registration of the event waits for its lock in turn, so what does not count seats is read and
+    # checked before it (in the same order as the refusals were always given).
+    _check_window(registration_form_of(db, event), event, now)
     mode = _checked_mode(event, applicant.mode)
     if not applicant.consent:
         raise DomainError(_("Tick this box to agree, or we cannot register you."), field="consent")
     answers = checked_answers(questions_of(db, event), applicant.answers)
-    sessions = _checked_sessions(db, event, applicant.session_ids)
+    _checked_sessions(db, event, applicant.session_ids)
     email = applicant.email.strip().lower()
     existing = _active_registration(db, event, email)
+
+    lock_event(db, event)
+    form, seats = capacity.form_and_mode_seats(db, event, mode)
+    _check_window(form, event, now)
+    # Read again under the lock where it matters: limits, and whoever registered (or cancelled) meanwhile.
+    sessions = _checked_sessions(db, event, applicant.session_ids, fresh=True)
+    if existing is not None or event.visibility == Visibility.invitation_only:
+        existing = _active_registration(db, event, email)
     invitation = None
     if event.visibility == Visibility.invitation_only:
         # A second click on the same invitation link finds the invitation used; it is the same person.
@@ -304,8 +344,8 @@ def register_attendee(
         invitation = _checked_invitation(db, event, applicant.invitation, links.secret_key, now, email)
 
     # Seats freed without anyone promoted (say, a raised limit) go to the people waiting before newcomers.
-    promotions = waiting_list.fill_all_free_seats(db, event, form, [mode])
-    if capacity.has_free_seat(db, event, form, mode):
+    promotions, seat_free = waiting_list.fill_free_seats_before_newcomer(db, event, form, mode, seats)
+    if seat_free:
         status = waiting_list.status_with_seat(form)
     elif form is not None and form.waiting_list:
         status = RegistrationStatus.waiting
@@ -349,29 +389,28 @@ def register_attendee(
     for question_id, value in answers.items():
         if value:
             db.add(Answer(registration_id=registration.id or 0, question_id=question_id, value=value))
-    holds_seat = status in SEAT_HOLDING_STATUSES
-    for session in sessions:
+    statuses = _new_choice_statuses(db, sessions, status in SEAT_HOLDING_STATUSES, mode)
+    for session, choice_status in zip(sessions, statuses, strict=True):
         db.add(
             SessionChoice(
-                registration_id=registration.id or 0,
-                session_id=session.id or 0,
-                status=_new_choice_status(db, session, holds_seat, mode),
+                registration_id=saved_id(registration), session_id=saved_id(session), status=choice_status
             )
         )
-        db.flush()
-    queue_mail(
-        db,
-        notifications.registration_mail(
-            event,
-            registration,
-            links,
-            _seats(db, registration),
-            attendee_programme.mail_extras(db, event, registration, links),
-        ),
+    # Written by the worker that sends it (app.registration.confirmations), not while the event is locked.
+    chosen = sorted(zip(sessions, statuses, strict=True), key=lambda seat: (seat[0].start_at, seat[0].title))
+    spec = confirmations.confirmation_spec(
+        event, registration, [(saved_id(session), choice) for session, choice in chosen], links
     )
+    queue_mail_spec(db, spec)
     waiting_list.announce_promotions(db, event, promotions, links)
     db.commit()
     return RegistrationOutcome(registration, is_new=True)
+
+
+def _check_window(form: RegistrationForm | None, event: Event, now: datetime) -> None:
+    window = registration_window(form, event, now)
+    if not window.is_open:
+        raise RegistrationClosed(window.message)
 
 
 def _lock_active(db: DbSession, event: Event, registration: Registration) -> RegistrationForm | None:
@@ -534,9 +573,6 @@ def delete_personal_data(db: DbSession, event: Event, registration: Registration
     promotions = waiting_list.fill_all_free_seats(db, event, form, [registration.mode] if held_seat else [])
     waiting_list.announce_promotions(db, event, promotions, links)
     db.commit()
-
-
-ERASED_EMAIL_DOMAIN = "@deleted.invalid"
 
 
 def renew_manage_link(

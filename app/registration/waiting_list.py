@@ -52,9 +52,15 @@ def status_with_seat(form: RegistrationForm | None) -> RegistrationStatus:
 
 
 def fill_free_seats(
-    db: DbSession, event: Event, form: RegistrationForm | None, mode: AttendanceChoice
+    db: DbSession,
+    event: Event,
+    form: RegistrationForm | None,
+    mode: AttendanceChoice,
+    *,
+    taken: int | None = None,
 ) -> list[Registration]:
-    """Gives the mode's free seats to the people waiting longest; the caller holds the lock and commits."""
+    """Gives the mode's free seats to the people waiting longest; the caller holds the lock and commits
+    (and may say how many seats are `taken`, counted under the lock)."""
     statement = (
         select(Registration)
         .where(
@@ -66,7 +72,7 @@ def fill_free_seats(
     )
     limit = capacity.mode_limit(form, mode)
     if limit is not None:
-        free = limit - capacity.seats_taken(db, event, mode)
+        free = limit - (capacity.seats_taken(db, event, mode) if taken is None else taken)
         if free <= 0:
             return []
         statement = statement.limit(free)
@@ -145,6 +151,26 @@ def fill_all_free_seats(
         promotions.registrations.extend(fill_free_seats(db, event, form, mode))
     promotions.session_seats.extend(fill_free_session_seats(db, event))
     return promotions
+
+
+def fill_free_seats_before_newcomer(
+    db: DbSession,
+    event: Event,
+    form: RegistrationForm | None,
+    mode: AttendanceChoice,
+    seats: capacity.ModeSeats,
+) -> tuple[Promotions, bool]:
+    """`fill_all_free_seats` for someone registering in `mode`, given the mode's `seats` counted under the
+    lock, and whether a seat is left for them: the lists are read only when somebody is on them."""
+    promotions = Promotions()
+    taken = seats.taken
+    if seats.waiting:
+        promotions.registrations.extend(fill_free_seats(db, event, form, mode, taken=taken))
+        taken += len(promotions.registrations)
+    if seats.waiting_for_sessions or promotions.registrations:
+        promotions.session_seats.extend(fill_free_session_seats(db, event))
+    limit = capacity.mode_limit(form, mode)
+    return promotions, limit is None or taken < limit
 
 
 def announce_promotions(db: DbSession, event: Event, promotions: Promotions, links: Links) -> None:

@@ -42,8 +42,9 @@ from app.messaging.service import (
     stalled_group_messages,
     write_group_message,
 )
-from app.outbox.service import deliver, deliver_through, stranded_messages
-from app.programme.releases import published_programme
+from app.outbox.service import MailWriter, deliver, deliver_through, stranded_messages
+from app.programme.releases import ProgrammeDataCache, published_programme
+from app.registration import confirmations
 from app.registration.links import Links
 from app.registration.models import Registration
 from app.settings import Settings
@@ -92,6 +93,46 @@ def booklet_links(base_url: str, router: Router, event: Event) -> SiteLinks:
     )
 
 
+def registration_links(
+    base_url: str,
+    router: Router,
+    secret_key: str,
+    *,
+    calendar: bool = True,
+    programme_data: ProgrammeDataCache | None = None,
+) -> Links:
+    """The links of attendees' emails written by a worker: manage link, ticket, join links, and the
+    calendar file (unless `calendar` is False: the request that saved the message had none to attach),
+    built from `programme_data` when given."""
+    urls = SiteUrls(base_url, router)
+    join_links = Links(urls, secret_key)
+    if not calendar:
+        return join_links
+
+    def attendee_calendar_file(db: DbSession, event: Event, registration: Registration) -> bytes:
+        return attendee_calendar(
+            db, event, registration, programme_data, booklet_links(base_url, router, event), join_links
+        )
+
+    return Links(urls, secret_key, attendee_calendar_file)
+
+
+def mail_writers(router: Router, secret_key: str) -> dict[str, MailWriter]:
+    """What a worker writes messages saved as a spec with (app.outbox.MailSpec), by the spec's writer."""
+    # A rush's confirmations all attach a calendar of the same programme: read once per version (the keys
+    # name the release, or the draft's last change, as the web app's own cache does).
+    programme_data = ProgrammeDataCache(max_entries=16)
+
+    def links_at(base_url: str, calendar: bool) -> Links:
+        return registration_links(
+            base_url, router, secret_key, calendar=calendar, programme_data=programme_data
+        )
+
+    return {
+        confirmations.WRITER: lambda db, values: confirmations.write_confirmation(db, values, links_at),
+    }
+
+
 class Tasks:
     """The site's tasks on `queue`. Calling a task (`tasks.import_schedule(job_id, "fr")`) queues it."""
 
@@ -133,6 +174,13 @@ class Tasks:
     def mailer(self) -> Mailer:
         return mailer_from_settings(self.settings)
 
+    @cached_property
+    def mail_writers(self) -> dict[str, MailWriter]:
+        # Without the app's routes no link can be written: such messages wait for a worker that has them.
+        if self.router is None:
+            return {}
+        return mail_writers(self.router, self.settings.resolved_secret_key())
+
     def queue_mail(self, message_ids: Sequence[int]) -> None:
         """Hands committed messages (app.outbox) to the workers."""
         for message_id in message_ids:
@@ -150,6 +198,7 @@ class Tasks:
                 self.mailer,
                 max_attempts=self.settings.mail_max_attempts,
                 first_wait=timedelta(seconds=self.settings.mail_retry_seconds),
+                writers=self.mail_writers,
             )
             if delivery.retry_in is not None:
                 raise RetryTask(delay=delivery.retry_in.total_seconds())
@@ -203,15 +252,7 @@ class Tasks:
     def registration_links(self) -> Links:
         """The links of attendees' emails written by a worker: manage link, ticket, calendar file."""
         urls = self._site_urls()
-        base_url = str(self.settings.base_url)
-        join_links = Links(urls, self.settings.resolved_secret_key())
-
-        def calendar(db: DbSession, event: Event, registration: Registration) -> bytes:
-            return attendee_calendar(
-                db, event, registration, None, booklet_links(base_url, urls.router, event), join_links
-            )
-
-        return Links(urls, self.settings.resolved_secret_key(), calendar)
+        return registration_links(urls.base_url, urls.router, self.settings.resolved_secret_key())
 
     def _send_reminders(self) -> TaskWrapper:
         # Every minute: the reminders of the events whose moment has come. Each worker's scheduler runs

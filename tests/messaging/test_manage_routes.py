@@ -158,6 +158,7 @@ def test_another_events_organiser_can_neither_read_nor_send(db, organiser, organ
 
 
 def test_the_mail_log_shows_the_copies_of_one_message(db, crowd, organiser_client, smtp):
+    assert smtp.messages  # a worker writes the crowd's confirmations (saved as specs) and sends them
     organiser_client.post(BASE, _form(subject="Copy of one"))
     db.rollback()
     message = db.exec(select(GroupMessage)).one()
