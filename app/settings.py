@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     queue_name: str = "plenary"
     # Tasks run at once by one worker process (threads); the embedded queue runs this many in `serve`.
     queue_workers: int = Field(default=2, ge=1, le=64)
+    # How much lower than the web processes a worker process runs (nice, 0-19): side work takes the CPU the
+    # requests leave, so a registration rush is not slowed by its own confirmations being written.
+    worker_niceness: int = Field(default=10, ge=0, le=19)
     var_dir: Path = VAR_DIR
     # Where pages load htmx from: the pinned CDN file (checked by its SRI hash, with the local copy as a
     # fallback), or only this site's copy, for sites that forbid requests to other hosts.

@@ -3,6 +3,7 @@ that `python -m app serve` runs beside the web server when the queue is the embe
 `make run` stays one command."""
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -35,9 +36,17 @@ def consumer_options(workers: int, *, max_delay: float = 2.0, periodic: bool = T
     return {"workers": workers, "worker_type": "thread", "periodic": periodic, "max_delay": max_delay}
 
 
+def lower_priority(niceness: int) -> None:
+    """Runs this process below the web processes: on a machine they share, a registration rush is not
+    slowed by its own confirmations being written (bench/README.md, mail burst)."""
+    if niceness:
+        os.nice(niceness)
+
+
 def run_worker(settings: Settings, router: Router, workers: int | None = None) -> int:
     """The worker command: runs tasks until SIGINT (finishes what runs) or SIGTERM (stops at once).
     `router` names the app's pages, for the links in the messages the worker writes."""
+    lower_priority(settings.worker_niceness)
     tasks = Tasks(make_queue(settings), settings, router=router)
     consumer = Consumer(tasks.queue, **consumer_options(workers or settings.queue_workers))
     consumer.run()

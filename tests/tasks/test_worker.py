@@ -141,3 +141,16 @@ def test_the_storage_clean_up_is_a_daily_task_run_once_a_day_however_many_worker
     assert (first, second) == (True, False)
     assert CLEAN_STORAGE_AT(at(3)) and not CLEAN_STORAGE_AT(at(4))
     assert "clean_storage_daily" in {task.__name__ for task in tasks.queue._registry._periodic_tasks}
+
+
+def test_a_worker_runs_below_the_web_processes() -> None:
+    """Side work takes the CPU that requests leave (WORKER_NICENESS, 10 by default)."""
+    script = (
+        "import os; from app.settings import Settings; from app.tasks.worker import lower_priority; "
+        "before = os.nice(0); lower_priority(Settings().worker_niceness); print(os.nice(0) - before)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=PROJECT_DIR
+    )
+
+    assert result.stdout.strip() == "10"
