@@ -6,6 +6,7 @@ Every page works as plain HTML: forms post and come back (303), and the page can
 JavaScript (static/js/audience.js) the forms post in the background and the stream brings every change.
 """
 
+import asyncio
 import secrets
 import time
 from collections.abc import AsyncIterator, Callable
@@ -31,7 +32,7 @@ from app.events.models import Event
 from app.i18n import _
 from app.programme.models import Session, Talk
 from app.pubsub import RESYNC, LiveHub, last_event_id
-from app.web import CurrentSite, Db, SubmittedForm, not_found, render
+from app.web import CurrentSite, Db, SubmittedForm, current_site, not_found, render, run_with_db
 from app.web.clock import Now
 from app.web.csrf import require_csrf
 from app.web.qr import qr_svg
@@ -105,6 +106,7 @@ class AudiencePage:
 def audience_page_target(
     request: Request, db: Db, site: CurrentSite, slug: str, session_id: int, join: str = ""
 ) -> AudiencePage:
+    """The page's event and session (public ones only) and who is asking."""
     event, session = _public_session(db, slug, session_id)
     return AudiencePage(event, session, _asker(request, db, site.secret_key, session_id, join), join)
 
@@ -240,10 +242,32 @@ def audience_questions_page(
     return _private(render(request, AUDIENCE_PAGE, context, blocks=["audience_board"]))
 
 
-@router.post("/events/{slug}/sessions/{session_id}/questions", response_class=HTMLResponse)
-def audience_question_ask(
-    request: Request, db: Db, now: Now, data: SubmittedForm, page: AudiencePage = AudienceTarget
+async def _with_page(
+    request: Request,
+    slug: str,
+    session_id: int,
+    join: str,
+    work: Callable[[DbSession, AudiencePage], Response],
 ) -> Response:
+    site = current_site(request)
+
+    def in_thread(db: DbSession) -> Response:
+        return work(db, audience_page_target(request, db, site, slug, session_id, join))
+
+    # One thread hop for the whole answer: a vote is the commonest request of a session's questions.
+    return await run_with_db(request, in_thread)
+
+
+@router.post("/events/{slug}/sessions/{session_id}/questions", response_class=HTMLResponse)
+async def audience_question_ask(
+    request: Request, now: Now, data: SubmittedForm, slug: str, session_id: int, join: str = ""
+) -> Response:
+    return await _with_page(
+        request, slug, session_id, join, lambda db, page: _ask(request, db, now, data, page)
+    )
+
+
+def _ask(request: Request, db: DbSession, now: Any, data: Any, page: AudiencePage) -> Response:
     values = {key: str(data.get(key) or "") for key in ("text", "name", "talk_id")}
     if not _limits(request).may_ask(page.asker.key, _address(request)):
         return _refused(
@@ -293,9 +317,15 @@ def _back_to(request: Request, page: AudiencePage, anchor: str = "") -> Response
 
 
 @router.post("/events/{slug}/sessions/{session_id}/questions/{question_id}/vote", response_class=HTMLResponse)
-def audience_question_vote(
-    request: Request, db: Db, now: Now, question_id: int, page: AudiencePage = AudienceTarget
+async def audience_question_vote(
+    request: Request, now: Now, slug: str, session_id: int, question_id: int, join: str = ""
 ) -> Response:
+    return await _with_page(
+        request, slug, session_id, join, lambda db, page: _vote(request, db, now, question_id, page)
+    )
+
+
+def _vote(request: Request, db: DbSession, now: Any, question_id: int, page: AudiencePage) -> Response:
     if not _limits(request).may_vote(page.asker.key, _address(request)):
         return _vote_refused(request, _("You voted many times just now. Wait a minute."), 429)
     try:
@@ -313,16 +343,21 @@ def audience_question_vote(
 def _vote_refused(request: Request, message: str, status_code: int) -> Response:
     if _wants_json(request):
         return _private(JSONResponse({"detail": message}, status_code=status_code))
-    return _private(
-        render(
-            request, "error.html", {"status_code": status_code, "detail": message}, status_code=status_code
-        )
-    )
+    context = {"title": _("Not counted"), "message": message}
+    return _private(render(request, "error.html", context, status_code=status_code))
 
 
 @router.post("/events/{slug}/sessions/{session_id}/polls/{poll_id}/vote", response_class=HTMLResponse)
-def audience_poll_vote(
-    request: Request, db: Db, now: Now, data: SubmittedForm, poll_id: int, page: AudiencePage = AudienceTarget
+async def audience_poll_vote(
+    request: Request, now: Now, data: SubmittedForm, slug: str, session_id: int, poll_id: int, join: str = ""
+) -> Response:
+    return await _with_page(
+        request, slug, session_id, join, lambda db, page: _poll_vote(request, db, now, data, poll_id, page)
+    )
+
+
+def _poll_vote(
+    request: Request, db: DbSession, now: Any, data: Any, poll_id: int, page: AudiencePage
 ) -> Response:
     if not _limits(request).may_vote(page.asker.key, _address(request)):
         return _vote_refused(request, _("You voted many times just now. Wait a minute."), 429)
@@ -388,10 +423,65 @@ def _catch_up(request: Request, session_id: int, *, moderator: bool) -> Callable
     return frames
 
 
+class StreamStarts:
+    """Pages that connect to the same stream at the same revision within a second share one read.
+
+    When an app process restarts, or a keynote starts, a thousand pages connect at once, most of them
+    having seen the same revision: one database read answers them all, instead of a thousand thread
+    hops queueing for the pool. A page that shares an older read still catches up what came after it
+    (`_stream` compares the hub's newest id with the read's revision).
+    """
+
+    def __init__(self, seconds: float = 1.0) -> None:
+        self.seconds = seconds
+        self._reads: dict[tuple[str, str, int], tuple[float, asyncio.Future[StreamStart]]] = {}
+
+    async def start(self, key: tuple[str, str, int], read: Callable[[], StreamStart]) -> StreamStart:
+        now = time.monotonic()
+        shared = self._reads.get(key)
+        if shared is not None and now - shared[0] < self.seconds and not shared[1].cancelled():
+            try:
+                return await asyncio.shield(shared[1])
+            except asyncio.CancelledError:
+                if not shared[1].cancelled():
+                    raise  # this page went away
+                # The page that was reading went away: this one reads for itself.
+        if len(self._reads) > 10_000:
+            self._reads = {k: v for k, v in self._reads.items() if now - v[0] < self.seconds}
+        future: asyncio.Future[StreamStart] = asyncio.get_running_loop().create_future()
+        self._reads[key] = (now, future)
+        try:
+            begun = await run_in_threadpool(read)
+        except asyncio.CancelledError:
+            self._reads.pop(key, None)
+            future.cancel()
+            raise
+        except Exception as error:
+            self._reads.pop(key, None)
+            future.set_exception(error)
+            future.exception()  # those who shared it raise it; nobody else needs to hear of it
+            raise
+        future.set_result(begun)
+        return begun
+
+
+def _stream_starts(request: Request) -> StreamStarts:
+    starts: StreamStarts | None = getattr(request.app.state, "stream_starts", None)
+    if starts is None:
+        starts = request.app.state.stream_starts = StreamStarts()
+    return starts
+
+
 async def _open_stream(
-    request: Request, stream: str, session_of: Callable[[DbSession], int], seen: int, *, moderator: bool
+    request: Request,
+    stream: str,
+    identity: str,
+    session_of: Callable[[DbSession], int],
+    seen: int,
+    *,
+    moderator: bool,
 ) -> Response:
-    def start() -> StreamStart:
+    def read() -> StreamStart:
         read_at = time.monotonic()
         with DbSession(request.app.state.engine) as db:
             session_id = session_of(db)
@@ -399,8 +489,8 @@ async def _open_stream(
             missed = question_service.changes_since(db, session_id, seen, moderator=moderator)
         return StreamStart(session_id, missed, max(seen, revision), read_at)
 
-    # One thread hop for a page that connects: a keynote's start opens a thousand at once.
-    begun = await run_in_threadpool(start)
+    # At most one thread hop for a page that connects, shared with the pages connecting with it.
+    begun = await _stream_starts(request).start((stream, identity, seen), read)
     catch_up = _catch_up(request, begun.session_id, moderator=moderator)
     frames = _stream(live_hub(request), stream, begun, catch_up)
     return EventSourceResponse(
@@ -442,7 +532,9 @@ async def audience_questions_stream(request: Request, slug: str, session_id: int
         return session_id
 
     seen = _last_event_id(request, after)
-    return await _open_stream(request, AUDIENCE_STREAM, session_of, seen, moderator=False)
+    return await _open_stream(
+        request, AUDIENCE_STREAM, f"{slug}/{session_id}", session_of, seen, moderator=False
+    )
 
 
 # The moderators ----------------------------------------------------------------------------------
@@ -573,4 +665,4 @@ async def moderation_stream(request: Request, token: str, after: int = 0) -> Res
             raise not_found(error.message) from error
 
     seen = _last_event_id(request, after)
-    return await _open_stream(request, MODERATION_STREAM, session_of, seen, moderator=True)
+    return await _open_stream(request, MODERATION_STREAM, token, session_of, seen, moderator=True)

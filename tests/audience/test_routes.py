@@ -307,3 +307,13 @@ def test_the_sessions_chair_finds_the_moderator_link_in_their_portal(client, db,
     [link] = re.findall(r'<a class="button" href="http://testserver(/moderate/[^"]+)">Moderate', chair_portal)
     assert f"<h1>Questions: {keynote.title}</h1>" in client.get(link).text
     assert "/moderate/" not in speaker_portal
+
+
+def test_a_vote_for_a_question_of_another_session_says_why_on_a_page(client, question_day):
+    token = csrf_from(client.get(question_day.page).text)
+
+    response = client.post(f"{question_day.page}/999/vote", data={"csrf_token": token})
+
+    assert response.status_code == 404
+    assert "<h1>Not counted</h1>" in response.text
+    assert "There is no such question in this session." in response.text

@@ -147,3 +147,28 @@ def test_a_page_that_reconnects_gets_what_it_missed(two_servers):
 
     assert missed.data["text"] == "Asked while offline"
     assert summary.event_id == str(seen + 1)
+
+
+def test_pages_connecting_together_share_one_read():
+    import asyncio
+
+    from app.audience.routes import StreamStart, StreamStarts
+
+    reads: list[str] = []
+
+    def read(name: str) -> StreamStart:
+        reads.append(name)
+        time.sleep(0.05)  # a database read, in a worker thread
+        return StreamStart(7, [f"frames of {name}"], 3, time.monotonic())
+
+    async def keynote_starts() -> list[list[str]]:
+        starts = StreamStarts(seconds=60)
+        pages = [starts.start(("audience", "e/7", 3), lambda: read("first")) for _ in range(50)]
+        other_revision = starts.start(("audience", "e/7", 1), lambda: read("older"))
+        begun = await asyncio.gather(*pages, other_revision)
+        return [start.frames for start in begun]
+
+    frames = asyncio.run(keynote_starts())
+
+    assert sorted(reads) == ["first", "older"]
+    assert frames == [["frames of first"]] * 50 + [["frames of older"]]
