@@ -85,13 +85,15 @@ def start_server(
         return subprocess.Popen(arguments, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
-def wait_until_healthy(base_url: str, server: subprocess.Popen, timeout: float = 30) -> None:
+def wait_until_healthy(
+    base_url: str, server: subprocess.Popen, timeout: float = 30, answer_within: float = 2
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise SystemExit(f"the server exited with code {server.returncode}; see its log")
         try:
-            if httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200:
+            if httpx.get(f"{base_url}/healthz", timeout=answer_within).status_code == 200:
                 return
         except httpx.TransportError:
             pass

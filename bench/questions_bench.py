@@ -646,7 +646,10 @@ class Servers:
         return process
 
     def healthy(self, index: int) -> None:
-        wait_until_healthy(f"http://{HOST}:{self.ports[index]}", self.processes[index], timeout=60)
+        # Its pages reconnect as soon as it listens: the health check waits in the same queue as they do.
+        wait_until_healthy(
+            f"http://{HOST}:{self.ports[index]}", self.processes[index], timeout=120, answer_within=30
+        )
 
     def stop(self, index: int, grace: float = 15.0) -> tuple[float, bool]:
         """Stops one by its PID: SIGTERM, then SIGKILL after `grace` seconds; (seconds taken, killed)."""
