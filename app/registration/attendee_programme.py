@@ -131,17 +131,20 @@ def may_join_online(registration: Registration) -> bool:
     )
 
 
-def stream_links(db: DbSession, event: Event, registration: Registration, links: Links) -> list[StreamLink]:
+def stream_links(
+    db: DbSession, event: Event, registration: Registration, links: Links, *, with_questions: bool = False
+) -> list[StreamLink]:
     """Join links are for confirmed online attendees only, one per streamed session of their programme;
     everyone else gets none. Each leads through the attendee's personal join page, which keeps the
-    stream's address to itself until the session opens."""
+    stream's address to itself until the session opens. `with_questions` adds each session's question
+    page as theirs (the attendee's page; emails and feeds, written by workers, carry the join links only)."""
     if not may_join_online(registration):
         return []
     return [
         StreamLink(
             line.session,
             links.join_url(registration, saved_id(line.session)),
-            links.questions_url(event.slug, registration, saved_id(line.session)),
+            links.questions_url(event.slug, registration, saved_id(line.session)) if with_questions else "",
         )
         for line in attendee_sessions(db, event, registration)
         if is_joinable(line.session, line.room)

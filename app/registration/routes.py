@@ -279,7 +279,7 @@ def _manage_context(
         "ticket": tickets.ticket_for(event, registration, links),
         # A room running late on the day moves the attendee's sessions (app.live.running_late).
         "expected_times": running_late.expected_times(db, event),
-        "stream_links": service.stream_links(db, event, registration, links),
+        "stream_links": service.stream_links(db, event, registration, links, with_questions=True),
         "join_opens_minutes": site.settings.join_opens_minutes,
         "programme": service.attendee_sessions(db, event, registration),
         "calendar_url": links.calendar_url(registration),

@@ -270,3 +270,15 @@ def test_the_organiser_who_sends_is_its_author(db, many, organiser):
     message = _start(db, many, service.Draft(Audience.registrants, "One", "Hi"), other)
 
     assert message.author_id == other.id
+
+
+def test_a_worker_with_only_the_handed_over_paths_writes_every_placeholder(db, crowd):
+    # A worker has no app: it names pages with the paths the request that queued the message took.
+    urls = site_urls()
+    worker_links = service.MessageLinks.from_paths(urls.base_url, service.link_paths(urls), SECRET_KEY)
+    body = "{name}: {manage_link} {calendar_link}\n{join_links}\n{feedback_links}"
+    draft = service.Draft(Audience.confirmed_online, "For {name}", body)
+
+    preview = service.preview_message(db, crowd.event, draft, worker_links)
+
+    assert _joins_in(preview.rendered.text) == [(crowd.people["dario"].id, crowd.keynote.id)]
