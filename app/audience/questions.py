@@ -32,7 +32,7 @@ from app.audience.models import (
 from app.db import DbSession, begin_write_transaction, insert_once, saved_id
 from app.errors import DomainError, InvalidInput, NotFound
 from app.i18n import _
-from app.programme.models import Session, Talk
+from app.programme.models import Session, SessionKind, Talk
 from app.pubsub import Channel, LiveHub
 from app.text import spreadsheet_cell
 
@@ -135,8 +135,9 @@ def current_revision(db: DbSession, session_id: int) -> int:
 
 
 def questions_open(settings: AudienceSettings, session: Session, now: datetime) -> bool:
-    """Open until the session ends, or for good when the moderators chose so; never for a cancelled one."""
-    if session.is_cancelled:
+    """Open until the session ends, or for good when the moderators chose so; never for a cancelled one
+    or a break (nothing is on stage to ask)."""
+    if session.is_cancelled or session.kind == SessionKind.break_:
         return False
     return not (settings.closes_at_end and now >= session.end_at)
 

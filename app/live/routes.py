@@ -22,6 +22,7 @@ from app.live.caching import LiveLookup, not_modified, page_key, remember_lookup
 from app.live.now import NowAndNext, Phase, now_and_next
 from app.live.running_late import AdjustedProgramme, adjusted_programme, adjustments_of
 from app.programme.access import PublicProgramme
+from app.programme.models import SessionKind
 from app.programme.releases import published_programme
 from app.programme.snapshot import ProgrammeData
 from app.timezones import all_timezones
@@ -149,10 +150,10 @@ async def room_screen(request: Request, slug: str, room_id: int, now: Now) -> Re
             # Drawn only when the minute's page is built: the QR code of the question page of the session on
             # now, or of the next session's page.
             prefix = _session_url_prefix(request, event)
-            if line.current is not None:
+            if line.current is not None and line.current.session.kind != SessionKind.break_:
                 url, caption = f"{prefix}{line.current.session.id}/questions", _("Ask a question")
-            elif line.next is not None:
-                url, caption = f"{prefix}{line.next.session.id}", _("Details and slides")
+            elif (shown := line.next or line.current) is not None:
+                url, caption = f"{prefix}{shown.session.id}", _("Details and slides")
             else:
                 url, caption = "", ""
             return {"line": line, "qr_code": qr_svg(url) if url else "", "qr_caption": caption}

@@ -317,3 +317,27 @@ def test_a_vote_for_a_question_of_another_session_says_why_on_a_page(client, que
     assert response.status_code == 404
     assert "<h1>Not counted</h1>" in response.text
     assert "There is no such question in this session." in response.text
+
+
+def test_a_break_has_no_questions(client, db, question_day):
+    from app.programme.models import SessionKind
+    from tests.factories import at, make_session
+
+    event = question_day.day.event
+    coffee = make_session(
+        db,
+        event,
+        title="Coffee break",
+        kind=SessionKind.break_,
+        start_at=at(event, 0, 10),
+        end_at=at(event, 0, 10, 30),
+    )
+
+    session_page = client.get(f"/events/{event.slug}/sessions/{coffee.id}").text
+    keynote_page = client.get(f"/events/{event.slug}/sessions/{question_day.day.keynote.id}").text
+    questions = client.get(f"/events/{event.slug}/sessions/{coffee.id}/questions").text
+
+    assert "Coffee break" in session_page
+    assert "Ask a question, vote, answer the polls" not in session_page
+    assert "Ask a question, vote, answer the polls" in keynote_page
+    assert "Questions for this session are closed." in questions
