@@ -191,7 +191,7 @@ def ask_question(
     if len(name) > NAME_MAX_LENGTH:
         message = _("A name has at most {limit} characters.").format(limit=NAME_MAX_LENGTH)
         raise InvalidInput(message, field="name")
-    if talk_id is not None and talk_id not in {talk.id for talk in _talks(db, session_id)}:
+    if talk_id is not None and talk_id not in {talk.id for talk in session_talks(db, session_id)}:
         raise InvalidInput(_("Choose a talk of this session."), field="talk_id")
     settings = _settings_for_writing(db, session_id)
     if not questions_open(settings, session, now):
@@ -214,7 +214,8 @@ def ask_question(
     return question
 
 
-def _talks(db: DbSession, session_id: int) -> list[Talk]:
+def session_talks(db: DbSession, session_id: int) -> list[Talk]:
+    """The session's talks in programme order (a question may be about one of them)."""
     return list(db.exec(select(Talk).where(col(Talk.session_id) == session_id).order_by(col(Talk.position))))
 
 

@@ -128,10 +128,6 @@ def _labels(talks: list[Talk]) -> dict[str, Any]:
     }
 
 
-def _talk_titles(db: DbSession, session_id: int) -> list[Talk]:
-    return list(db.exec(select(Talk).where(col(Talk.session_id) == session_id).order_by(col(Talk.position))))
-
-
 def _polls_context(db: DbSession, session_id: int, voter_key: str | None, *, moderator: bool) -> list[Any]:
     polls = poll_service.polls_of_session(db, session_id)
     ballots = poll_service.own_ballots(db, [p.id or 0 for p in polls], voter_key) if voter_key else {}
@@ -152,7 +148,7 @@ def _audience_context(
 ) -> dict[str, Any]:
     session_id = page.session.id or 0
     settings = question_service.audience_settings(db, session_id)
-    talks = _talk_titles(db, session_id)
+    talks = question_service.session_talks(db, session_id)
     order = "time" if sort == "time" else "votes"
     slug = page.event.slug
     query = f"?join={page.join}" if page.join else ""
@@ -193,7 +189,7 @@ def _audience_context(
 
 
 def _moderation_context(
-    request: Request, db: DbSession, site_secret: str, token: str, session: Session, now: Any, **extra: Any
+    request: Request, db: DbSession, token: str, session: Session, now: Any, **extra: Any
 ) -> dict[str, Any]:
     session_id = session.id or 0
     event = db.get(Event, session.event_id)
@@ -221,7 +217,7 @@ def _moderation_context(
         "projector_url": str(
             request.url_for("audience_projector", slug=event.slug if event else "", session_id=session_id)
         ),
-        "labels": _labels(_talk_titles(db, session_id)),
+        "labels": _labels(question_service.session_talks(db, session_id)),
         "errors": {},
         "values": {},
         **extra,
@@ -389,7 +385,7 @@ def audience_projector(request: Request, db: Db, slug: str, session_id: int) -> 
         "stream_url": str(request.url_for("audience_questions_stream", slug=slug, session_id=session_id)),
         "page_url": page_url,
         "qr": qr_svg(page_url),
-        "labels": _labels(_talk_titles(db, session_id)),
+        "labels": _labels(question_service.session_talks(db, session_id)),
     }
     response = render(request, PROJECTOR_PAGE, context)
     response.headers["Cache-Control"] = "no-cache"
@@ -543,7 +539,7 @@ async def audience_questions_stream(request: Request, slug: str, session_id: int
 @router.get("/moderate/{token}", response_class=HTMLResponse, name="moderation_page")
 def moderation_page(request: Request, db: Db, site: CurrentSite, now: Now, token: str) -> Response:
     session = moderated_session(db, site, token)
-    context = _moderation_context(request, db, site.secret_key, token, session, now)
+    context = _moderation_context(request, db, token, session, now)
     return _private(render(request, MODERATION_PAGE, context, blocks=["moderation_board"]))
 
 
@@ -559,14 +555,14 @@ def _moderation_done(request: Request, token: str, anchor: str = "") -> Response
 
 
 def _moderation_refused(
-    request: Request, db: DbSession, site: Any, token: str, session: Session, now: Any, error: DomainError
+    request: Request, db: DbSession, token: str, session: Session, now: Any, error: DomainError
 ) -> Response:
     if _wants_json(request):
         return _private(
             JSONResponse({"detail": error.message, "field": error.field}, status_code=error.status_code)
         )
     context = _moderation_context(
-        request, db, site.secret_key, token, session, now, errors={error.field or "__all__": error.message}
+        request, db, token, session, now, errors={error.field or "__all__": error.message}
     )
     return _private(render(request, MODERATION_PAGE, context, status_code=error.status_code))
 
@@ -588,7 +584,7 @@ def moderation_question_action(
         else:
             question_service.moderate_question(db, live_hub(request), question, action)
     except DomainError as error:
-        return _moderation_refused(request, db, site, token, session, now, error)
+        return _moderation_refused(request, db, token, session, now, error)
     return _moderation_done(request, token, f"#question-{question_id}")
 
 
@@ -627,7 +623,7 @@ def moderation_poll_create(
             now=now,
         )
     except DomainError as error:
-        return _moderation_refused(request, db, site, token, session, now, error)
+        return _moderation_refused(request, db, token, session, now, error)
     return _moderation_done(request, token, f"#poll-{poll.id}")
 
 
@@ -640,7 +636,7 @@ def moderation_poll_action(
         poll = poll_service.poll_of_session(db, session.id or 0, poll_id)
         poll_service.change_poll(db, live_hub(request), poll, str(data.get("action") or ""))
     except DomainError as error:
-        return _moderation_refused(request, db, site, token, session, now, error)
+        return _moderation_refused(request, db, token, session, now, error)
     return _moderation_done(request, token, f"#poll-{poll_id}")
 
 
