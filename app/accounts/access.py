@@ -7,6 +7,7 @@ in app.main) and comes back to the page they asked for afterwards.
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from app.accounts.models import User
 from app.web import Db
@@ -40,11 +41,19 @@ def optional_user(request: Request, db: Db) -> User | None:
     return user
 
 
-def current_user(request: Request, user: Annotated[User | None, Depends(optional_user)]) -> User:
+async def _optional_user(request: Request, db: Db) -> User | None:
+    # Async, so that a visitor (no user in the cookie) costs no hop to a worker thread; only reading a
+    # signed-in user from the database takes one.
+    if request.session.get("user_id") is None:
+        return None
+    return await run_in_threadpool(optional_user, request, db)
+
+
+async def current_user(request: Request, user: Annotated[User | None, Depends(_optional_user)]) -> User:
     if user is None:
         raise LoginRequired(str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""))
     return user
 
 
-OptionalUser = Annotated[User | None, Depends(optional_user)]
+OptionalUser = Annotated[User | None, Depends(_optional_user)]
 CurrentUser = Annotated[User, Depends(current_user)]

@@ -1,9 +1,12 @@
 """One writer at a time per event, for the rules that count or number things (seats, programme releases)."""
 
+from sqlalchemy import bindparam
 from sqlmodel import select
 
 from app.db import DbSession, begin_write_transaction
 from app.events.models import Event
+
+_EVENT_ROW_LOCK = select(Event.id).where(Event.id == bindparam("event_id")).with_for_update()
 
 
 def lock_event(db: DbSession, event: Event) -> None:
@@ -15,6 +18,6 @@ def lock_event(db: DbSession, event: Event) -> None:
     ended first, unless it already holds the lock.
     """
     if db.get_bind().dialect.name != "sqlite":
-        db.exec(select(Event.id).where(Event.id == event.id).with_for_update())
+        db.exec(_EVENT_ROW_LOCK, params={"event_id": event.id})
         return
     begin_write_transaction(db)

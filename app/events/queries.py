@@ -1,6 +1,7 @@
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import bindparam
 from sqlmodel import col, select
 
 from app.accounts.models import User
@@ -28,8 +29,12 @@ def listed_events(db: DbSession, today: date) -> EventListing:
     return EventListing(upcoming=upcoming, past=past)
 
 
+_EVENT_BY_SLUG = select(Event).where(Event.slug == bindparam("slug"))
+
+
 def event_by_slug(db: DbSession, slug: str) -> Event | None:
-    return db.exec(select(Event).where(Event.slug == slug)).first()
+    # Built once: nearly every page starts here.
+    return db.exec(_EVENT_BY_SLUG, params={"slug": slug}).first()
 
 
 def managed_events(db: DbSession, user: User) -> list[Event]:

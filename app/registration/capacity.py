@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy import ColumnElement, bindparam, func, or_
 from sqlmodel import col, select
 
-from app.db import DbSession
+from app.db import DbSession, saved_id
 from app.events.models import Event
 from app.programme.models import SEAT_LIMIT_KINDS, Session, SessionKind
 from app.registration.models import (
@@ -65,7 +65,16 @@ def form_and_mode_seats(
 ) -> tuple[RegistrationForm | None, ModeSeats]:
     """The form as committed now (even if this transaction read it before) and the counts of the mode,
     in one statement: every registration of the event waits for the others' statements under the lock."""
-    in_mode = (Registration.event_id == event.id) & (Registration.mode == mode)
+    row = db.exec(_FORM_AND_MODE_SEATS, params={"event_id": saved_id(event), "mode": mode}).first()
+    if row is None:
+        return None, ModeSeats(seats_taken(db, event, mode), 0, False)
+    form, taken, waiting, sessions_waited_for = row
+    return form, ModeSeats(taken, waiting, bool(sessions_waited_for))
+
+
+def _form_and_mode_seats_statement() -> Any:
+    # Built once: building this statement cost more than running it.
+    in_mode = (Registration.event_id == bindparam("event_id")) & (Registration.mode == bindparam("mode"))
 
     def count_of(statuses: Sequence[RegistrationStatus]) -> Any:
         return (
@@ -80,7 +89,7 @@ def form_and_mode_seats(
         .join(Registration, col(Registration.id) == SessionChoice.registration_id)
         .join(Session, col(Session.id) == SessionChoice.session_id)
         .where(
-            Session.event_id == event.id,
+            Session.event_id == bindparam("event_id"),
             is_chosen_at_registration(),
             col(Session.is_cancelled).is_(False),
             SessionChoice.status == ChoiceStatus.waiting,
@@ -88,17 +97,16 @@ def form_and_mode_seats(
         )
         .exists()
     )
-    statement = select(
-        RegistrationForm,
-        count_of(SEAT_HOLDING_STATUSES),
-        count_of([RegistrationStatus.waiting]),
-        waiting_for_sessions,
-    ).where(RegistrationForm.event_id == event.id)
-    row = db.exec(statement.execution_options(populate_existing=True)).first()
-    if row is None:
-        return None, ModeSeats(seats_taken(db, event, mode), 0, False)
-    form, taken, waiting, sessions_waited_for = row
-    return form, ModeSeats(taken, waiting, bool(sessions_waited_for))
+    return (
+        select(
+            RegistrationForm,
+            count_of(SEAT_HOLDING_STATUSES),
+            count_of([RegistrationStatus.waiting]),
+            waiting_for_sessions,
+        )
+        .where(RegistrationForm.event_id == bindparam("event_id"))
+        .execution_options(populate_existing=True)
+    )
 
 
 def has_free_seat(
@@ -212,3 +220,6 @@ def seats_left_by_mode(
 def seats_left_by_session(db: DbSession, sessions: list[Session]) -> dict[int, SeatsLeft]:
     taken = session_seats_taken(db, [session.id or 0 for session in sessions])
     return {session.id or 0: SeatsLeft(session.seat_limit, taken[session.id or 0]) for session in sessions}
+
+
+_FORM_AND_MODE_SEATS = _form_and_mode_seats_statement()

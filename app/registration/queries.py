@@ -6,7 +6,7 @@ Every function here runs a fixed number of queries, however many people register
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, or_
+from sqlalchemy import bindparam, func, or_
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -96,17 +96,22 @@ class RegistrationList:
     total: int  # registrations of the event, whatever the filters
 
 
+# Built once, run with the event's id: every registration reads both, and building a statement costs
+# more than running one this small.
+_FORM_OF_EVENT = select(RegistrationForm).where(RegistrationForm.event_id == bindparam("event_id"))
+_QUESTIONS_OF_EVENT = (
+    select(Question)
+    .where(Question.event_id == bindparam("event_id"))
+    .order_by(col(Question.position), col(Question.id))
+)
+
+
 def registration_form_of(db: DbSession, event: Event) -> RegistrationForm | None:
-    return db.exec(select(RegistrationForm).where(RegistrationForm.event_id == event.id)).first()
+    return db.exec(_FORM_OF_EVENT, params={"event_id": event.id}).first()
 
 
 def questions_of(db: DbSession, event: Event) -> list[Question]:
-    statement = (
-        select(Question)
-        .where(Question.event_id == event.id)
-        .order_by(col(Question.position), col(Question.id))
-    )
-    return list(db.exec(statement))
+    return list(db.exec(_QUESTIONS_OF_EVENT, params={"event_id": event.id}))
 
 
 def registration_in_event(db: DbSession, event: Event, registration_id: int) -> Registration | None:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any, Concatenate, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
@@ -210,14 +210,20 @@ def _checked_sessions(
     return chosen
 
 
-def _active_registration(db: DbSession, event: Event, email: str) -> Registration | None:
-    statement = select(Registration).where(
-        Registration.event_id == event.id,
-        Registration.email == email,
+_ACTIVE_REGISTRATION = (
+    select(Registration)
+    .where(
+        Registration.event_id == bindparam("event_id"),
+        Registration.email == bindparam("email"),
         col(Registration.status).in_(ACTIVE_STATUSES),
     )
     # Read again under the event's lock, a registration read before it must show what changed meanwhile.
-    return db.exec(statement.execution_options(populate_existing=True)).first()
+    .execution_options(populate_existing=True)
+)
+
+
+def _active_registration(db: DbSession, event: Event, email: str) -> Registration | None:
+    return db.exec(_ACTIVE_REGISTRATION, params={"event_id": event.id, "email": email}).first()
 
 
 def signed_invitation_id(secret_key: str, token: str | None) -> int | None:

@@ -61,6 +61,12 @@ def fill_free_seats(
 ) -> list[Registration]:
     """Gives the mode's free seats to the people waiting longest; the caller holds the lock and commits
     (and may say how many seats are `taken`, counted under the lock)."""
+    limit = capacity.mode_limit(form, mode)
+    free = (
+        None if limit is None else limit - (capacity.seats_taken(db, event, mode) if taken is None else taken)
+    )
+    if free is not None and free <= 0:
+        return []  # before building the statement: this runs under the event's lock
     statement = (
         select(Registration)
         .where(
@@ -69,13 +75,8 @@ def fill_free_seats(
             Registration.status == RegistrationStatus.waiting,
         )
         .order_by(col(Registration.waiting_since).asc(), col(Registration.id).asc())
+        .limit(free)
     )
-    limit = capacity.mode_limit(form, mode)
-    if limit is not None:
-        free = limit - (capacity.seats_taken(db, event, mode) if taken is None else taken)
-        if free <= 0:
-            return []
-        statement = statement.limit(free)
     promoted = list(db.exec(statement))
     for registration in promoted:
         registration.status = status_with_seat(form)

@@ -233,7 +233,12 @@ def current_site(request: Request) -> Site:
     return site
 
 
-CurrentSite = Annotated[Site, Depends(current_site)]
+async def _current_site(request: Request) -> Site:
+    # Async: a sync dependency costs every request a hop to a worker thread and back.
+    return current_site(request)
+
+
+CurrentSite = Annotated[Site, Depends(_current_site)]
 
 
 async def submitted_form(request: Request) -> FormData:
