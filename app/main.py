@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.routing import APIRouter, iter_route_contexts
 from fastapi.staticfiles import StaticFiles
+from fastapi.telemetry import TelemetryConfig
 from pydantic import ValidationError
 from starlette.datastructures import URLPath
 from starlette.middleware.sessions import SessionMiddleware
@@ -41,6 +42,7 @@ from app.live import join_routes as live_join_routes
 from app.live import manage_routes as live_manage_routes
 from app.live import routes as live_routes
 from app.live import stage_routes as live_stage_routes
+from app.live.join_routes import JoinFastPath
 from app.mail import mailer_from_settings
 from app.materials import manage_routes as material_manage_routes
 from app.materials import routes as material_routes
@@ -69,6 +71,8 @@ from app.web.security_headers import SecurityHeaders, content_security_policy
 from app.web.server_errors import ServerErrorPage
 
 logger = logging.getLogger("plenary")
+
+NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
 # The routes that receive files; they accept MAX_UPLOAD_BYTES, every other route MAX_FORM_BYTES.
 UPLOAD_ROUTES = frozenset(
     {
@@ -175,6 +179,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         # Before any route loads a record: an id too large for the database is a 404, never a 500.
         dependencies=[Depends(refuse_out_of_range_ids)],
+        telemetry=None if settings.telemetry else NO_TELEMETRY,
     )
     _register_template_labels()
     app.state.settings = settings
@@ -233,6 +238,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(ServerErrorPage)
     app.add_middleware(LocaleMiddleware)
     app.add_middleware(BaseUrlCheck, base_url=str(settings.base_url))
+    app.add_middleware(JoinFastPath, routes=app)
     app.add_middleware(
         SecurityHeaders,
         content_security_policy=content_security_policy(

@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     # How much lower than the web processes a worker process runs (nice, 0-19): side work takes the CPU the
     # requests leave, so a registration rush is not slowed by its own confirmations being written.
     worker_niceness: int = Field(default=10, ge=0, le=19)
+    # FastAPI's OpenTelemetry (spans, metrics and logs of each request, for the exporters configured by
+    # the OTEL_* variables). Off unless asked for: its checks cost every request, exporting or not.
+    telemetry: bool = False
     var_dir: Path = VAR_DIR
     # Where pages load htmx from: the pinned CDN file (checked by its SRI hash, with the local copy as a
     # fallback), or only this site's copy, for sites that forbid requests to other hosts.

@@ -4,17 +4,22 @@ The page and the redirect are personal (the address is the key): no cache keeps 
 carries the link to the streaming site.
 """
 
+import inspect
+import re
+from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
+from fastapi.routing import iter_route_contexts
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.db import DbSession
 from app.live import joins
 from app.timezones import all_timezones
 from app.web import current_site, render, run_with_db
 from app.web.caches import caches_of
-from app.web.clock import Now
+from app.web.clock import Now, current_time
 
 router = APIRouter()
 
@@ -47,23 +52,93 @@ def _waiting_context(
     }
 
 
+def _open_link(
+    request: Request, db: DbSession, token: str, now: datetime, tz: str = ""
+) -> joins.JoinWaiting | joins.JoinOpen:
+    site = current_site(request)
+    return joins.open_join_link(
+        db,
+        site.secret_key,
+        token,
+        now=now,
+        opens_minutes=site.settings.join_opens_minutes,
+        zone=tz,
+        cache=caches_of(request.app).programme_data,
+    )
+
+
+def _to_stream(outcome: joins.JoinOpen) -> Response:
+    return _private(RedirectResponse(outcome.stream_url, status_code=303))
+
+
 @router.get("/join/{token}", name="session_join_page")
 async def session_join_page(request: Request, now: Now, token: str, tz: str = "") -> Response:
-    site = current_site(request)
-    opens_minutes = site.settings.join_opens_minutes
-    cache = caches_of(request.app).programme_data
-
     def work(db: DbSession) -> Response:
         try:
-            outcome = joins.open_join_link(
-                db, site.secret_key, token, now=now, opens_minutes=opens_minutes, zone=tz, cache=cache
-            )
+            outcome = _open_link(request, db, token, now, tz)
         except joins.JoinRefused as refused:
             context = {"refused": refused.message}
             return _private(render(request, JOIN_PAGE, context, status_code=refused.status_code))
         if isinstance(outcome, joins.JoinOpen):
-            return _private(RedirectResponse(outcome.stream_url, status_code=303))
+            return _to_stream(outcome)
+        opens_minutes = current_site(request).settings.join_opens_minutes
         return _private(render(request, JOIN_PAGE, _waiting_context(request, outcome, opens_minutes, token)))
 
     # One thread hop for the whole join, not one per dependency: a keynote's start brings thousands.
     return await run_with_db(request, work)
+
+
+class JoinFastPath:
+    """Answers a join link that opens the stream before the page middlewares and the router.
+
+    At a keynote's start thousands of attendees open their link within a minute, and the redirect needs
+    none of what a page does (session cookie, language, form limits, some 150 routes tried in turn): that
+    was two thirds of a join's time. Whatever else a link opens (the waiting page, a refusal, an error)
+    is left to `session_join_page`, which renders it like any page. Sits inside SecurityHeaders, so the
+    redirect has the headers of every answer.
+    """
+
+    def __init__(self, app: ASGIApp, *, routes: FastAPI) -> None:
+        self.app = app
+        self.routes = routes
+        self.path = _route_regex(routes, "session_join_page")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        found = self.path.match(scope["path"]) if scope["type"] == "http" else None
+        if found is None or scope["method"] not in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        token = found["token"]
+        now = await _request_time(self.routes)
+
+        def work(db: DbSession) -> joins.JoinWaiting | joins.JoinOpen | None:
+            try:
+                return _open_link(request, db, token, now)
+            except joins.JoinRefused:
+                return None
+
+        try:
+            outcome = await run_with_db(request, work)
+        except Exception:  # noqa: BLE001 - the route below answers (and logs) it like any other page
+            outcome = None
+        if isinstance(outcome, joins.JoinOpen):
+            await _to_stream(outcome)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def _route_regex(routes: FastAPI, name: str) -> re.Pattern[str]:
+    for route in iter_route_contexts(routes.routes):
+        if route.name == name:
+            regex: re.Pattern[str] = route.path_regex
+            return regex
+    raise RuntimeError(f"no route named {name}")
+
+
+async def _request_time(routes: FastAPI) -> datetime:
+    # The route's clock, moved by tests through dependency_overrides like the route's own.
+    clock = routes.dependency_overrides.get(current_time, current_time)
+    moment = clock()
+    now: datetime = await moment if inspect.isawaitable(moment) else moment
+    return now

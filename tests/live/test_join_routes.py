@@ -103,6 +103,9 @@ def test_once_open_the_link_redirects_to_the_stream_and_records_the_join(db, cli
         "no-store",
         "no-referrer",
     )
+    # Answered before the page middlewares (app.live.join_routes.JoinFastPath), with every answer's headers.
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert "default-src" in response.headers["content-security-policy"]
     db.rollback()
     rows = db.exec(select(SessionJoin.registration_id, SessionJoin.session_id, SessionJoin.joined_at)).all()
     assert [tuple(row) for row in rows] == [(day.online.id, day.keynote.id, now)]
