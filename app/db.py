@@ -3,6 +3,8 @@
 The handle is always called ``db``: in Plenary a Session is a programme item.
 """
 
+import threading
+import weakref
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -99,6 +101,10 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_begin)
+        _writers[engine] = threading.Lock()
+        for ended in ("commit", "rollback"):
+            event.listen(engine, ended, _release_writer)
+        event.listen(engine.pool, "checkin", _release_writer_on_checkin)
         return engine
     return create_engine(
         database_url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, **kwargs
@@ -124,7 +130,40 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_begin(connection: Any) -> None:
     mode = connection.get_execution_options().get("sqlite_begin", "")
+    if mode == "IMMEDIATE":
+        _take_writer(connection)
     connection.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+# SQLite has one writer at a time, and a writer waiting for the lock sleeps in steps of up to 100 ms
+# (its busy handler), so under contention the lock sits free while every waiter sleeps. The writers of
+# one process queue on this lock instead and take it the moment it is free; other processes still wait
+# in SQLite's own way.
+_writers: "weakref.WeakKeyDictionary[Engine, threading.Lock]" = weakref.WeakKeyDictionary()
+_HOLDS_WRITER = "plenary_holds_sqlite_writer"
+_WRITER_PATIENCE_SECONDS = 30  # SQLite's own timeout, after which it gives up with "database is locked"
+
+
+def _take_writer(connection: Any) -> None:
+    lock = _writers.get(connection.engine)
+    if lock is None or connection.info.get(_HOLDS_WRITER):
+        return
+    # Never forever: a writer that somehow waits for itself then meets SQLite's own timeout instead.
+    if lock.acquire(timeout=_WRITER_PATIENCE_SECONDS):
+        connection.info[_HOLDS_WRITER] = lock
+
+
+def _release_writer(connection: Any) -> None:
+    lock = connection.info.pop(_HOLDS_WRITER, None)
+    if lock is not None:
+        lock.release()
+
+
+def _release_writer_on_checkin(_dbapi_connection: Any, record: Any) -> None:
+    # A connection handed back without its transaction ended (a dropped request) frees the lock too.
+    lock = record.info.pop(_HOLDS_WRITER, None)
+    if lock is not None:
+        lock.release()
 
 
 def database_answers(engine: Engine) -> bool:
