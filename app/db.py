@@ -11,11 +11,13 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
+import psycopg
 from sqlalchemy import DateTime, Engine, MetaData, event, make_url, text
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session as DbSession
 from sqlmodel import SQLModel, create_engine
@@ -217,6 +219,42 @@ def lock_for_transaction(db: DbSession, name: str) -> None:
         begin_write_transaction(db)
         return
     db.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name})
+
+
+def reserve_ids(db: DbSession, *tables: type[SQLModel]) -> list[int] | None:
+    """PostgreSQL: the next id of each table, taken from its sequence now (one statement), so that rows
+    inserted later need not read their id back (see `commit_in_one_round_trip`). None on SQLite, whose
+    ids come from the insert; an id reserved and not used is a gap, as after any rollback."""
+    if db.get_bind().dialect.name == "sqlite":
+        return None
+    names = {f"table_{number}": table.__tablename__ for number, table in enumerate(tables)}
+    columns = ", ".join(f"nextval(pg_get_serial_sequence(:{key}, 'id'))" for key in names)
+    return [int(value) for value in db.execute(text(f"SELECT {columns}"), names).one()]
+
+
+def commit_in_one_round_trip(db: DbSession) -> None:
+    """Commits. On PostgreSQL, when every pending change is a new row whose id is already set, the
+    inserts and the COMMIT travel to the server together (psycopg's pipeline mode): one round trip, not
+    one per statement, for a transaction that may hold a lock others queue for. A refused insert raises
+    IntegrityError here, as a flush would."""
+    pending = list(db.new)
+    if (
+        db.get_bind().dialect.name == "sqlite"
+        or db.dirty
+        or db.deleted
+        or any(getattr(row, "id", None) is None for row in pending)
+    ):
+        db.commit()
+        return
+    raw = db.connection().connection.driver_connection
+    assert isinstance(raw, psycopg.Connection)  # noqa: S101 - the PostgreSQL driver of make_engine
+    try:
+        with raw.pipeline():
+            db.flush()
+            raw.commit()
+    except psycopg.IntegrityError as refused:
+        raise IntegrityError(None, None, refused) from refused
+    db.commit()  # nothing left to send: ends the session's transaction and runs its after-commit work
 
 
 def insert_once(db: DbSession, table: type[SQLModel], values: dict[str, Any], unique: Sequence[str]) -> bool:

@@ -92,10 +92,12 @@ class MailNotWritten(ValueError):
     writes nothing either."""
 
 
-def queue_mail_spec(db: DbSession, spec: MailSpec) -> OutgoingMessage:
+def queue_mail_spec(db: DbSession, spec: MailSpec, *, message_id: int | None = None) -> OutgoingMessage:
     """Writes the spec of a message in the current transaction; once it commits, the message goes to the
-    task queue, whose worker writes it and sends it."""
+    task queue, whose worker writes it and sends it. `message_id`: an id reserved for it
+    (app.db.reserve_ids)."""
     message = OutgoingMessage(
+        id=message_id,
         event_id=spec.event_id,
         kind=spec.kind,
         recipient=one_line(spec.to),

@@ -17,11 +17,12 @@ from sqlalchemy import bindparam, delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from app.db import DbSession, begin_write_transaction, saved_id, utcnow
+from app.db import DbSession, begin_write_transaction, commit_in_one_round_trip, reserve_ids, saved_id, utcnow
 from app.errors import DomainError
 from app.events.locks import lock_event
 from app.events.models import AttendanceMode, Event, Visibility
 from app.i18n import _, current_locale, known_language
+from app.outbox.models import OutgoingMessage
 from app.outbox.service import queue_mail, queue_mail_spec
 from app.programme.models import Session
 from app.registration import (
@@ -333,6 +334,9 @@ def register_attendee(
     _checked_sessions(db, event, applicant.session_ids)
     email = applicant.email.strip().lower()
     existing = _active_registration(db, event, email)
+    # PostgreSQL: the ids of the registration and its confirmation, taken before the lock, so that under
+    # it both inserts and the commit take one round trip.
+    reserved = reserve_ids(db, Registration, OutgoingMessage)
 
     lock_event(db, event)
     form, seats = capacity.form_and_mode_seats(db, event, mode)
@@ -368,6 +372,7 @@ def register_attendee(
     if existing is not None:
         return _already_registered(db, event, existing, links)
     registration = Registration(
+        id=reserved[0] if reserved else None,
         event_id=event.id or 0,
         email=email,
         name=applicant.name.strip(),
@@ -381,15 +386,12 @@ def register_attendee(
         time_zone=applicant.time_zone,
     )
     db.add(registration)
-    try:
-        db.flush()
-    except IntegrityError:
-        # The unique index caught a registration with this address saved in the meantime.
-        db.rollback()
-        existing = _active_registration(db, event, email)
-        if existing is None:
-            raise
-        return _already_registered(db, event, existing, links)
+    # Rows that refer to it are inserted after it: without a relationship the flush would not know.
+    if reserved is None or invitation is not None or sessions or any(answers.values()):
+        try:
+            db.flush()
+        except IntegrityError as refused:
+            return _registered_meanwhile(db, event, email, links, refused)
     if invitation is not None:
         invitations.mark_invitation_used(db, invitation, registration, now)
     for question_id, value in answers.items():
@@ -407,10 +409,24 @@ def register_attendee(
     spec = confirmations.confirmation_spec(
         event, registration, [(saved_id(session), choice) for session, choice in chosen], links
     )
-    queue_mail_spec(db, spec)
+    queue_mail_spec(db, spec, message_id=reserved[1] if reserved else None)
     waiting_list.announce_promotions(db, event, promotions, links)
-    db.commit()
+    try:
+        commit_in_one_round_trip(db)
+    except IntegrityError as refused:
+        return _registered_meanwhile(db, event, email, links, refused)
     return RegistrationOutcome(registration, is_new=True)
+
+
+def _registered_meanwhile(
+    db: DbSession, event: Event, email: str, links: Links, refused: IntegrityError
+) -> RegistrationOutcome:
+    # The unique index caught a registration with this address saved in the meantime.
+    db.rollback()
+    existing = _active_registration(db, event, email)
+    if existing is None:
+        raise refused
+    return _already_registered(db, event, existing, links)
 
 
 def _check_window(form: RegistrationForm | None, event: Event, now: datetime) -> None:

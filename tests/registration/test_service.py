@@ -11,7 +11,7 @@ from app.db import DbSession, utcnow
 from app.errors import DomainError
 from app.events.models import AttendanceMode, Event, Visibility
 from app.programme.models import SessionKind
-from app.registration import invitations
+from app.registration import invitations, service
 from app.registration.links import registration_for_manage_token
 from app.registration.models import (
     Answer,
@@ -135,6 +135,31 @@ def test_simultaneous_submissions_of_one_email_create_one_registration(
     db.rollback()
     assert sorted(outcomes) == [False] * 7 + [True]
     assert len(db.exec(select(Registration)).all()) == 1
+
+
+def test_an_address_registered_between_the_early_check_and_the_lock_gets_its_link_again(
+    db: DbSession, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The early check saw no registration; by the time the lock was taken one was saved: the unique
+    index refuses the second (at the flush, or on PostgreSQL with the commit sent in one round trip), and
+    the person gets their link again."""
+    event = make_event(db)
+    make_registration_form(db, event)
+    first = register(db, event, smtp, 3).registration
+    real_lookup = service._active_registration
+    lookups: list[str] = []
+
+    def read_before_the_first_was_saved(own: DbSession, at: Event, email: str) -> Registration | None:
+        lookups.append(email)
+        return None if len(lookups) == 1 else real_lookup(own, at, email)
+
+    monkeypatch.setattr(service, "_active_registration", read_before_the_first_was_saved)
+    again = register(db, event, smtp, 3)
+
+    assert (again.is_new, again.registration.id) == (False, first.id)
+    db.rollback()
+    assert [r.id for r in db.exec(select(Registration)).all()] == [first.id]
+    assert "nothing changed" in " ".join(mail_text(smtp.messages[-1]).split())
 
 
 def test_a_cancelled_person_may_register_again(db: DbSession, smtp: SmtpServer) -> None:
