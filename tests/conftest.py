@@ -7,7 +7,7 @@ import socket
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import default as default_policy
@@ -31,6 +31,7 @@ from app.outbox.service import deliver
 from app.security import use_cheap_password_hashing
 from app.settings import PROJECT_DIR, Settings
 from app.tasks.registry import mail_writers
+from app.web.clock import current_time
 from tests.site import site_urls
 
 ORGANISER_PASSWORD = "correct horse battery"
@@ -200,6 +201,17 @@ def app(settings: Settings) -> Iterator[FastAPI]:
     application = create_app(settings)
     yield application
     application.state.engine.dispose()
+
+
+@pytest.fixture
+def clock(app: FastAPI) -> Iterator[Callable[[datetime], None]]:
+    """Sets the time the app's routes see (their `Now` dependency), instead of waiting for it."""
+
+    def set_to(moment: datetime) -> None:
+        app.dependency_overrides[current_time] = lambda: moment
+
+    yield set_to
+    app.dependency_overrides.pop(current_time, None)
 
 
 @pytest.fixture

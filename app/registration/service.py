@@ -326,7 +326,8 @@ def register_attendee(
     and nothing changes; when the mode is full, the person joins its waiting list if the form has one."""
     # Every registration of the event waits for its lock in turn, so what does not count seats is read and
     # checked before it (in the same order as the refusals were always given).
-    _check_window(registration_form_of(db, event), event, now)
+    early_form = registration_form_of(db, event)
+    _check_window(early_form, event, now)
     mode = _checked_mode(event, applicant.mode)
     if not applicant.consent:
         raise DomainError(_("Tick this box to agree, or we cannot register you."), field="consent")
@@ -338,8 +339,7 @@ def register_attendee(
     # it both inserts and the commit take one round trip.
     reserved = reserve_ids(db, Registration, OutgoingMessage)
 
-    lock_event(db, event)
-    form, seats = capacity.form_and_mode_seats(db, event, mode)
+    form, seats = capacity.locked_form_and_mode_seats(db, event, early_form, mode)
     _check_window(form, event, now)
     # Read again under the lock where it matters: limits, and whoever registered (or cancelled) meanwhile.
     sessions = _checked_sessions(db, event, applicant.session_ids, fresh=True)

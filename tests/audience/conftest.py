@@ -1,16 +1,14 @@
 """A hybrid conference's keynote, running now, with its question page, one confirmed online attendee and
 the moderator's link."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pytest
-from fastapi import FastAPI
 
 from app.audience.links import moderator_token
 from app.db import DbSession
-from app.web.clock import current_time
 from tests.live.test_join_links import StreamedDay, streamed_day, token_for
 from tests.registration.public_factories import SECRET_KEY
 
@@ -23,15 +21,6 @@ class QuestionDay:
     moderator: str  # the moderator's page
     during: datetime
     after: datetime
-
-
-@pytest.fixture
-def clock(app: FastAPI) -> Iterator[Callable[[datetime], None]]:
-    def set_to(moment: datetime) -> None:
-        app.dependency_overrides[current_time] = lambda: moment
-
-    yield set_to
-    app.dependency_overrides.pop(current_time, None)
 
 
 @pytest.fixture

@@ -1,12 +1,9 @@
 """A hybrid conference day (tests.factories.make_hybrid_day) whose sessions took place in October 2022,
 a confirmed attendee, their personal feedback links, and a clock the app's routes follow."""
 
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 
 import pytest
-from fastapi import FastAPI
 
 from app.db import DbSession
 from app.events.models import Event
@@ -14,7 +11,6 @@ from app.feedback.links import feedback_token
 from app.programme.models import Session
 from app.registration.models import Registration
 from app.speakers.models import Speaker
-from app.web.clock import current_time
 from tests.factories import make_hybrid_day
 from tests.registration.manage_factories import make_registration
 from tests.registration.public_factories import SECRET_KEY
@@ -43,14 +39,3 @@ def day(db: DbSession) -> Day:
 def feedback_path(registration: Registration, session: Session) -> str:
     """What the attendee's email or registration page links to."""
     return f"/feedback/{feedback_token(SECRET_KEY, registration, session.id or 0)}"
-
-
-@pytest.fixture
-def clock(app: FastAPI) -> Iterator[Callable[[datetime], None]]:
-    """Sets the time the app's routes see."""
-
-    def set_to(moment: datetime) -> None:
-        app.dependency_overrides[current_time] = lambda: moment
-
-    yield set_to
-    app.dependency_overrides.pop(current_time, None)

@@ -3,30 +3,18 @@ checking people in at a session's door, with and without htmx."""
 
 import html
 import re
-from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.accounts.service import create_user
 from app.events.models import EventOrganiser, OrganiserRole
 from app.live import attendance
 from app.registration.checkin import checkin_code
-from app.web.clock import current_time
 from tests.conftest import ORGANISER_PASSWORD, BrowserLikeClient
 from tests.live.test_join_links import StreamedDay, streamed_day
 from tests.registration.manage_factories import make_organiser_of
-
-
-@pytest.fixture
-def clock(app: FastAPI) -> Iterator[Callable[[datetime], None]]:
-    def set_to(moment: datetime) -> None:
-        app.dependency_overrides[current_time] = lambda: moment
-
-    yield set_to
-    app.dependency_overrides.pop(current_time, None)
 
 
 @pytest.fixture

@@ -3,33 +3,19 @@ session opens, the refusals, and the links the attendee's page and calendar feed
 
 import html
 import re
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import icalendar
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from app.live.models import SessionJoin
 from app.registration.models import AttendanceChoice, RegistrationStatus
 from app.registration.service import renew_manage_link
-from app.web.clock import current_time
 from tests.live.test_join_links import STREAM, joins_recorded, person, streamed_day, token_for
 from tests.registration.public_factories import links
-
-
-@pytest.fixture
-def clock(app: FastAPI) -> Callable[[datetime], None]:
-    """Sets the time the app's routes see."""
-
-    def set_to(moment: datetime) -> None:
-        app.dependency_overrides[current_time] = lambda: moment
-
-    yield set_to
-    app.dependency_overrides.pop(current_time, None)
 
 
 def _text(page: str) -> str:

@@ -19,6 +19,7 @@ from app.registration.models import (
     Invitation,
     QuestionKind,
     Registration,
+    RegistrationForm,
     RegistrationStatus,
     SessionChoice,
 )
@@ -160,6 +161,34 @@ def test_an_address_registered_between_the_early_check_and_the_lock_gets_its_lin
     db.rollback()
     assert [r.id for r in db.exec(select(Registration)).all()] == [first.id]
     assert "nothing changed" in " ".join(mail_text(smtp.messages[-1]).split())
+
+
+def test_seats_lowered_while_someone_registers_count_under_the_lock(
+    engine: Engine, db: DbSession, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The form read before the event's lock said 5 seats; the organiser closed them all before the
+    lock was taken: the newcomer waits, as the form says when the seat is counted."""
+    event = make_event(db)
+    form = make_registration_form(db, event, in_person_seats=5, waiting_list=True)
+    real_form_of = service.registration_form_of
+
+    def organiser_lowers_the_seats_meanwhile(own: DbSession, at: Event) -> RegistrationForm | None:
+        early = real_form_of(own, at)
+        with DbSession(engine) as organiser:
+            changed = organiser.get(RegistrationForm, form.id)
+            assert changed is not None
+            changed.in_person_seats = 0
+            organiser.add(changed)
+            organiser.commit()
+        return early
+
+    monkeypatch.setattr(service, "registration_form_of", organiser_lowers_the_seats_meanwhile)
+    outcome = register(db, event, smtp, 4)
+
+    assert outcome.registration.status == RegistrationStatus.waiting
+    db.rollback()
+    db.expire_all()
+    assert db.get(RegistrationForm, form.id).in_person_seats == 0
 
 
 def test_a_cancelled_person_may_register_again(db: DbSession, smtp: SmtpServer) -> None:
