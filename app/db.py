@@ -232,6 +232,14 @@ def reserve_ids(db: DbSession, *tables: type[SQLModel]) -> list[int] | None:
     return [int(value) for value in db.execute(text(f"SELECT {columns}"), names).one()]
 
 
+def psycopg_connection(db: DbSession) -> psycopg.Connection:
+    """The driver's own connection under `db`'s transaction on PostgreSQL, for what SQLAlchemy cannot
+    send (psycopg's pipeline mode: several statements in one round trip)."""
+    raw = db.connection().connection.driver_connection
+    assert isinstance(raw, psycopg.Connection)  # noqa: S101 - the PostgreSQL driver of make_engine
+    return raw
+
+
 def commit_in_one_round_trip(db: DbSession) -> None:
     """Commits. On PostgreSQL, when every pending change is a new row whose id is already set, the
     inserts and the COMMIT travel to the server together (psycopg's pipeline mode): one round trip, not
@@ -246,8 +254,7 @@ def commit_in_one_round_trip(db: DbSession) -> None:
     ):
         db.commit()
         return
-    raw = db.connection().connection.driver_connection
-    assert isinstance(raw, psycopg.Connection)  # noqa: S101 - the PostgreSQL driver of make_engine
+    raw = psycopg_connection(db)
     try:
         with raw.pipeline():
             db.flush()

@@ -11,12 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import psycopg
 from sqlalchemy import ColumnElement, bindparam, func, or_
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlmodel import col, select
 
-from app.db import DbSession, saved_id
+from app.db import DbSession, psycopg_connection, saved_id
 from app.events.locks import lock_event
 from app.events.models import Event
 from app.programme.models import SEAT_LIMIT_KINDS, Session, SessionKind
@@ -95,8 +94,7 @@ def locked_form_and_mode_seats(
         name: processors[name](value) if name in processors else getattr(value, "value", value)
         for name, value in state.parameters.items()
     }
-    raw = db.connection().connection.driver_connection
-    assert isinstance(raw, psycopg.Connection)  # noqa: S101 - the PostgreSQL driver of make_engine
+    raw = psycopg_connection(db)
     with raw.pipeline():
         raw.execute(lock, {"event_id": saved_id(event)})
         cursor = raw.execute(state.statement, values)

@@ -9,8 +9,10 @@ from sqlmodel import select
 
 from app.audience.models import AudienceQuestion
 from app.audience.questions import update_settings
+from app.programme.models import SessionKind
 from tests.audience.conftest import QuestionDay
 from tests.conftest import BrowserLikeClient, csrf_from
+from tests.factories import at, make_session
 from tests.registration.manage_factories import make_organiser_of
 
 
@@ -320,9 +322,6 @@ def test_a_vote_for_a_question_of_another_session_says_why_on_a_page(client, que
 
 
 def test_a_break_has_no_questions(client, db, question_day):
-    from app.programme.models import SessionKind
-    from tests.factories import at, make_session
-
     event = question_day.day.event
     coffee = make_session(
         db,
