@@ -16,11 +16,12 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Insert, func
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import SQLModel, col, select
 
-from app.db import DbSession, begin_write_transaction, saved_id
+from app.db import DbSession, begin_write_transaction, psycopg_connection, saved_id
 from app.errors import DomainError, NotFound
 from app.events.models import Event
 from app.i18n import _
@@ -62,15 +63,32 @@ def _insert_ignoring_duplicate(table: type[SQLModel], dialect: str) -> Insert:
     )
 
 
+@cache
+def _insert_sql_for_driver(table: type[SQLModel], columns: tuple[str, ...]) -> str:
+    # The same statement as PostgreSQL's driver receives it, compiled once: psycopg sends it itself.
+    statement = _insert_ignoring_duplicate(table, "postgresql")
+    return str(statement.compile(dialect=postgresql.dialect(), column_keys=list(columns)))
+
+
 def _insert_once(db: DbSession, table: type[SQLModel], values: dict[str, Any]) -> bool:
-    """Inserts the row unless one for the same registration and session exists; True if this one did."""
-    statement = _insert_ignoring_duplicate(table, db.get_bind().dialect.name)
-    # SQLite's one writer's lock, taken before writing (a transaction that has read cannot safely start
-    # writing); PostgreSQL takes no lock here: the unique constraint settles a race.
-    begin_write_transaction(db)
-    written = db.execute(statement, values).first()
+    """Inserts the row unless one for the same registration and session exists, and commits; True if
+    this one did. On PostgreSQL the insert joins the transaction of what the caller read, and it travels
+    with the COMMIT in one round trip (psycopg's pipeline mode): nothing waits for a lock there, the
+    unique constraint settles a race."""
+    if db.get_bind().dialect.name == "postgresql":
+        raw = psycopg_connection(db)
+        with raw.pipeline():
+            cursor = raw.execute(_insert_sql_for_driver(table, tuple(values)), values)
+            raw.commit()
+        db.commit()  # nothing left to send: ends the session's transaction
+        return cursor.fetchone() is not None
+    # SQLite's one writer's lock, taken before writing in a transaction of its own (one that has read
+    # cannot safely start writing); ending the read with a commit keeps what it loaded, a rollback would not.
     db.commit()
-    return written is not None
+    begin_write_transaction(db)
+    written = db.execute(_insert_ignoring_duplicate(table, "sqlite"), values).first() is not None
+    db.commit()
+    return written
 
 
 def record_first_join(db: DbSession, registration_id: int, session_id: int, now: datetime) -> bool:

@@ -288,9 +288,6 @@ def join_session(
     if target.joined:
         # A reload or a second tab, the commonest join at a keynote: nothing to write.
         return JoinOpen(stream_url, first_join=False)
-    # Ends the read without expiring what it loaded, as a rollback would: the first join's insert takes
-    # SQLite's writer's lock in a transaction of its own.
-    db.commit()
     first = attendance.insert_first_join(db, saved_id(target.registration), saved_id(target.session), now)
     return JoinOpen(stream_url, first)
 
