@@ -77,9 +77,13 @@ def _insert_once(db: DbSession, table: type[SQLModel], values: dict[str, Any]) -
     unique constraint settles a race."""
     if db.get_bind().dialect.name == "postgresql":
         raw = psycopg_connection(db)
-        with raw.pipeline():
-            cursor = raw.execute(_insert_sql_for_driver(table, tuple(values)), values)
-            raw.commit()
+        sql = _insert_sql_for_driver(table, tuple(values))
+        if raw.autocommit:  # see app.db.each_statement_commits: the insert commits by itself
+            cursor = raw.execute(sql, values)
+        else:
+            with raw.pipeline():
+                cursor = raw.execute(sql, values)
+                raw.commit()
         db.commit()  # nothing left to send: ends the session's transaction
         return cursor.fetchone() is not None
     # SQLite's one writer's lock, taken before writing in a transaction of its own (one that has read

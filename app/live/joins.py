@@ -17,7 +17,7 @@ from sqlalchemy import BindParameter, Select, and_, bindparam, exists
 from sqlalchemy import select as sa_select
 from sqlmodel import col
 
-from app.db import DbSession, saved_id
+from app.db import DbSession, each_statement_commits, saved_id
 from app.errors import DomainError
 from app.events.models import Event
 from app.i18n import _, current_locale, ngettext
@@ -304,6 +304,8 @@ def open_join_link(
 ) -> JoinWaiting | JoinOpen:
     """What a join link opens now (`join_target`, then `join_session`), with the session's expected
     start when its room runs late; JoinRefused when it opens nothing."""
+    # Reads, then at most the first join's insert: no transaction around them, one round trip each.
+    each_statement_commits(db)
     target = join_target(db, secret_key, token)
     expected_start = (
         running_late.expected_start(db, target.event, saved_id(target.session), cache)
