@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import Update, bindparam, func, update
+from sqlalchemy import select as sa_select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlmodel import col, select
 
 from app.audience.models import (
@@ -29,7 +31,7 @@ from app.audience.models import (
     QuestionVote,
     new_moderator_secret,
 )
-from app.db import DbSession, begin_write_transaction, insert_once, saved_id
+from app.db import DbSession, UTCDateTime, begin_write_transaction, insert_once, saved_id
 from app.errors import DomainError, InvalidInput, NotFound
 from app.i18n import _
 from app.programme.models import Session, SessionKind, Talk
@@ -222,6 +224,33 @@ def session_talks(db: DbSession, session_id: int) -> list[Talk]:
 # Voting ------------------------------------------------------------------------------------------
 
 
+def _count_new_vote_statement() -> Update:
+    """PostgreSQL: the vote and the question's count in one statement, the count raised only when the vote
+    is new (a second click, or two at once, inserts nothing: ON CONFLICT). Atomic by itself, so it needs
+    no transaction around it (see app.db.each_statement_commits)."""
+    vote = (
+        postgresql_insert(QuestionVote)
+        .values(
+            question_id=bindparam("question_id"),
+            voter_key=bindparam("voter_key"),
+            voted_at=bindparam("voted_at", type_=UTCDateTime()),
+        )
+        .on_conflict_do_nothing(index_elements=["question_id", "voter_key"])
+        .returning(col(QuestionVote.question_id))
+        .cte("new_vote")
+    )
+    return (
+        update(AudienceQuestion)
+        .where(col(AudienceQuestion.id).in_(sa_select(vote.c.question_id)))
+        .values(votes=AudienceQuestion.votes + 1)
+        .returning(col(AudienceQuestion.votes))
+    )
+
+
+# Built once: SQLAlchemy then finds its compiled form by the statement's memoised cache key.
+_COUNT_NEW_VOTE = _count_new_vote_statement()
+
+
 def vote_for_question(
     db: DbSession, live: LiveHub, question: AudienceQuestion, session: Session, voter_key: str, now: datetime
 ) -> int:
@@ -231,6 +260,17 @@ def vote_for_question(
     if not questions_open(audience_settings(db, question.session_id), session, now):
         raise QuestionsClosed(_("Questions for this session are closed."))
     question_id = saved_id(question)
+    if db.get_bind().dialect.name == "postgresql":
+        parameters = {"question_id": question_id, "voter_key": voter_key, "voted_at": now}
+        # On the connection: a Core statement, none of the ORM's bookkeeping of rows it may have loaded.
+        row = db.connection().execute(_COUNT_NEW_VOTE, parameters).first()
+        if row is None:  # this person had voted already
+            db.rollback()
+            return question.votes
+        votes = int(row[0])
+        live.count(db, COUNTS_CHANNEL, str(question.session_id), f"q{question_id}", votes)
+        db.commit()
+        return votes
     begin_write_transaction(db)
     counted = insert_once(
         db,

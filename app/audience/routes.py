@@ -25,7 +25,7 @@ from app.audience.links import online_asker, session_from_moderator_token
 from app.audience.models import QUESTION_ORIGIN_LABELS, QuestionState
 from app.audience.questions import AUDIENCE_STREAM, MODERATION_STREAM, Asker
 from app.audience.rate_limit import AudienceLimits
-from app.db import DbSession
+from app.db import DbSession, each_statement_commits
 from app.errors import DomainError, NotFound
 from app.events.access import is_publicly_viewable
 from app.events.models import Event
@@ -244,10 +244,14 @@ async def _with_page(
     session_id: int,
     join: str,
     work: Callable[[DbSession, AudiencePage], Response],
+    *,
+    statements_commit_alone: bool = False,
 ) -> Response:
     site = current_site(request)
 
     def in_thread(db: DbSession) -> Response:
+        if statements_commit_alone:
+            each_statement_commits(db)
         return work(db, audience_page_target(request, db, site, slug, session_id, join))
 
     # One thread hop for the whole answer: a vote is the commonest request of a session's questions.
@@ -317,7 +321,13 @@ async def audience_question_vote(
     request: Request, now: Now, slug: str, session_id: int, question_id: int, join: str = ""
 ) -> Response:
     return await _with_page(
-        request, slug, session_id, join, lambda db, page: _vote(request, db, now, question_id, page)
+        request,
+        slug,
+        session_id,
+        join,
+        lambda db, page: _vote(request, db, now, question_id, page),
+        # Reads, then one statement that counts the vote (on PostgreSQL): no transaction around them.
+        statements_commit_alone=True,
     )
 
 
