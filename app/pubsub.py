@@ -328,7 +328,12 @@ class LiveHub:
                     continue
                 frame = channel.combine(key, counts)
                 for stream in channel.streams:
-                    self._deliver(stream, key, frame)
+                    if self._frames_due and (stream, key) in self._subscribers:
+                        # Rides with the frames being gathered (due within `batch_seconds`): one write
+                        # per page, not two, and with thousands of pages writes are the cost.
+                        self._frames.setdefault((stream, key), []).append(frame)
+                    else:
+                        self._deliver(stream, key, frame)
 
     def _deliver(self, stream: str, key: str, frame: bytes) -> None:
         for subscription in self._subscribers.get((stream, key), ()):

@@ -113,6 +113,32 @@ def test_counts_go_out_gathered_with_the_highest_of_each(engine):
     assert asyncio.run(scenario()) == [b"[('q1', 3), ('q2', 1)]"]
 
 
+def test_counts_ride_with_the_changes_being_gathered_in_one_write(engine):
+    async def scenario() -> list[bytes]:
+        hub = LiveHub(InProcessBroker(), [FRAMES, COUNTS], flush_seconds=3600, batch_seconds=0.3)
+        try:
+            async with hub.subscribe("page", "7") as page:
+
+                def ask_and_vote() -> None:
+                    with DbSession(engine) as db:
+                        hub.publish(db, FRAMES.name, "7", "a new question")
+                        hub.count(db, COUNTS.name, "7", "q1", 4)
+                        db.commit()
+
+                await asyncio.to_thread(ask_and_vote)
+                await asyncio.sleep(0.1)  # heard, and the question waits for its batch
+                hub.flush_counts()
+                assert page.queue.empty(), "the count went out alone, before the batch"
+                frames = [await _next(page.queue)]
+                await asyncio.sleep(0.4)
+                assert page.queue.empty()
+                return frames
+        finally:
+            await hub.stop()
+
+    assert asyncio.run(scenario()) == [b"a new question[('q1', 4)]"]
+
+
 def test_a_page_that_cannot_keep_up_is_told_to_reconnect(engine):
     async def scenario() -> bool:
         hub = LiveHub(InProcessBroker(), [FRAMES], queue_size=2, batch_seconds=0)

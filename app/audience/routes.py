@@ -521,12 +521,17 @@ async def _stream(
                 seen = max(seen, last_event_id(missed.encode()))
                 yield missed.encode()
         while not subscription.overflowed:
-            frames = await subscription.queue.get()
-            if frames == RESYNC or subscription.overflowed:
+            waiting = [await subscription.queue.get()]
+            # Everything queued meanwhile goes in the same write: a process that falls behind writes
+            # less often, in larger pieces, instead of falling further behind.
+            while not subscription.queue.empty():
+                waiting.append(subscription.queue.get_nowait())
+            if RESYNC in waiting or subscription.overflowed:
                 for missed in await run_in_threadpool(catch_up, seen):
                     seen = max(seen, last_event_id(missed.encode()))
                     yield missed.encode()
                 continue
+            frames = waiting[0] if len(waiting) == 1 else b"".join(waiting)
             seen = max(seen, last_event_id(frames))
             yield frames
 

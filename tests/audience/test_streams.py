@@ -3,6 +3,7 @@ the PostgreSQL pass, Redis beside SQLite otherwise), a question asked on one rea
 the other within 2 seconds, held questions only on the moderators' stream, votes as counts, and a page
 that reconnects with Last-Event-ID getting what it missed."""
 
+import asyncio
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -15,7 +16,8 @@ import pytest
 from sqlalchemy import make_url
 
 from app.audience.links import moderator_token
-from app.audience.questions import update_settings
+from app.audience.questions import AUDIENCE_STREAM, update_settings
+from app.audience.routes import StreamStart, _stream
 from app.pubsub import InProcessBroker, LiveHub
 from tests.audience.test_questions import streamed_day
 from tests.concurrency.rush import SECRET_KEY, AppServer, running_app_servers
@@ -172,3 +174,25 @@ def test_pages_connecting_together_share_one_read():
 
     assert sorted(reads) == ["first", "older"]
     assert frames == [["frames of first"]] * 50 + [["frames of older"]]
+
+
+def test_a_page_that_fell_behind_gets_what_queued_up_meanwhile_in_one_write():
+    async def scenario() -> list[bytes]:
+        hub = LiveHub(InProcessBroker(), [])
+        begun = StreamStart(session_id=7, frames=[], revision=4, read_at=time.monotonic())
+        frames = _stream(hub, AUDIENCE_STREAM, begun, lambda seen: [])
+        try:
+            first = asyncio.ensure_future(anext(frames))
+            while hub.subscriber_count == 0:
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(0.05)  # the page waits for its next frame
+            # Three changes arrive before the page's task runs again (a busy process).
+            for number in (5, 6, 7):
+                hub._deliver(AUDIENCE_STREAM, "7", f"id: {number}\ndata: change {number}\n\n".encode())
+            return [await asyncio.wait_for(first, 5)]
+        finally:
+            await frames.aclose()
+            await hub.stop()
+
+    written = asyncio.run(scenario())
+    assert written == [b"id: 5\ndata: change 5\n\nid: 6\ndata: change 6\n\nid: 7\ndata: change 7\n\n"]
