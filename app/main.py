@@ -26,6 +26,7 @@ from app.audience import manage_routes as audience_manage_routes
 from app.audience import routes as audience_routes
 from app.audience.questions import LIVE_CHANNELS
 from app.audience.rate_limit import AudienceLimits
+from app.audience.routes import VoteFastPath
 from app.db import database_answers, make_engine
 from app.errors import DomainError
 from app.events import account_routes as account_page_routes
@@ -35,7 +36,7 @@ from app.events.models import ATTENDANCE_LABELS, EVENT_KIND_LABELS, ORGANISER_RO
 from app.exports import routes as export_routes
 from app.feedback import manage_routes as feedback_manage_routes
 from app.feedback import routes as feedback_routes
-from app.i18n import _, current_locale, negotiate_locale
+from app.i18n import _, current_locale
 from app.imports import routes as import_routes
 from app.live import api as live_api
 from app.live import join_routes as live_join_routes
@@ -65,6 +66,7 @@ from app.tasks.worker import serve_tasks
 from app.web import HTMX_CDN_URL, STATIC_DIR, api_docs_routes, render, templates
 from app.web.base_url import BaseUrlCheck, describe_base_url
 from app.web.caches import Caches
+from app.web.fast_paths import SESSION_COOKIE, SESSION_MAX_AGE_SECONDS, request_language
 from app.web.id_bounds import refuse_out_of_range_ids
 from app.web.request_limits import UPLOAD_OVERHEAD_BYTES, BodySizeLimit, RequestTooLarge
 from app.web.security_headers import SecurityHeaders, content_security_policy
@@ -95,14 +97,7 @@ class LocaleMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope.get("headers") or [])
-        cookie = headers.get(b"cookie", b"").decode("latin-1")
-        chosen = next(
-            (part.split("=", 1)[1] for part in cookie.split("; ") if part.startswith("lang=")), None
-        )
-        token = current_locale.set(
-            negotiate_locale(chosen or headers.get(b"accept-language", b"").decode("latin-1"))
-        )
+        token = current_locale.set(request_language(scope))
         try:
             await self.app(scope, receive, send)
         finally:
@@ -126,8 +121,11 @@ def _register_template_labels() -> None:
 def include_routes(app: FastAPI) -> None:
     """Every page and API route, in the order they must match."""
     for module in (
-        # First: routes are tried in order, and a keynote's start sends thousands of joins a minute.
+        # First: routes are tried in order (each one a regular expression), and a keynote's start sends
+        # thousands of joins a minute, and its audience hundreds of votes a second (no path of theirs
+        # matches another route's: tests/test_routes_order.py).
         live_join_routes,
+        audience_routes,
         account_routes,
         account_admin_routes,
         account_page_routes,
@@ -143,7 +141,6 @@ def include_routes(app: FastAPI) -> None:
         release_routes,
         registration_routes,
         registration_manage_routes,
-        audience_routes,
         audience_manage_routes,
         live_manage_routes,
         material_routes,
@@ -230,14 +227,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         SessionMiddleware,
         secret_key=app.state.secret_key,
-        session_cookie="plenary_session",
+        session_cookie=SESSION_COOKIE,
         same_site="lax",
         https_only=settings.secure_cookies,
-        max_age=14 * 24 * 3600,
+        max_age=SESSION_MAX_AGE_SECONDS,
     )
     app.add_middleware(ServerErrorPage)
     app.add_middleware(LocaleMiddleware)
     app.add_middleware(BaseUrlCheck, base_url=str(settings.base_url))
+    app.add_middleware(VoteFastPath, routes=app, secret_key=app.state.secret_key)
     app.add_middleware(JoinFastPath, routes=app)
     app.add_middleware(
         SecurityHeaders,

@@ -4,14 +4,11 @@ The page and the redirect are personal (the address is the key): no cache keeps 
 carries the link to the streaming site.
 """
 
-import inspect
-import re
 from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
-from fastapi.routing import iter_route_contexts
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.db import DbSession
@@ -19,7 +16,8 @@ from app.live import joins
 from app.timezones import all_timezones
 from app.web import current_site, render, run_with_db
 from app.web.caches import caches_of
-from app.web.clock import Now, current_time
+from app.web.clock import Now
+from app.web.fast_paths import request_time, route_regex
 
 router = APIRouter()
 
@@ -101,7 +99,7 @@ class JoinFastPath:
     def __init__(self, app: ASGIApp, *, routes: FastAPI) -> None:
         self.app = app
         self.routes = routes
-        self.path = _route_regex(routes, "session_join_page")
+        self.path = route_regex(routes, "session_join_page")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         found = self.path.match(scope["path"]) if scope["type"] == "http" else None
@@ -110,7 +108,7 @@ class JoinFastPath:
             return
         request = Request(scope, receive)
         token = found["token"]
-        now = await _request_time(self.routes)
+        now = await request_time(self.routes)
 
         def work(db: DbSession) -> joins.JoinWaiting | joins.JoinOpen | None:
             try:
@@ -126,19 +124,3 @@ class JoinFastPath:
             await _to_stream(outcome)(scope, receive, send)
             return
         await self.app(scope, receive, send)
-
-
-def _route_regex(routes: FastAPI, name: str) -> re.Pattern[str]:
-    for route in iter_route_contexts(routes.routes):
-        if route.name == name:
-            regex: re.Pattern[str] = route.path_regex
-            return regex
-    raise RuntimeError(f"no route named {name}")
-
-
-async def _request_time(routes: FastAPI) -> datetime:
-    # The route's clock, moved by tests through dependency_overrides like the route's own.
-    clock = routes.dependency_overrides.get(current_time, current_time)
-    moment = clock()
-    now: datetime = await moment if inspect.isawaitable(moment) else moment
-    return now

@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from app.audience.models import AudienceQuestion
 from app.audience.questions import update_settings
+from app.i18n import _, speaking
 from app.programme.models import SessionKind
 from tests.audience.conftest import QuestionDay
 from tests.conftest import BrowserLikeClient, csrf_from
@@ -340,3 +341,56 @@ def test_a_break_has_no_questions(client, db, question_day):
     assert "Ask a question, vote, answer the polls" not in session_page
     assert "Ask a question, vote, answer the polls" in keynote_page
     assert "Questions for this session are closed." in questions
+
+
+def _script_headers(client: TestClient, page: str, **extra: str) -> dict[str, str]:
+    # As static/js/audience.js sends a vote: JSON, the page's token in the header, no form body.
+    token = csrf_from(client.get(page).text)
+    return {"Accept": "application/json", "X-CSRF-Token": token, **extra}
+
+
+def test_a_vote_from_the_pages_script_counts_once_with_the_routes_answer_and_headers(client, question_day):
+    headers = _script_headers(client, question_day.page)
+    asked = client.post(question_day.page, data={"text": "Who pays?"}, headers=headers)
+    vote_url = f"{question_day.page}/{asked.json()['question']['id']}/vote"
+
+    first = client.post(vote_url, headers=headers)
+    again = client.post(vote_url, headers=headers)
+    by_form = client.post(
+        vote_url, data={"csrf_token": headers["X-CSRF-Token"]}, headers={"Accept": "application/json"}
+    )
+
+    assert [first.json()["votes"], again.json()["votes"], by_form.json()["votes"]] == [1, 1, 1]
+    assert first.headers["cache-control"] == by_form.headers["cache-control"] == "private, no-store"
+    assert first.headers["referrer-policy"] == "no-referrer"
+    assert first.headers["content-security-policy"] == by_form.headers["content-security-policy"]
+
+
+def test_a_vote_from_the_script_after_the_session_is_refused_in_the_visitors_language(
+    client, question_day, clock
+):
+    headers = _script_headers(client, question_day.page, **{"Accept-Language": "fr"})
+    asked = client.post(question_day.page, data={"text": "Et les données ?"}, headers=headers)
+    clock(question_day.after)
+
+    refused = client.post(f"{question_day.page}/{asked.json()['question']['id']}/vote", headers=headers)
+
+    with speaking("fr"):
+        closed = _("Questions for this session are closed.")
+    assert closed != "Questions for this session are closed."
+    assert (refused.status_code, refused.json()) == (409, {"detail": closed})
+
+
+def test_a_vote_from_the_script_with_a_stale_token_or_for_another_session_is_refused(client, question_day):
+    headers = _script_headers(client, question_day.page)
+    asked = client.post(question_day.page, data={"text": "Which licence?"}, headers=headers)
+    question_id = asked.json()["question"]["id"]
+    event_page = question_day.page.rsplit("/sessions/", 1)[0]
+
+    stale = client.post(
+        f"{question_day.page}/{question_id}/vote", headers={**headers, "X-CSRF-Token": "an old token"}
+    )
+    elsewhere = client.post(f"{event_page}/sessions/999999/questions/{question_id}/vote", headers=headers)
+
+    assert stale.status_code == 403
+    assert elsewhere.status_code == 404
