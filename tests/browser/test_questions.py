@@ -61,8 +61,11 @@ def _ask_approve_vote_pin(browser: object, viewer_url: str, moderator_url: str, 
     # Approval first, and questions open whatever the generated session's end.
     moderator.get_by_label("Questions appear only after approval").check()  # type: ignore[attr-defined]
     moderator.get_by_label("Close questions and polls when the session ends").uncheck()  # type: ignore[attr-defined]
-    moderator.get_by_role("button", name="Save").click()  # type: ignore[attr-defined]
-    moderator.get_by_label("Questions appear only after approval").wait_for()  # type: ignore[attr-defined]
+    # The form posts and reloads the page: wait for the reload, or a question asked meanwhile (on a loaded
+    # machine) would still go up at once.
+    with moderator.expect_navigation():  # type: ignore[attr-defined]
+        moderator.get_by_role("button", name="Save").click()  # type: ignore[attr-defined]
+    assert moderator.get_by_label("Questions appear only after approval").is_checked()  # type: ignore[attr-defined]
     audience_path = moderator.get_by_role("link", name="The audience's page").get_attribute("href")  # type: ignore[attr-defined]
     projector_url = moderator.get_by_role("link", name="Projector view").get_attribute("href")  # type: ignore[attr-defined]
     path = audience_path.split("://", 1)[1].split("/", 1)[1]
