@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/join_bench.py                         # 2000 attendees, 32 clients, 10 s of repeats
     .venv/bin/python bench/join_bench.py --attendees 500 --seconds 5
+    .venv/bin/python bench/join_bench.py --warm-up 500   # a server that has been running, not a cold process
     .venv/bin/python bench/join_bench.py --postgres-url postgresql+psycopg://root@127.0.0.1/plenary_join_bench
 
 Builds a throw-away SQLite database in a temporary directory (`python -m app migrate`, then
@@ -13,7 +14,10 @@ online registrations, and starts the real server (uvicorn, one process, 127.0.0.
    connections of one asyncio loop writing bare HTTP/1.1 requests; the client's CPU is printed too):
    each answer must be the 303 to the room's stream; the
    rate, the latency p50 / p95 and the server's CPU per answer are printed, and the joins recorded
-   (`live_session_join`) must be exactly one per attendee;
+   (`live_session_join`) must be exactly one per attendee.
+   With `--warm-up N`, N other attendees' first joins come before, reported apart and not counted: a
+   keynote starts on a server that has been running (its pool's connections open, its caches filled),
+   and a cold process's first few hundred answers cost it two to three times the CPU of the later ones;
 2. **joins again**: the same clients open links already used, for `--seconds` (a reload, a second tab):
    the rate and CPU per answer of a join that records nothing new.
 
@@ -210,7 +214,8 @@ def report(label: str, answers: int, took: float, p50: float, p95: float, cpu: f
 def measure(url: str, options: argparse.Namespace, directory: Path) -> bool:
     """Both rounds against the database at `url`; True when every join was the expected 303 and the joins
     recorded are one per attendee."""
-    paths, stream = prepare(url, options.attendees)
+    paths, stream = prepare(url, options.attendees + options.warm_up)
+    warm_up, paths = paths[: options.warm_up], paths[options.warm_up :]
     print(f"{len(paths)} online attendees of a session running now · {load_average()}")
     port = free_port()
     log_path = directory / "server.log"
@@ -219,18 +224,29 @@ def measure(url: str, options: argparse.Namespace, directory: Path) -> bool:
     failed = True
     try:
         wait_until_healthy(base_url, server)
-        answers, took, p50, p95, cpu, own, failures = run_joins(
+        failures: list[str] = []
+        if warm_up:
+            # A keynote starts on a server that has been running: its pool's connections open, its caches
+            # filled. Other attendees' first joins, not counted.
+            answers, took, p50, p95, cpu, own, warm_up_failures = run_joins(
+                base_url, warm_up, stream, options.concurrency, None, server.pid
+            )
+            report("warm-up", answers, took, p50, p95, cpu, own)
+            failures += warm_up_failures
+        answers, took, p50, p95, cpu, own, first_failures = run_joins(
             base_url, paths, stream, options.concurrency, None, server.pid
         )
         report("first joins", answers, took, p50, p95, cpu, own)
+        failures += first_failures
+        attendees = len(warm_up) + len(paths)
         recorded = joins_recorded(url)
-        print(f"joins recorded: {recorded} for {len(paths)} attendees")
-        failed = bool(failures) or recorded != len(paths)
+        print(f"joins recorded: {recorded} for {attendees} attendees")
+        failed = bool(failures) or recorded != attendees
         answers, took, p50, p95, cpu, own, again_failures = run_joins(
             base_url, paths, stream, options.concurrency, options.seconds, server.pid
         )
         report("joins again", answers, took, p50, p95, cpu, own)
-        failed = failed or bool(again_failures) or joins_recorded(url) != len(paths)
+        failed = failed or bool(again_failures) or joins_recorded(url) != attendees
         for failure in (failures + again_failures)[:5]:
             print("failed:", failure)
     finally:
@@ -243,6 +259,12 @@ def measure(url: str, options: argparse.Namespace, directory: Path) -> bool:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--attendees", type=int, default=2000, help="online attendees joining (2000)")
+    parser.add_argument(
+        "--warm-up",
+        type=int,
+        default=0,
+        help="other attendees' first joins before the measured ones, not counted (0: a cold process)",
+    )
     parser.add_argument("--concurrency", type=int, default=32, help="clients at once (32)")
     parser.add_argument("--seconds", type=float, default=10.0, help="of joins again (10)")
     parser.add_argument(
