@@ -26,7 +26,7 @@ from app.audience import manage_routes as audience_manage_routes
 from app.audience import routes as audience_routes
 from app.audience.questions import LIVE_CHANNELS
 from app.audience.rate_limit import AudienceLimits
-from app.audience.routes import VoteFastPath
+from app.audience.routes import StreamFastPath, VoteFastPath
 from app.db import database_answers, make_engine
 from app.errors import DomainError
 from app.events import account_routes as account_page_routes
@@ -236,6 +236,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(LocaleMiddleware)
     app.add_middleware(BaseUrlCheck, base_url=str(settings.base_url))
     app.add_middleware(VoteFastPath, routes=app, secret_key=app.state.secret_key)
+    app.add_middleware(StreamFastPath, routes=app)
     app.add_middleware(JoinFastPath, routes=app)
     app.add_middleware(
         SecurityHeaders,

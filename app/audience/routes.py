@@ -37,6 +37,7 @@ from app.web import CurrentSite, Db, SubmittedForm, current_site, not_found, ren
 from app.web.clock import Now
 from app.web.csrf import CSRF_HEADER, CSRF_SESSION_KEY, require_csrf
 from app.web.fast_paths import SignedSession, request_language, request_time, route_regex
+from app.web.id_bounds import is_storable_id
 from app.web.qr import qr_svg
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
@@ -705,7 +706,7 @@ class VoteFastPath:
         request = Request(scope, receive)
         visitor = self._visitor(request)
         session_id, question_id = found["session_id"], found["question_id"]
-        if visitor is None or not (session_id.isdigit() and question_id.isdigit()):
+        if visitor is None or not (is_storable_id(session_id) and is_storable_id(question_id)):
             await self.app(scope, receive, send)
             return
         scope["session"] = visitor
@@ -742,3 +743,45 @@ class VoteFastPath:
         if not isinstance(expected, str) or not secrets.compare_digest(expected, sent or ""):
             return None
         return visitor
+
+
+class StreamFastPath:
+    """Opens the question pages' event streams before the page middlewares and the router.
+
+    A stream needs none of what a page does (session cookie, language, body limit, error page), but every
+    frame it sends went down through each of their send wrappers: with thousands of pages open, a Python
+    call per middleware per page per frame. A stream that opens goes straight to the route's own work
+    (`_open_stream`); one that does not (a session not found, a stale moderator link, a malformed
+    `after`) goes on to its route, which answers it like any page. Sits inside SecurityHeaders.
+    """
+
+    def __init__(self, app: ASGIApp, *, routes: FastAPI) -> None:
+        self.app = app
+        self.audience = route_regex(routes, "audience_questions_stream")
+        self.moderation = route_regex(routes, "moderation_stream")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await self._open(scope, receive) if scope["type"] == "http" else None
+        if response is None:
+            await self.app(scope, receive, send)
+            return
+        await response(scope, receive, send)
+
+    async def _open(self, scope: Scope, receive: Receive) -> Response | None:
+        audience = self.audience.match(scope["path"])
+        moderation = None if audience else self.moderation.match(scope["path"])
+        if scope["method"] != "GET" or (audience is None and moderation is None):
+            return None
+        request = Request(scope, receive)
+        after = request.query_params.get("after", "0")
+        if not is_storable_id(after):
+            return None
+        try:
+            if audience is not None and is_storable_id(audience["session_id"]):
+                slug, session_id = audience["slug"], int(audience["session_id"])
+                return await audience_questions_stream(request, slug, session_id, int(after))
+            if moderation is not None:
+                return await moderation_stream(request, moderation["token"], int(after))
+        except (HTTPException, DomainError):
+            pass  # the route answers it with its page
+        return None

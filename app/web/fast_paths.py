@@ -1,6 +1,7 @@
 """What the middlewares that answer an event day's busiest requests before the page middlewares and the
-router share (app.live.join_routes.JoinFastPath, app.audience.routes.VoteFastPath): the route's own path
-pattern and clock, the visitor's signed session and language, read as the page middlewares read them.
+router share (app.live.join_routes.JoinFastPath, app.audience.routes.VoteFastPath and StreamFastPath): the
+route's own path pattern and clock, the visitor's signed session and language, read as the page middlewares
+read them.
 
 Such a middleware answers only the plain case, with the route's own service call; anything else (an
 error page, a refusal that needs a page, a visitor without a session) goes on to the route.

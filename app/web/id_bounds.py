@@ -38,6 +38,12 @@ def _out_of_range(value: str | None) -> bool:
     return not SMALLEST_ID <= number <= LARGEST_ID
 
 
+def is_storable_id(value: str) -> bool:
+    """A whole number that an id column can hold: what a route's own path may read as an id before the
+    app-wide check (the fast paths answering ahead of the router)."""
+    return value.lstrip("-").isdigit() and not _out_of_range(value)
+
+
 async def refuse_out_of_range_ids(request: Request) -> None:
     """An app-wide dependency: 404 for an int path or query parameter no database row can match.
     Async, as it only reads the request: a sync dependency costs every request a thread hop."""

@@ -391,6 +391,24 @@ def test_a_vote_from_the_script_with_a_stale_token_or_for_another_session_is_ref
         f"{question_day.page}/{question_id}/vote", headers={**headers, "X-CSRF-Token": "an old token"}
     )
     elsewhere = client.post(f"{event_page}/sessions/999999/questions/{question_id}/vote", headers=headers)
+    beyond_any_id = client.post(f"{question_day.page}/{'9' * 20}/vote", headers=headers)
 
     assert stale.status_code == 403
     assert elsewhere.status_code == 404
+    assert beyond_any_id.status_code == 404
+
+
+def test_a_stream_that_cannot_open_gets_the_page_that_says_why(client, db, question_day):
+    from app.audience.questions import renew_moderator_link
+
+    slug = question_day.day.event.slug
+    missing = client.get(f"/events/{slug}/sessions/999999/questions/stream")
+    malformed = client.get(f"{question_day.page}/stream?after=soon")
+    renew_moderator_link(db, question_day.day.keynote)
+    revoked = client.get(f"{question_day.moderator}/stream")
+
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+    assert malformed.status_code == 422
+    assert revoked.status_code == 404 and "This moderator link was revoked." in revoked.text
+    # The answers of the streams' own path (app.audience.routes.StreamFastPath) too have every page's headers.
+    assert missing.headers["x-content-type-options"] == "nosniff"
