@@ -3,6 +3,7 @@
 The handle is always called ``db``: in Plenary a Session is a programme item.
 """
 
+import sqlite3
 import threading
 import time
 import weakref
@@ -305,6 +306,35 @@ def commit_in_one_round_trip(db: DbSession) -> None:
     except psycopg.IntegrityError as refused:
         raise IntegrityError(None, None, refused) from refused
     db.commit()  # nothing left to send: ends the session's transaction and runs its after-commit work
+
+
+def write_alone_on_sqlite(db: DbSession, sql: str, parameters: Sequence[Any]) -> tuple[Any, ...] | None:
+    """SQLite: ends what `db` has read (what it loaded stays), then runs one statement in a transaction of
+    its own under the one writer's lock, on the driver's connection; the first row the statement returns,
+    or None. For one insert that settles a race by itself (ON CONFLICT): the session's commit and its
+    BEGIN IMMEDIATE around it cost more than the insert, a keynote's start brings thousands. `sql` in
+    the driver's own form, `parameters` already bound (see app.live.attendance)."""
+    raw = db.connection().connection.driver_connection
+    assert isinstance(raw, sqlite3.Connection)  # noqa: S101 - the SQLite driver of make_engine
+    if raw.in_transaction:
+        raw.execute("COMMIT")
+    lock = _writers.get(db.get_bind())  # type: ignore[arg-type]
+    if lock is not None and not lock.acquire(timeout=_WRITER_PATIENCE_SECONDS):
+        lock = None  # never forever: SQLite's own timeout answers instead
+    try:
+        raw.execute("BEGIN IMMEDIATE")
+        try:
+            row: tuple[Any, ...] | None = raw.execute(sql, parameters).fetchone()
+            raw.execute("COMMIT")
+        except BaseException:
+            if raw.in_transaction:
+                raw.execute("ROLLBACK")
+            raise
+    finally:
+        if lock is not None:
+            lock.release()
+    db.commit()  # the session's transaction: nothing of it is left open at the database
+    return row
 
 
 def insert_once(db: DbSession, table: type[SQLModel], values: dict[str, Any], unique: Sequence[str]) -> bool:

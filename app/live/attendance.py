@@ -10,6 +10,7 @@ one row, and nothing locks the event, unlike registration, which counts seats.
 import csv
 import io
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cache
@@ -19,9 +20,10 @@ from sqlalchemy import Insert, func
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Dialect
 from sqlmodel import SQLModel, col, select
 
-from app.db import DbSession, begin_write_transaction, psycopg_connection, saved_id
+from app.db import DbSession, psycopg_connection, saved_id, write_alone_on_sqlite
 from app.errors import DomainError, NotFound
 from app.events.models import Event
 from app.i18n import _
@@ -86,13 +88,25 @@ def _insert_once(db: DbSession, table: type[SQLModel], values: dict[str, Any]) -
                 raw.commit()
         db.commit()  # nothing left to send: ends the session's transaction
         return cursor.fetchone() is not None
-    # SQLite's one writer's lock, taken before writing in a transaction of its own (one that has read
-    # cannot safely start writing); ending the read with a commit keeps what it loaded, a rollback would not.
-    db.commit()
-    begin_write_transaction(db)
-    written = db.execute(_insert_ignoring_duplicate(table, "sqlite"), values).first() is not None
-    db.commit()
-    return written
+    # SQLite: one writer at a time, in a transaction of its own (one that has read cannot safely start
+    # writing).
+    sql, names, binders = _sqlite_insert_for_driver(table, tuple(values), db.get_bind().dialect)
+    parameters = [
+        bind(values[name]) if bind else values[name] for name, bind in zip(names, binders, strict=True)
+    ]
+    return write_alone_on_sqlite(db, sql, parameters) is not None
+
+
+@cache
+def _sqlite_insert_for_driver(
+    table: type[SQLModel], columns: tuple[str, ...], dialect: Dialect
+) -> tuple[str, tuple[str, ...], tuple[Callable[[Any], Any] | None, ...]]:
+    """The insert as SQLite's driver receives it, compiled once: its SQL, its parameters' names in order and
+    their columns' conversions (a UTC time is stored as SQLAlchemy stores it)."""
+    compiled = _insert_ignoring_duplicate(table, "sqlite").compile(dialect=dialect, column_keys=list(columns))
+    names = tuple(compiled.positiontup or ())
+    binders = tuple(table.__table__.c[name].type.bind_processor(dialect) for name in names)  # type: ignore[attr-defined]
+    return str(compiled), names, binders
 
 
 def record_first_join(db: DbSession, registration_id: int, session_id: int, now: datetime) -> bool:
