@@ -1,5 +1,6 @@
 """The application factory: uvicorn runs ``app.main:create_app --factory``."""
 
+import asyncio
 import functools
 import logging
 import re
@@ -210,8 +211,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     remember_route_paths(app.router)
 
     @app.get("/healthz", include_in_schema=False)
-    def healthz() -> Response:
-        if database_answers(app.state.engine):
+    async def healthz() -> Response:
+        # A thread of its own, not one of the requests' pool: a process that a thousand reconnecting pages
+        # keep busy is still up, and says so instead of answering after all of them.
+        if await asyncio.to_thread(database_answers, app.state.engine):
             return PlainTextResponse("ok")
         return PlainTextResponse("database unavailable", status_code=503)
 

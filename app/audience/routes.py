@@ -498,6 +498,9 @@ async def _open_stream(
             missed = question_service.changes_since(db, session_id, seen, moderator=moderator)
         return StreamStart(session_id, missed, max(seen, revision), read_at)
 
+    # Listening before reading: a page read after that misses nothing the process hears, and needs no
+    # second read (`_stream`); the first pages of a restarted process would otherwise each read twice.
+    await live_hub(request).started()
     # At most one thread hop for a page that connects, shared with the pages connecting with it.
     begun = await _stream_starts(request).start((stream, identity, seen), read)
     catch_up = _catch_up(request, begun.session_id, moderator=moderator)

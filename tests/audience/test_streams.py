@@ -196,3 +196,45 @@ def test_a_page_that_fell_behind_gets_what_queued_up_meanwhile_in_one_write():
 
     written = asyncio.run(scenario())
     assert written == [b"id: 5\ndata: change 5\n\nid: 6\ndata: change 6\n\nid: 7\ndata: change 7\n\n"]
+
+
+def test_a_page_connecting_to_a_process_that_has_just_started_reads_once(db, engine, monkeypatch):
+    from types import SimpleNamespace
+
+    from starlette.requests import Request
+
+    from app.audience import questions as question_service
+    from app.audience.questions import LIVE_CHANNELS
+    from app.audience.routes import _open_stream
+
+    keynote = streamed_day(db).keynote
+    reads: list[int] = []
+    changes_since = question_service.changes_since
+
+    def counted(*args, **kwargs):
+        reads.append(1)
+        return changes_since(*args, **kwargs)
+
+    monkeypatch.setattr(question_service, "changes_since", counted)
+
+    async def scenario() -> None:
+        # A process that has served no stream yet: its hub is not listening when the page connects.
+        hub = LiveHub(InProcessBroker(), LIVE_CHANNELS)
+        app = SimpleNamespace(state=SimpleNamespace(engine=engine, live=hub))
+        request = Request({"type": "http", "method": "GET", "path": "/", "headers": [], "app": app})
+        response = await _open_stream(
+            request, AUDIENCE_STREAM, "page", lambda _db: keynote.id or 0, 0, moderator=False
+        )
+        frames = response.body_iterator
+        try:
+            first = asyncio.ensure_future(anext(frames))
+            while hub.subscriber_count == 0:
+                await asyncio.sleep(0.01)
+            hub._deliver(AUDIENCE_STREAM, str(keynote.id), b"id: 1\ndata: {}\n\n")
+            assert await asyncio.wait_for(first, 5) == b"id: 1\ndata: {}\n\n"
+        finally:
+            await frames.aclose()
+            await hub.stop()
+
+    asyncio.run(scenario())
+    assert len(reads) == 1  # what it missed before connecting, read once: no catch-up read after
