@@ -902,7 +902,13 @@ async def run(options: argparse.Namespace, servers: Servers, session_id: int, re
     world.stopping = True
     for page in everyone:
         page.close()
+    # A page stuck mid-reconnection must not keep the report waiting: 30 s, then it is cancelled.
+    _, stuck = await asyncio.wait(page_tasks, timeout=30)
+    for task in stuck:
+        task.cancel()
     await asyncio.gather(*page_tasks, return_exceptions=True)
+    if stuck:
+        note(f"{len(stuck)} pages still reconnecting 30 s after the load stopped: cancelled")
     return world, load, pages, burst
 
 
