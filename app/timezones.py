@@ -79,5 +79,10 @@ def format_local_datetime(moment: datetime, zone: str) -> str:
     return format_local(moment, zone, DATE_TIME)
 
 
+def format_local_day(moment: datetime, zone: str) -> str:
+    """The day of the moment as the calendars in `zone` show it ("Tuesday 8 December")."""
+    return format_local(moment, zone, "EEEE d MMMM")
+
+
 def format_zone_abbreviation(moment: datetime, zone: str) -> str:
     return in_zone(moment, zone).strftime("%Z")

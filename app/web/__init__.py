@@ -26,7 +26,7 @@ from app.db import POOL_CONNECTIONS, DbSession
 from app.i18n import current_locale, ngettext, translations_for
 from app.settings import PROJECT_DIR
 from app.site import Site
-from app.timezones import format_local_datetime, format_local_time, format_zone_abbreviation
+from app.timezones import format_local_datetime, format_local_day, format_local_time, format_zone_abbreviation
 from app.web.csrf import csrf_token
 from app.web.request_limits import read_form
 
@@ -135,6 +135,7 @@ templates.env.filters.update(
     markdown=markdown_to_html,
     local_time=format_local_time,
     local_datetime=format_local_datetime,
+    local_day=format_local_day,
     day=format_day,
     zone_abbreviation=format_zone_abbreviation,
 )

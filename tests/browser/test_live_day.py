@@ -31,6 +31,13 @@ def test_the_live_day_in_a_browser(live_server: LiveServer, browser_page: object
     board.locator(".now-room").first.wait_for()
     assert "minutes left" in board.inner_text() or "minute left" in board.inner_text()
     page.screenshot(path=str(ARTIFACTS / "live-now.png"), full_page=True)  # type: ignore[attr-defined]
+    # On a phone, 375 px wide: one column, nothing wider than the screen.
+    page.set_viewport_size({"width": 375, "height": 812})  # type: ignore[attr-defined]
+    page.reload()  # type: ignore[attr-defined]
+    board.locator(".now-room").first.wait_for()
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")  # type: ignore[attr-defined]
+    page.screenshot(path=str(ARTIFACTS / "live-now-phone.png"), full_page=True)  # type: ignore[attr-defined]
+    page.set_viewport_size({"width": 1280, "height": 800})  # type: ignore[attr-defined]
 
     page.goto(f"{live_server.url}/events/{SLUG}/programme")  # type: ignore[attr-defined]
     page.locator(".now-banner").wait_for()  # type: ignore[attr-defined]

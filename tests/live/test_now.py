@@ -184,6 +184,17 @@ def test_now_page_shows_each_room_in_the_viewers_zone(
     assert "11:00–12:30" in visible(unknown.text)
 
 
+def test_the_next_session_gives_its_day_only_when_it_is_another_day(
+    client: TestClient, prelude: Event, clock: list[datetime]
+) -> None:
+    midday = visible(client.get(f"/events/{SLUG}/now").text)
+    clock[0] = paris(5, 20)
+    evening = visible(client.get(f"/events/{SLUG}/now").text)
+
+    assert "13:45–" in midday and "Wednesday 5 October" not in midday
+    assert "09:00–" in evening and "Thursday 6 October" in evening
+
+
 def test_the_board_alone_comes_back_to_htmx_and_follows_the_clock(
     client: TestClient, prelude: Event, clock: list[datetime]
 ) -> None:
