@@ -314,6 +314,11 @@ def write_alone_on_sqlite(db: DbSession, sql: str, parameters: Sequence[Any]) ->
     or None. For one insert that settles a race by itself (ON CONFLICT): the session's commit and its
     BEGIN IMMEDIATE around it cost more than the insert, a keynote's start brings thousands. `sql` in
     the driver's own form, `parameters` already bound (see app.live.attendance)."""
+    # What the session holds would be committed behind its back, outside the lock.
+    transaction = db.get_transaction()
+    holds_lock = transaction is not None and db.info.get(_LOCKED_TRANSACTION) is transaction
+    if db.new or db.dirty or db.deleted or holds_lock:
+        raise RuntimeError("a statement written alone needs a session that has only read")
     raw = db.connection().connection.driver_connection
     assert isinstance(raw, sqlite3.Connection)  # noqa: S101 - the SQLite driver of make_engine
     if raw.in_transaction:

@@ -4,6 +4,8 @@ Every id column is an INTEGER: PostgreSQL refuses a larger number in a query (Da
 64 bits (OverflowError), and either would answer 500. An id no record can have names nothing: 404.
 """
 
+import re
+
 from fastapi import HTTPException, Request
 from fastapi.routing import APIRoute
 
@@ -39,9 +41,10 @@ def _out_of_range(value: str | None) -> bool:
 
 
 def is_storable_id(value: str) -> bool:
-    """A whole number that an id column can hold: what a route's own path may read as an id before the
-    app-wide check (the fast paths answering ahead of the router)."""
-    return value.lstrip("-").isdigit() and not _out_of_range(value)
+    """A whole number, in ASCII digits, that an id column can hold: what a route's own path may read as an
+    id before the app-wide check (the fast paths answering ahead of the router). `str.isdigit` is not
+    enough: "²" is a digit to it and no number to `int`."""
+    return re.fullmatch(r"-?[0-9]+", value) is not None and not _out_of_range(value)
 
 
 async def refuse_out_of_range_ids(request: Request) -> None:

@@ -392,10 +392,12 @@ def test_a_vote_from_the_script_with_a_stale_token_or_for_another_session_is_ref
     )
     elsewhere = client.post(f"{event_page}/sessions/999999/questions/{question_id}/vote", headers=headers)
     beyond_any_id = client.post(f"{question_day.page}/{'9' * 20}/vote", headers=headers)
+    not_a_number = client.post(f"{question_day.page}/%C2%B2/vote", headers=headers)  # "²", a digit to Python
 
     assert stale.status_code == 403
     assert elsewhere.status_code == 404
     assert beyond_any_id.status_code == 404
+    assert not_a_number.status_code == 422
 
 
 def test_a_stream_that_cannot_open_gets_the_page_that_says_why(client, db, question_day):
@@ -404,11 +406,12 @@ def test_a_stream_that_cannot_open_gets_the_page_that_says_why(client, db, quest
     slug = question_day.day.event.slug
     missing = client.get(f"/events/{slug}/sessions/999999/questions/stream")
     malformed = client.get(f"{question_day.page}/stream?after=soon")
+    superscript = client.get(f"{question_day.page}/stream?after=%C2%B2")
     renew_moderator_link(db, question_day.day.keynote)
     revoked = client.get(f"{question_day.moderator}/stream")
 
     assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
-    assert malformed.status_code == 422
+    assert malformed.status_code == 422 and superscript.status_code == 422
     assert revoked.status_code == 404 and "This moderator link was revoked." in revoked.text
     # The answers of the streams' own path (app.audience.routes.StreamFastPath) too have every page's headers.
     assert missing.headers["x-content-type-options"] == "nosniff"

@@ -2,6 +2,7 @@
 the first join recorded once, even when two joins arrive at the same moment."""
 
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -10,7 +11,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from app.db import DbSession
+from app.db import DbSession, begin_write_transaction
 from app.events.models import Event
 from app.live import attendance, joins
 from app.live.models import SessionJoin
@@ -393,3 +394,17 @@ def test_two_joins_at_the_same_moment_record_one(db, engine: Engine):
     assert errors == []
     assert sorted(results) == [False, True]
     assert joins_recorded(db) == [(registration_id, session_id, now)]
+
+
+def test_a_first_join_inside_a_write_transaction_is_refused_at_once_not_after_waiting_for_itself(db):
+    if db.get_bind().dialect.name != "sqlite":
+        pytest.skip("the writer's lock and the driver-level write are SQLite's")
+    day = streamed_day(db)
+    begin_write_transaction(db)  # this session already holds the one writer's lock
+
+    started = time.monotonic()
+    with pytest.raises(RuntimeError):
+        attendance.insert_first_join(db, day.online.id or 0, day.keynote.id or 0, day.keynote.start_at)
+    assert time.monotonic() - started < 1
+    db.rollback()
+    assert joins_recorded(db) == []
