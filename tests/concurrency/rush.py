@@ -241,7 +241,7 @@ def _submission(email: str, number: int, csrf_token: str) -> dict[str, str]:
     }
 
 
-async def _exchange(host: str, port: int, request: bytes, timeout: float) -> tuple[int, dict[str, str], str]:
+async def exchange(host: str, port: int, request: bytes, timeout: float) -> tuple[int, dict[str, str], str]:
     """One request on a connection of its own: the answer's status, headers (lower-case names, the last
     of each) and body."""
     reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
@@ -292,7 +292,7 @@ async def _fire(server_urls: Sequence[str], slug: str, emails: Sequence[str], ti
         host, port = address.hostname or HOST, address.port or 80
         try:
             request = f"GET /events/{slug}/register HTTP/1.1\r\nHost: {address.netloc}\r\n\r\n"
-            status, headers, page = await _exchange(host, port, request.encode(), timeout)
+            status, headers, page = await exchange(host, port, request.encode(), timeout)
             match = CSRF_FIELD.search(page)
             cookie = headers["set-cookie"]
             error = "" if match and cookie else f"form answered {status} without a CSRF token or cookie"
@@ -312,7 +312,7 @@ async def _fire(server_urls: Sequence[str], slug: str, emails: Sequence[str], ti
         ).encode() + body
         started = time.perf_counter()
         try:
-            status, headers, _ = await _exchange(host, port, request, timeout)
+            status, headers, _ = await exchange(host, port, request, timeout)
             return Answer(email, status, headers.get("location", ""), time.perf_counter() - started)
         except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as failure:
             return Answer(email, None, error=f"submit: {type(failure).__name__}")
