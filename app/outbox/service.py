@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from weakref import WeakKeyDictionary
+from weakref import WeakKeyDictionary, WeakMethod
 
 from sqlalchemy import ColumnElement, Engine, event, func, inspect, or_, update
 from sqlalchemy.orm import Session as OrmSession
@@ -45,7 +45,9 @@ LONGEST_RETRY_WAIT = timedelta(hours=1)
 _PENDING = "plenary.outbox.pending"
 
 Dispatch = Callable[[Sequence[int]], None]
-_dispatchers: "WeakKeyDictionary[Engine, Dispatch]" = WeakKeyDictionary()
+# Weak both ways: the dispatcher (a task queue's method) holds the engine, and a strong value would keep
+# its key, and with it every app that ever ran, alive (each test's app: gigabytes over a test run).
+_dispatchers: "WeakKeyDictionary[Engine, WeakMethod[Dispatch]]" = WeakKeyDictionary()
 
 
 def queue_mail(db: DbSession, mail: OutgoingMail) -> OutgoingMessage:
@@ -113,8 +115,9 @@ def queue_mail_spec(db: DbSession, spec: MailSpec, *, message_id: int | None = N
 
 
 def deliver_through(engine: Engine, dispatch: Dispatch) -> None:
-    """Messages committed through `engine` are handed to `dispatch` (the task queue) right after."""
-    _dispatchers[engine] = dispatch
+    """Messages committed through `engine` are handed to `dispatch` (a method of the task queue, which
+    its owner keeps) right after, for as long as that queue exists."""
+    _dispatchers[engine] = WeakMethod(dispatch)  # a bound method, as said
 
 
 @event.listens_for(OrmSession, "after_commit")
@@ -124,7 +127,8 @@ def _hand_over_committed(session: OrmSession) -> None:
         return
     ids = [item if isinstance(item, int) else _committed_id(item) for item in pending]
     bind = session.get_bind()
-    dispatch = _dispatchers.get(bind) if isinstance(bind, Engine) else None
+    reference = _dispatchers.get(bind) if isinstance(bind, Engine) else None
+    dispatch = reference() if reference is not None else None
     if dispatch is None:
         return  # no queue in this process (a script): the sweep of the next worker hands them over
     try:
