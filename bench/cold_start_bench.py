@@ -11,7 +11,6 @@ during a keynote or a registration opening costs. Only 127.0.0.1 is contacted; s
 
 import argparse
 import asyncio
-import os
 import sys
 import tempfile
 import time
@@ -20,7 +19,8 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 
-from bench.registration_bench import (  # noqa: E402 - the project is put on the path just above
+from bench._harness import process_cpu_seconds  # noqa: E402 - the project is put on the path just above
+from bench.registration_bench import (  # noqa: E402
     DEFAULT_POSTGRES_URL,
     migrate,
     postgres_server_answers,
@@ -35,11 +35,6 @@ from tests.concurrency.rush import (  # noqa: E402
 )
 
 REQUEST_SECONDS = 120.0
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def everyone_asks(host: str, port: int, people: int) -> list[float]:
@@ -78,11 +73,11 @@ def main() -> int:
             print(f"{options.people} people ask for the registration form at once, one app process")
             print(f"{'round':<6} {'all pages s':>11} {'server CPU s':>12} {'p50 ms':>7} {'max ms':>7}")
             for number in range(options.rounds + 1):
-                before = cpu_seconds(server.process.pid)
+                before = process_cpu_seconds(server.process.pid)
                 started = time.perf_counter()
                 waits = asyncio.run(everyone_asks(host, int(port), options.people))
                 seconds = time.perf_counter() - started
-                used = cpu_seconds(server.process.pid) - before
+                used = process_cpu_seconds(server.process.pid) - before
                 label = "first" if number == 0 else f"warm {number}"
                 print(
                     f"{label:<6} {seconds:>11.2f} {used:>12.2f} {waits[len(waits) // 2] * 1000:>7.0f} "

@@ -128,8 +128,8 @@ class CompiledOnce(Environment):
 
     Jinja's cache has no lock: a process starting under load (a restart during a keynote, a registration
     opening) was asked for the same page by every worker thread at the same moment, and each of them
-    compiled it, base template and macros included. 300 first form pages cost 2.1 s more CPU than the
-    next 300 (bench/README.md, "Templates compiled once"); now the threads wait for the first one."""
+    compiled it, base template and macros included. 300 first form pages cost 2.4–2.9 s more CPU than
+    the next 300 (bench/README.md, "Templates compiled once"); now the threads wait for the first one."""
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
