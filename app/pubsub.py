@@ -190,7 +190,7 @@ class LiveHub:
         channels: Sequence[Channel],
         *,
         flush_seconds: float = 1.0,
-        batch_seconds: float = 0.2,
+        batch_seconds: float = 0.5,
         queue_size: int = 500,
         reconnect_seconds: float = 1.0,
     ) -> None:

@@ -335,8 +335,9 @@ async def audience_question_vote(
 
 
 def _vote(request: Request, db: DbSession, now: Any, question_id: int, page: AudiencePage) -> Response:
-    if not _limits(request).may_vote(page.asker.key, _address(request)):
-        return _vote_refused(request, _("You voted many times just now. Wait a minute."), 429)
+    refused = _too_many_votes(request, page.asker)
+    if refused is not None:
+        return refused
     try:
         question = question_service.question_of_session(db, page.session.id or 0, question_id)
         votes = question_service.vote_for_question(
@@ -345,8 +346,39 @@ def _vote(request: Request, db: DbSession, now: Any, question_id: int, page: Aud
     except DomainError as error:
         return _vote_refused(request, error.message, error.status_code)
     if _wants_json(request):
-        return _private(JSONResponse({"id": question_id, "votes": votes, "voted": True}))
+        return _vote_counted(question_id, votes)
     return _back_to(request, page, f"#question-{question_id}")
+
+
+def _vote_from_script(
+    request: Request, db: DbSession, now: Any, slug: str, session_id: int, question_id: int
+) -> Response:
+    """The question page script's vote, from a browser whose session says who it is. On PostgreSQL, two
+    statements when the vote is open (what it needs, then the vote and its count); anything else takes
+    the page's whole work (`_vote`), which also says why a vote is not counted."""
+    postgres = db.get_bind().dialect.name == "postgresql"
+    target = question_service.vote_target(db, slug, session_id, question_id) if postgres else None
+    if target is None or not target.open_to_votes(now):
+        page = audience_page_target(request, db, current_site(request), slug, session_id)
+        return _vote(request, db, now, question_id, page)
+    asker = Asker.browser(request.session[BROWSER_KEY])
+    refused = _too_many_votes(request, asker)
+    if refused is not None:
+        return refused
+    votes = question_service.count_vote_on_postgresql(
+        db, live_hub(request), session_id, question_id, asker.key, now
+    )
+    return _vote_counted(question_id, votes)
+
+
+def _too_many_votes(request: Request, asker: Asker) -> Response | None:
+    if _limits(request).may_vote(asker.key, _address(request)):
+        return None
+    return _vote_refused(request, _("You voted many times just now. Wait a minute."), 429)
+
+
+def _vote_counted(question_id: int, votes: int) -> Response:
+    return _private(JSONResponse({"id": question_id, "votes": votes, "voted": True}))
 
 
 def _vote_refused(request: Request, message: str, status_code: int) -> Response:
@@ -715,15 +747,14 @@ class VoteFastPath:
         scope["session"] = visitor
         now = await request_time(self.routes)
         language = current_locale.set(request_language(scope))
+        slug = found["slug"]
+
+        def in_thread(db: DbSession) -> Response:
+            each_statement_commits(db)
+            return _vote_from_script(request, db, now, slug, int(session_id), int(question_id))
+
         try:
-            response = await _with_page(
-                request,
-                found["slug"],
-                int(session_id),
-                "",
-                lambda db, page: _vote(request, db, now, int(question_id), page),
-                statements_commit_alone=True,
-            )
+            response = await run_with_db(request, in_thread)
         except HTTPException:  # the session is not found: the route renders that page
             response = None
         finally:

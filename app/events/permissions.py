@@ -5,6 +5,8 @@ who else organises it and deleting it), organisers (the programme, speakers and 
 check-in staff (the door check-in pages only).
 """
 
+from typing import Protocol
+
 from sqlmodel import col, select
 
 from app.accounts.models import User
@@ -56,7 +58,17 @@ def can_create_events(user: User | None) -> bool:
     return user is not None and user.is_active
 
 
-def is_publicly_viewable(event: Event) -> bool:
+class Publication(Protocol):
+    """What says whether an event is open by its link: an Event, or those two columns read without it."""
+
+    @property
+    def is_published(self) -> bool: ...
+
+    @property
+    def visibility(self) -> Visibility: ...
+
+
+def is_publicly_viewable(event: Publication) -> bool:
     """Published public and unlisted events open by their link; drafts and invitation-only events do not."""
     return event.is_published and event.visibility in (Visibility.public, Visibility.unlisted)
 

@@ -415,3 +415,26 @@ def test_a_stream_that_cannot_open_gets_the_page_that_says_why(client, db, quest
     assert revoked.status_code == 404 and "This moderator link was revoked." in revoked.text
     # The answers of the streams' own path (app.audience.routes.StreamFastPath) too have every page's headers.
     assert missing.headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_vote_from_the_script_for_a_hidden_question_or_an_event_taken_offline_is_refused(
+    client, db, question_day
+):
+    headers = _script_headers(client, question_day.page)
+    ids = [
+        client.post(question_day.page, data={"text": text}, headers=headers).json()["question"]["id"]
+        for text in ("Off topic", "On topic")
+    ]
+    _moderate(client, question_day, ids[0], "hide")
+
+    hidden = client.post(f"{question_day.page}/{ids[0]}/vote", headers=headers)
+    db.rollback()  # the test's own read of the fixture is older than the app's writes (SQLite)
+    event = question_day.day.event
+    event.is_published = False
+    db.add(event)
+    db.commit()
+    offline = client.post(f"{question_day.page}/{ids[1]}/vote", headers=headers)
+
+    assert (hidden.status_code, hidden.json()) == (404, {"detail": "This question cannot be voted on."})
+    assert offline.status_code == 404
+    assert db.exec(select(AudienceQuestion.votes).where(AudienceQuestion.id.in_(ids))).all() == [0, 0]
