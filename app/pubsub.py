@@ -208,8 +208,11 @@ class LiveHub:
         # Frames gathered for `batch_seconds`, then handed to each page as one write.
         self._frames: dict[tuple[str, str], list[bytes]] = {}
         self._frames_due = False
-        # The newest event id heard per key, and since when this process has heard everything.
-        self._last_ids: dict[str, int] = {}
+        # Per stream and key, the newest event id a page subscribing now would not get from this process:
+        # handed to the pages already, or heard while none was subscribed. Frames still gathered for the
+        # next write are not passed: a page that subscribes before it gets them too.
+        self._passed_ids: dict[tuple[str, str], int] = {}
+        # Since when this process has heard everything.
         self._listening_since: float | None = None
 
     # -- publishing (any thread, inside a database transaction) --
@@ -228,8 +231,9 @@ class LiveHub:
     def subscriber_count(self) -> int:
         return sum(len(subscribers) for subscribers in self._subscribers.values())
 
-    def last_id(self, key: str) -> int:
-        return self._last_ids.get(key, 0)
+    def passed_id(self, stream: str, key: str) -> int:
+        """The newest event id of `key` on `stream` that a page subscribing now will not be sent."""
+        return self._passed_ids.get((stream, key), 0)
 
     def heard_everything_since(self, moment: float) -> bool:
         """Whether every message published after `moment` (time.monotonic()) reached this process."""
@@ -292,12 +296,11 @@ class LiveHub:
             return
         if channel.combine is None:
             frame = body.encode()
-            self._last_ids[key] = max(self._last_ids.get(key, 0), last_event_id(frame))
             for stream in channel.streams:
-                if self.batch_seconds <= 0:
-                    self._deliver(stream, key, frame)
-                elif (stream, key) in self._subscribers:
+                if self.batch_seconds > 0 and (stream, key) in self._subscribers:
                     self._frames.setdefault((stream, key), []).append(frame)
+                else:
+                    self._deliver(stream, key, frame)
             if self._frames and not self._frames_due:
                 self._frames_due = True
                 asyncio.get_running_loop().call_later(self.batch_seconds, self.flush_frames)
@@ -336,6 +339,9 @@ class LiveHub:
                         self._deliver(stream, key, frame)
 
     def _deliver(self, stream: str, key: str, frame: bytes) -> None:
+        passed = last_event_id(frame)
+        if passed > self._passed_ids.get((stream, key), 0):
+            self._passed_ids[(stream, key)] = passed
         for subscription in self._subscribers.get((stream, key), ()):
             self._put(subscription, frame)
 

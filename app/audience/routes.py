@@ -552,9 +552,10 @@ async def _stream(
     async with hub.subscribe(stream, key) as subscription:
         for frame in begun.frames:
             yield frame.encode()
-        # A change committed after the read and announced before the subscription: this process heard it
-        # (or was not listening yet), this page did not.
-        if hub.last_id(key) > seen or not hub.heard_everything_since(begun.read_at):
+        # A change committed after the read and handed to the pages before this one subscribed (or while
+        # this process was not listening): this page did not get it. One still gathered for the next
+        # write reaches this page with it.
+        if hub.passed_id(stream, key) > seen or not hub.heard_everything_since(begun.read_at):
             for missed in await run_in_threadpool(catch_up, seen):
                 seen = max(seen, last_event_id(missed.encode()))
                 yield missed.encode()
