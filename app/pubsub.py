@@ -225,6 +225,14 @@ class LiveHub:
         """A count that only grows, delivered with the key's other counts at the next flush."""
         self.publish(db, channel, key, f"{item}\n{value}")
 
+    def count_notification(self, channel: str, key: str, item: str) -> tuple[str, str] | None:
+        """For a PostgreSQL statement that announces the count it changes itself (`pg_notify` in it, one
+        round trip less than `count`): the broker's channel and the start of the payload, the count to be
+        appended. None when the broker is not PostgreSQL's: then `count` it."""
+        if not isinstance(self.broker, PostgresBroker):
+            return None
+        return channel, f"{key}\n{item}\n"
+
     # -- listening (the event loop) --
 
     @property
