@@ -464,46 +464,71 @@ def _catch_up(request: Request, session_id: int, *, moderator: bool) -> Callable
     return frames
 
 
-class StreamStarts:
-    """Pages that connect to the same stream at the same revision within a second share one read.
+@dataclass(frozen=True)
+class _SharedRead:
+    started: float
+    seen: int  # the revision the read's page had seen: it holds every change after it
+    begun: asyncio.Future[StreamStart]
 
-    When an app process restarts, or a keynote starts, a thousand pages connect at once, most of them
-    having seen the same revision: one database read answers them all, instead of a thousand thread
-    hops queueing for the pool. A page that shares an older read still catches up what came after it
-    (`_stream` compares the hub's newest id with the read's revision).
+
+class StreamStarts:
+    """Pages that connect to the same stream within a second share one read.
+
+    When an app process restarts, or a keynote starts, a thousand pages connect at once: one database
+    read answers every page that had seen as much as the reading page or more (each gets only the
+    changes after its own revision), instead of a thousand thread hops queueing for the pool, each
+    reading hundreds of questions. A page that shares a read still catches up what came after it
+    (`_stream` compares what the hub has written with the read's revision).
     """
 
     def __init__(self, seconds: float = 1.0) -> None:
         self.seconds = seconds
-        self._reads: dict[tuple[str, str, int], tuple[float, asyncio.Future[StreamStart]]] = {}
+        self._reads: dict[tuple[str, str], list[_SharedRead]] = {}
 
-    async def start(self, key: tuple[str, str, int], read: Callable[[], StreamStart]) -> StreamStart:
+    async def start(self, key: tuple[str, str], seen: int, read: Callable[[], StreamStart]) -> StreamStart:
+        """What a page of stream `key` that has seen revision `seen` missed: `read()`, or a read shared."""
         now = time.monotonic()
-        shared = self._reads.get(key)
-        if shared is not None and now - shared[0] < self.seconds and not shared[1].cancelled():
+        recent = [
+            r for r in self._reads.get(key, ()) if now - r.started < self.seconds and not r.begun.cancelled()
+        ]
+        shareable = [r for r in recent if r.seen <= seen]
+        if shareable:
+            shared = max(shareable, key=lambda r: r.seen)
             try:
-                return await asyncio.shield(shared[1])
+                return _since(await asyncio.shield(shared.begun), seen)
             except asyncio.CancelledError:
-                if not shared[1].cancelled():
+                if not shared.begun.cancelled():
                     raise  # this page went away
                 # The page that was reading went away: this one reads for itself.
         if len(self._reads) > 10_000:
-            self._reads = {k: v for k, v in self._reads.items() if now - v[0] < self.seconds}
-        future: asyncio.Future[StreamStart] = asyncio.get_running_loop().create_future()
-        self._reads[key] = (now, future)
+            self._reads = {k: v for k, v in self._reads.items() if v and now - v[-1].started < self.seconds}
+        mine = _SharedRead(now, seen, asyncio.get_running_loop().create_future())
+        self._reads[key] = [*recent, mine]
         try:
             begun = await run_in_threadpool(read)
         except asyncio.CancelledError:
-            self._reads.pop(key, None)
-            future.cancel()
+            mine.begun.cancel()
             raise
         except Exception as error:
-            self._reads.pop(key, None)
-            future.set_exception(error)
-            future.exception()  # those who shared it raise it; nobody else needs to hear of it
+            self._reads[key] = [r for r in self._reads.get(key, ()) if r is not mine]
+            mine.begun.set_exception(error)
+            mine.begun.exception()  # those who shared it raise it; nobody else needs to hear of it
             raise
-        future.set_result(begun)
+        mine.begun.set_result(begun)
         return begun
+
+
+def _since(begun: StreamStart, seen: int) -> StreamStart:
+    """A read shared by a page that had seen up to `seen`: only what it has not seen (frames without an
+    id, the current counts, stay)."""
+    if begun.revision <= seen:
+        return StreamStart(begun.session_id, [], seen, begun.read_at)
+    frames = [frame for frame in begun.frames if _unseen(last_event_id(frame.encode()), seen)]
+    return StreamStart(begun.session_id, frames, begun.revision, begun.read_at)
+
+
+def _unseen(event_id: int, seen: int) -> bool:
+    return event_id == 0 or event_id > seen
 
 
 def _stream_starts(request: Request) -> StreamStarts:
@@ -534,7 +559,7 @@ async def _open_stream(
     # second read (`_stream`); the first pages of a restarted process would otherwise each read twice.
     await live_hub(request).started()
     # At most one thread hop for a page that connects, shared with the pages connecting with it.
-    begun = await _stream_starts(request).start((stream, identity, seen), read)
+    begun = await _stream_starts(request).start((stream, identity), seen, read)
     catch_up = _catch_up(request, begun.session_id, moderator=moderator)
     frames = _stream(live_hub(request), stream, begun, catch_up)
     return EventSourceResponse(

@@ -151,29 +151,36 @@ def test_a_page_that_reconnects_gets_what_it_missed(two_servers):
     assert summary.event_id == str(seen + 1)
 
 
-def test_pages_connecting_together_share_one_read():
+def test_pages_connecting_together_share_one_read_and_each_gets_what_it_has_not_seen():
     import asyncio
 
     from app.audience.routes import StreamStart, StreamStarts
 
     reads: list[str] = []
 
-    def read(name: str) -> StreamStart:
+    def read(name: str, seen: int) -> StreamStart:
         reads.append(name)
         time.sleep(0.05)  # a database read, in a worker thread
-        return StreamStart(7, [f"frames of {name}"], 3, time.monotonic())
+        changes = [f"id: {revision}\ndata: {name}\n\n" for revision in range(seen + 1, 6)]
+        return StreamStart(7, [*changes, "event: counts\ndata: {}\n\n"], 5, time.monotonic())
 
-    async def keynote_starts() -> list[list[str]]:
+    async def keynote_starts() -> list[StreamStart]:
         starts = StreamStarts(seconds=60)
-        pages = [starts.start(("audience", "e/7", 3), lambda: read("first")) for _ in range(50)]
-        other_revision = starts.start(("audience", "e/7", 1), lambda: read("older"))
-        begun = await asyncio.gather(*pages, other_revision)
-        return [start.frames for start in begun]
+        first = starts.start(("audience", "e/7"), 1, lambda: read("first", 1))
+        seen_more = [starts.start(("audience", "e/7"), 3, lambda: read("later", 3)) for _ in range(50)]
+        seen_less = starts.start(("audience", "e/7"), 0, lambda: read("older", 0))
+        seen_all = starts.start(("audience", "e/7"), 5, lambda: read("up to date", 5))
+        return await asyncio.gather(first, *seen_more, seen_less, seen_all)
 
-    frames = asyncio.run(keynote_starts())
+    first, *seen_more, seen_less, seen_all = asyncio.run(keynote_starts())
 
     assert sorted(reads) == ["first", "older"]
-    assert frames == [["frames of first"]] * 50 + [["frames of older"]]
+    heads = ["id: 2", "id: 3", "id: 4", "id: 5", "event: counts"]
+    assert [frame.split("\n")[0] for frame in first.frames] == heads
+    unseen = ["id: 4\ndata: first\n\n", "id: 5\ndata: first\n\n", "event: counts\ndata: {}\n\n"]
+    assert seen_more == [StreamStart(7, unseen, 5, first.read_at)] * 50
+    assert seen_less.frames[0] == "id: 1\ndata: older\n\n"
+    assert (seen_all.frames, seen_all.revision) == ([], 5)
 
 
 def test_a_page_that_fell_behind_gets_what_queued_up_meanwhile_in_one_write():
