@@ -575,15 +575,18 @@ async def _stream(
     key = str(begun.session_id)
     seen = begun.revision
     async with hub.subscribe(stream, key) as subscription:
-        for frame in begun.frames:
-            yield frame.encode()
+        # What a page missed goes in one write, not one per change: a restarted process's pages each
+        # missed hundreds, and writes are what thousands of pages cost.
+        if begun.frames:
+            yield "".join(begun.frames).encode()
         # A change committed after the read and handed to the pages before this one subscribed (or while
         # this process was not listening): this page did not get it. One still gathered for the next
         # write reaches this page with it.
         if hub.passed_id(stream, key) > seen or not hub.heard_everything_since(begun.read_at):
-            for missed in await run_in_threadpool(catch_up, seen):
-                seen = max(seen, last_event_id(missed.encode()))
-                yield missed.encode()
+            missed = await _missed(catch_up, seen)
+            if missed:
+                seen = max(seen, last_event_id(missed))
+                yield missed
         while not subscription.overflowed:
             waiting = [await subscription.queue.get()]
             # Everything queued meanwhile goes in the same write: a process that falls behind writes
@@ -591,13 +594,18 @@ async def _stream(
             while not subscription.queue.empty():
                 waiting.append(subscription.queue.get_nowait())
             if RESYNC in waiting or subscription.overflowed:
-                for missed in await run_in_threadpool(catch_up, seen):
-                    seen = max(seen, last_event_id(missed.encode()))
-                    yield missed.encode()
+                missed = await _missed(catch_up, seen)
+                if missed:
+                    seen = max(seen, last_event_id(missed))
+                    yield missed
                 continue
             frames = waiting[0] if len(waiting) == 1 else b"".join(waiting)
             seen = max(seen, last_event_id(frames))
             yield frames
+
+
+async def _missed(catch_up: Callable[[int], list[str]], seen: int) -> bytes:
+    return "".join(await run_in_threadpool(catch_up, seen)).encode()
 
 
 @router.get("/events/{slug}/sessions/{session_id}/questions/stream", name="audience_questions_stream")
