@@ -119,6 +119,15 @@ def test_a_question_asked_on_one_process_reaches_pages_on_the_other(two_servers)
         counts = audience(lambda frame: frame.kind == "counts")
         assert counts.data == {f"q{asked['id']}": 1}
 
+        # As the page's script votes (JSON, the token in a header): counted before the page middlewares.
+        voter = Visitor(second, page)
+        voted = voter.client.post(
+            f"{page}/{asked['id']}/vote", headers={"Accept": "application/json", "X-CSRF-Token": voter.csrf}
+        )
+        assert voted.json() == {"id": asked["id"], "votes": 2, "voted": True}
+        counts = audience(lambda frame: frame.kind == "counts")
+        assert counts.data == {f"q{asked['id']}": 2}
+
 
 def test_a_held_question_is_sent_to_the_moderators_only(two_servers):
     (first, second), page, moderator = two_servers
