@@ -19,6 +19,7 @@ import logging
 import threading
 import time
 from abc import ABC, abstractmethod
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -193,6 +194,8 @@ class LiveHub:
         batch_seconds: float = 0.5,
         queue_size: int = 500,
         reconnect_seconds: float = 1.0,
+        recent_seconds: float = 30.0,
+        recent_frames: int = 500,
     ) -> None:
         self.broker = broker
         self.channels = {channel.name: channel for channel in channels}
@@ -200,6 +203,8 @@ class LiveHub:
         self.batch_seconds = batch_seconds
         self.queue_size = queue_size
         self.reconnect_seconds = reconnect_seconds
+        self.recent_seconds = recent_seconds
+        self.recent_frames = recent_frames
         self._subscribers: dict[tuple[str, str], set[Subscription]] = {}
         self._counts: dict[str, _Counts] = {name: _Counts() for name, c in self.channels.items() if c.combine}
         self._task: asyncio.Task[None] | None = None
@@ -212,6 +217,11 @@ class LiveHub:
         # handed to the pages already, or heard while none was subscribed. Frames still gathered for the
         # next write are not passed: a page that subscribes before it gets them too.
         self._passed_ids: dict[tuple[str, str], int] = {}
+        # Per stream and key, the frames passed in the last `recent_seconds` (at most `recent_frames`), as
+        # (when, event id, frame), and the moment after which every frame passed is among them: a page
+        # that connects catches up from here instead of from the database.
+        self._recent: dict[tuple[str, str], deque[tuple[float, int, bytes]]] = {}
+        self._recent_complete_after: dict[tuple[str, str], float] = {}
         # Since when this process has heard everything.
         self._listening_since: float | None = None
 
@@ -242,6 +252,18 @@ class LiveHub:
     def passed_id(self, stream: str, key: str) -> int:
         """The newest event id of `key` on `stream` that a page subscribing now will not be sent."""
         return self._passed_ids.get((stream, key), 0)
+
+    def passed_since(self, stream: str, key: str, seen: int, read_at: float) -> list[bytes] | None:
+        """The frames of `key` on `stream` newer than revision `seen` that were passed already, for a page
+        whose read at `read_at` (time.monotonic()) saw up to `seen`: every change it lacks was heard after
+        that read. None when this process cannot tell (it was not listening all along since, or has
+        dropped frames passed since): then the page reads them from the database."""
+        if not self.heard_everything_since(read_at):
+            return None
+        complete_after = self._recent_complete_after.get((stream, key))
+        if complete_after is not None and complete_after >= read_at:
+            return None
+        return [frame for _, event_id, frame in self._recent.get((stream, key), ()) if event_id > seen]
 
     def heard_everything_since(self, moment: float) -> bool:
         """Whether every message published after `moment` (time.monotonic()) reached this process."""
@@ -308,6 +330,7 @@ class LiveHub:
                 if self.batch_seconds > 0 and (stream, key) in self._subscribers:
                     self._frames.setdefault((stream, key), []).append(frame)
                 else:
+                    self._pass(stream, key, [frame])
                     self._deliver(stream, key, frame)
             if self._frames and not self._frames_due:
                 self._frames_due = True
@@ -321,12 +344,32 @@ class LiveHub:
     def flush_frames(self) -> None:
         frames, self._frames, self._frames_due = self._frames, {}, False
         for (stream, key), batch in frames.items():
+            self._pass(stream, key, batch)
             self._deliver(stream, key, batch[0] if len(batch) == 1 else b"".join(batch))
+
+    def _pass(self, stream: str, key: str, frames: list[bytes]) -> None:
+        """Notes frames with an event id as passed: handed to the pages, or heard with none subscribed."""
+        now = time.monotonic()
+        recent = self._recent.setdefault((stream, key), deque())
+        for frame in frames:
+            event_id = last_event_id(frame)
+            if event_id:
+                recent.append((now, event_id, frame))
+                self._passed_ids[(stream, key)] = max(event_id, self._passed_ids.get((stream, key), 0))
+        self._forget_old((stream, key), now)
+
+    def _forget_old(self, stream_key: tuple[str, str], now: float) -> None:
+        recent = self._recent[stream_key]
+        while recent and (now - recent[0][0] > self.recent_seconds or len(recent) > self.recent_frames):
+            self._recent_complete_after[stream_key] = recent.popleft()[0]
 
     async def _flush_counts(self) -> None:
         while True:
             await asyncio.sleep(self.flush_seconds)
             self.flush_counts()
+            now = time.monotonic()
+            for stream_key in self._recent:
+                self._forget_old(stream_key, now)
 
     def flush_counts(self) -> None:
         for channel_name, pending in self._counts.items():
@@ -347,9 +390,6 @@ class LiveHub:
                         self._deliver(stream, key, frame)
 
     def _deliver(self, stream: str, key: str, frame: bytes) -> None:
-        passed = last_event_id(frame)
-        if passed > self._passed_ids.get((stream, key), 0):
-            self._passed_ids[(stream, key)] = passed
         for subscription in self._subscribers.get((stream, key), ()):
             self._put(subscription, frame)
 

@@ -214,12 +214,12 @@ def test_a_page_that_fell_behind_gets_what_queued_up_meanwhile_in_one_write():
     assert written == [b"id: 5\ndata: change 5\n\nid: 6\ndata: change 6\n\nid: 7\ndata: change 7\n\n"]
 
 
-def test_a_page_connecting_reads_again_only_for_a_change_already_written_to_the_other_pages():
+def test_a_page_connecting_catches_up_from_the_database_only_what_the_process_no_longer_holds():
     from app.audience.questions import AUDIENCE_CHANNEL, LIVE_CHANNELS
 
-    async def connect(hub: LiveHub, catch_ups: list[int]) -> list[bytes]:
-        # The page read the session at revision 4; change 5 was heard since.
-        begun = StreamStart(session_id=7, frames=[], revision=4, read_at=time.monotonic())
+    async def connect(hub: LiveHub, read_at: float, catch_ups: list[int]) -> list[bytes]:
+        # The page read the session at revision 4, before change 5 was heard.
+        begun = StreamStart(session_id=7, frames=[], revision=4, read_at=read_at)
         frames = _stream(hub, AUDIENCE_STREAM, begun, lambda seen: catch_ups.append(seen) or ["id: 5\n\n"])
         try:
             first = asyncio.ensure_future(anext(frames))
@@ -230,21 +230,26 @@ def test_a_page_connecting_reads_again_only_for_a_change_already_written_to_the_
         finally:
             await frames.aclose()
 
-    async def scenario(written_before: bool) -> tuple[list[int], list[bytes]]:
-        hub = LiveHub(InProcessBroker(), LIVE_CHANNELS, batch_seconds=60)
+    async def scenario(written_before: bool, recent_frames: int = 500) -> tuple[list[int], list[bytes]]:
+        hub = LiveHub(InProcessBroker(), LIVE_CHANNELS, batch_seconds=60, recent_frames=recent_frames)
         await hub.started()
         catch_ups: list[int] = []
         try:
             async with hub.subscribe(AUDIENCE_STREAM, "7"):  # a page already open
+                read_at = time.monotonic()
                 hub._receive(AUDIENCE_CHANNEL, "7\nid: 5\ndata: change 5\n\n")
                 if written_before:
                     hub.flush_frames()
-                return catch_ups, await connect(hub, catch_ups)
+                return catch_ups, await connect(hub, read_at, catch_ups)
         finally:
             await hub.stop()
 
+    # Still gathered for the next write: it reaches the new page with it.
     assert asyncio.run(scenario(written_before=False)) == ([], [b"id: 5\ndata: change 5\n\n"])
-    assert asyncio.run(scenario(written_before=True)) == ([4], [b"id: 5\n\n"])
+    # Written to the other pages already: the process still holds it.
+    assert asyncio.run(scenario(written_before=True)) == ([], [b"id: 5\ndata: change 5\n\n"])
+    # Written, and no longer held: read from the database.
+    assert asyncio.run(scenario(written_before=True, recent_frames=0)) == ([4], [b"id: 5\n\n"])
 
 
 def test_a_page_connecting_to_a_process_that_has_just_started_reads_once(db, engine, monkeypatch):
