@@ -213,13 +213,11 @@ class LiveHub:
         # Frames gathered for `batch_seconds`, then handed to each page as one write.
         self._frames: dict[tuple[str, str], list[bytes]] = {}
         self._frames_due = False
-        # Per stream and key, the newest event id a page subscribing now would not get from this process:
-        # handed to the pages already, or heard while none was subscribed. Frames still gathered for the
-        # next write are not passed: a page that subscribes before it gets them too.
-        self._passed_ids: dict[tuple[str, str], int] = {}
-        # Per stream and key, the frames passed in the last `recent_seconds` (at most `recent_frames`), as
-        # (when, event id, frame), and the moment after which every frame passed is among them: a page
-        # that connects catches up from here instead of from the database.
+        # Per stream and key, the frames passed (handed to the pages, or heard while none was subscribed)
+        # in the last `recent_seconds`, at most `recent_frames`, as (when, event id, frame), and the
+        # moment after which every frame passed is among them: a page that connects catches up from here
+        # instead of from the database. Frames still gathered for the next write are not passed yet: a
+        # page that subscribes before it gets them with that write.
         self._recent: dict[tuple[str, str], deque[tuple[float, int, bytes]]] = {}
         self._recent_complete_after: dict[tuple[str, str], float] = {}
         # Since when this process has heard everything.
@@ -248,10 +246,6 @@ class LiveHub:
     @property
     def subscriber_count(self) -> int:
         return sum(len(subscribers) for subscribers in self._subscribers.values())
-
-    def passed_id(self, stream: str, key: str) -> int:
-        """The newest event id of `key` on `stream` that a page subscribing now will not be sent."""
-        return self._passed_ids.get((stream, key), 0)
 
     def passed_since(self, stream: str, key: str, seen: int, read_at: float) -> list[bytes] | None:
         """The frames of `key` on `stream` newer than revision `seen` that were passed already, for a page
@@ -355,7 +349,6 @@ class LiveHub:
             event_id = last_event_id(frame)
             if event_id:
                 recent.append((now, event_id, frame))
-                self._passed_ids[(stream, key)] = max(event_id, self._passed_ids.get((stream, key), 0))
         self._forget_old((stream, key), now)
 
     def _forget_old(self, stream_key: tuple[str, str], now: float) -> None:

@@ -579,16 +579,14 @@ async def _stream(
         # missed hundreds, and writes are what thousands of pages cost.
         if begun.frames:
             yield "".join(begun.frames).encode()
-        # A change committed after the read and handed to the pages before this one subscribed (or while
-        # this process was not listening): this page did not get it. One still gathered for the next
-        # write reaches this page with it. The process keeps what it passed lately: a thousand pages
-        # connecting at once do not each read the database again for the last second's questions.
-        if hub.passed_id(stream, key) > seen or not hub.heard_everything_since(begun.read_at):
-            recent = hub.passed_since(stream, key, seen, begun.read_at)
-            missed = b"".join(recent) if recent is not None else await _missed(catch_up, seen)
-            if missed:
-                seen = max(seen, last_event_id(missed))
-                yield missed
+        # A change committed after the read and handed to the pages before this one subscribed: this page
+        # did not get it (one still gathered for the next write reaches it with that write). The process
+        # keeps what it passed lately, so a thousand pages connecting at once do not each read the
+        # database again for the last second's questions.
+        missed = await _missed(hub, stream, begun, seen, catch_up)
+        if missed:
+            seen = max(seen, last_event_id(missed))
+            yield missed
         while not subscription.overflowed:
             waiting = [await subscription.queue.get()]
             # Everything queued meanwhile goes in the same write: a process that falls behind writes
@@ -596,7 +594,7 @@ async def _stream(
             while not subscription.queue.empty():
                 waiting.append(subscription.queue.get_nowait())
             if RESYNC in waiting or subscription.overflowed:
-                missed = await _missed(catch_up, seen)
+                missed = await _missed(hub, stream, begun, seen, catch_up)
                 if missed:
                     seen = max(seen, last_event_id(missed))
                     yield missed
@@ -606,7 +604,15 @@ async def _stream(
             yield frames
 
 
-async def _missed(catch_up: Callable[[int], list[str]], seen: int) -> bytes:
+async def _missed(
+    hub: LiveHub, stream: str, begun: StreamStart, seen: int, catch_up: Callable[[int], list[str]]
+) -> bytes:
+    """What a page that has `seen` lacks of what was passed since its read: from the process's recent
+    frames, or from the database when the process cannot tell (it stopped listening meanwhile, as before
+    a RESYNC, or no longer holds them)."""
+    recent = hub.passed_since(stream, str(begun.session_id), seen, begun.read_at)
+    if recent is not None:
+        return b"".join(recent)
     return "".join(await run_in_threadpool(catch_up, seen)).encode()
 
 
